@@ -1,0 +1,3 @@
+namespace LDae.Harness;
+
+internal static class AssemblyMarker { }
