@@ -1,0 +1,95 @@
+namespace LDae.Harness.Config;
+
+/// <summary>Who may set a key. A profile scales budgets and sizes; a row changes what is being studied.</summary>
+public enum KeyScope
+{
+    /// <summary>What a row means (tokenizer kind, noise schedule, prediction target…): set by rows only.</summary>
+    Semantic,
+    /// <summary>Sizes and budgets (dataset, widths, epochs…): set by profiles only.</summary>
+    Scale,
+    /// <summary>Computed when a row is resolved for a profile (e.g. backbone width from backbone.size).</summary>
+    Derived,
+}
+
+public enum KeyType { Int, Double, Bool, Enum, Text, LatentDim }
+
+/// <summary>One configuration key: its dotted path, type, allowed values, default and scope.</summary>
+public sealed record ConfigKey(string Path, KeyType Type, object? Default, KeyScope Scope, string Help, params string[] Allowed)
+{
+    public bool Nullable { get; init; }
+
+    /// <summary>Parses a YAML scalar into this key's type, or throws <see cref="ConfigException"/>.</summary>
+    public object? Parse(object? raw, string where)
+    {
+        if (raw is null || (raw is string s0 && (s0 is "null" or "~" or "")))
+        {
+            if (Nullable) return null;
+            throw new ConfigException(where, Path, "must have a value", Describe());
+        }
+        string text = Convert.ToString(raw, System.Globalization.CultureInfo.InvariantCulture)!.Trim();
+        switch (Type)
+        {
+            case KeyType.Int:
+                if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l)) return l;
+                break;
+            case KeyType.Double:
+                if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
+                break;
+            case KeyType.Bool:
+                if (text is "true" or "True") return true;
+                if (text is "false" or "False") return false;
+                break;
+            case KeyType.Enum:
+                if (Allowed.Contains(text)) return text;
+                break;
+            case KeyType.Text:
+                return text;
+            case KeyType.LatentDim:
+                if (LatentDimension.TryParse(text, out _)) return text;
+                break;
+        }
+        throw new ConfigException(where, Path, $"'{text}' is not valid", Describe());
+    }
+
+    public string Describe() => Type switch
+    {
+        KeyType.Enum => "one of: " + string.Join(", ", Allowed),
+        KeyType.LatentDim => "an integer, \"D\" (the patch dimension p²·C) or \"D/k\"",
+        KeyType.Int => "an integer" + (Nullable ? " or null" : ""),
+        KeyType.Double => "a number" + (Nullable ? " or null" : ""),
+        KeyType.Bool => "true or false",
+        _ => "text" + (Nullable ? " or null" : ""),
+    };
+}
+
+/// <summary>A configuration error: names the file, the key, the problem and the allowed values.</summary>
+public sealed class ConfigException(string where, string key, string problem, string allowed)
+    : Exception($"{where}: key '{key}' {problem}; expected {allowed}")
+{
+    public string Where { get; } = where;
+    public string Key { get; } = key;
+}
+
+/// <summary>Latent dimension per token: an integer, or relative to the patch dimension D ("D", "D/16").</summary>
+public static class LatentDimension
+{
+    public static bool TryParse(string text, out Func<int, int> resolve)
+    {
+        text = text.Replace(" ", "");
+        resolve = _ => 0;
+        if (int.TryParse(text, out var n) && n > 0) { resolve = _ => n; return true; }
+        if (text == "D") { resolve = d => d; return true; }
+        if (text.StartsWith("D/", StringComparison.Ordinal) && int.TryParse(text[2..], out var k) && k > 0)
+        {
+            resolve = d => Math.Max(1, (int)Math.Round(d / (double)k));
+            return true;
+        }
+        return false;
+    }
+
+    public static int Resolve(string text, int patchDim)
+    {
+        if (!TryParse(text, out var f)) throw new FormatException($"bad latent dimension '{text}'");
+        return f(patchDim);
+    }
+}

@@ -1,0 +1,99 @@
+namespace LDae.Harness.Config;
+
+/// <summary>
+/// Every key a run configuration may hold — the one place that says what can be configured. Rows of the
+/// paper set <see cref="KeyScope.Semantic"/> keys; profiles set <see cref="KeyScope.Scale"/> keys.
+/// </summary>
+public static class ConfigSchema
+{
+    const KeyScope Sem = KeyScope.Semantic, Scl = KeyScope.Scale;
+
+    public static readonly IReadOnlyList<ConfigKey> Keys =
+    [
+        // what is pretrained: the denoising family of the paper, or MAE (a baseline of Table 4)
+        new("pretrain.method", KeyType.Enum, "denoising", Sem, "pretraining method", "denoising", "mae"),
+
+        // data: which images, how many (profile); augmentation is a study of the paper (row)
+        new("data.dataset", KeyType.Enum, "fashion-mnist", Scl, "dataset", "fashion-mnist", "cifar10", "imagefolder"),
+        new("data.path", KeyType.Text, null, Scl, "ImageFolder directory / .tar / .tar.gz (imagefolder, or cifar10 from its JPEG tarball)") { Nullable = true },
+        new("data.image_size", KeyType.Int, null, Scl, "resize + center-crop side; null keeps the native size") { Nullable = true },
+        new("data.train_subset", KeyType.Int, null, Scl, "number of training images (seeded subset); null = all") { Nullable = true },
+        new("data.test_subset", KeyType.Int, null, Scl, "number of test images (seeded subset); null = all") { Nullable = true },
+        new("data.augment", KeyType.Enum, "none", Sem, "pretraining augmentation", "none", "mild"),
+
+        // tokenizer: the latent space in which noise is added
+        new("tokenizer.kind", KeyType.Enum, "pca", Sem, "tokenizer", "pixels", "pca", "patch-ae", "patch-vae", "conv-vae"),
+        new("tokenizer.latent_dim", KeyType.LatentDim, "D/16", Sem, "latent dimension per token d"),
+        new("tokenizer.scaling", KeyType.Enum, "global", Sem, "latent normalisation", "none", "global", "per-dimension"),
+        new("tokenizer.perceptual_loss", KeyType.Bool, false, Sem, "conv VAE: perceptual loss from a supervised network"),
+        new("tokenizer.adversarial_loss", KeyType.Bool, false, Sem, "conv VAE: patch-discriminator loss"),
+        new("tokenizer.patch", KeyType.Int, 4L, Scl, "patch side p in pixels (D = p²·C)"),
+        new("tokenizer.fit_images", KeyType.Int, 10000L, Scl, "training images used to fit / train the tokenizer"),
+        new("tokenizer.train_epochs", KeyType.Int, 5L, Scl, "epochs for learned tokenizers"),
+
+        // backbone: DiT blocks split into encoder and decoder halves
+        new("backbone.size", KeyType.Enum, "half-large", Sem,
+            "model size, mapped by the profile to width/depth/heads: half-large = the paper's ViT-½L (DiT-L split in half); base / large = encoder ViT-B / ViT-L with a decoder of the same size",
+            "half-large", "base", "large"),
+        new("backbone.class_conditional", KeyType.Bool, false, Sem, "class-label embedding in adaLN"),
+        new("backbone.conditioning", KeyType.Enum, "both", Sem, "blocks that receive adaLN-Zero conditioning", "both", "encoder", "decoder", "none"),
+        new("backbone.width", KeyType.Int, 0L, KeyScope.Derived, "width, from sizes.<backbone.size>"),
+        new("backbone.depth", KeyType.Int, 0L, KeyScope.Derived, "blocks (first half encoder, second half decoder), from sizes.<backbone.size>"),
+        new("backbone.heads", KeyType.Int, 0L, KeyScope.Derived, "attention heads, from sizes.<backbone.size>"),
+        new("tokenizer.patch_dim", KeyType.Int, 0L, KeyScope.Derived, "D = p²·C"),
+        new("data.channels", KeyType.Int, 0L, KeyScope.Derived, "image channels of the dataset"),
+        new("backbone.mlp_ratio", KeyType.Double, 4.0, Scl, "MLP hidden / width"),
+        new("sizes.half-large.width", KeyType.Int, 96L, Scl, "width of the 'half-large' model"),
+        new("sizes.half-large.depth", KeyType.Int, 4L, Scl, "blocks (encoder + decoder) of the 'half-large' model"),
+        new("sizes.half-large.heads", KeyType.Int, 3L, Scl, "attention heads of the 'half-large' model"),
+        new("sizes.base.width", KeyType.Int, 64L, Scl, "width of the 'base' model"),
+        new("sizes.base.depth", KeyType.Int, 4L, Scl, "blocks (encoder + decoder) of the 'base' model"),
+        new("sizes.base.heads", KeyType.Int, 2L, Scl, "attention heads of the 'base' model"),
+        new("sizes.large.width", KeyType.Int, 96L, Scl, "width of the 'large' model"),
+        new("sizes.large.depth", KeyType.Int, 8L, Scl, "blocks (encoder + decoder) of the 'large' model"),
+        new("sizes.large.heads", KeyType.Int, 3L, Scl, "attention heads of the 'large' model"),
+
+        // noise: x_t = γ_t z + σ_t ε
+        new("noise.schedule", KeyType.Enum, "linear-gamma2", Sem, "noise schedule", "ddpm-linear-beta", "linear-gamma2"),
+        new("noise.input_scaling", KeyType.Bool, true, Sem, "γ_t scales the input (false: γ ≡ 1, σ keeps the SNR)"),
+        new("noise.single_level", KeyType.Bool, false, Sem, "one fixed noise level instead of a schedule"),
+        new("noise.single_sigma", KeyType.Double, 0.5773502691896258, Sem, "σ of the single noise level (√(1/3))"),
+
+        // objective: prediction target and loss
+        new("objective.prediction", KeyType.Enum, "epsilon", Sem, "what the network predicts", "epsilon", "clean-data", "original-image"),
+        new("objective.input", KeyType.Enum, "latent", Sem, "network input: the noisy latent, or inverse-PCA(noisy latent) as an image", "latent", "image"),
+        new("objective.output", KeyType.Enum, "latent", Sem, "network output: latent, or image patches (loss through the PCA projection)", "latent", "image"),
+        new("objective.residual_weight", KeyType.Double, 0.1, Sem, "original-image loss: weight of the PCA-residual part"),
+
+        // training budget
+        new("train.epochs", KeyType.Int, 10L, Scl, "pretraining epochs at length 1"),
+        new("train.length", KeyType.Double, 1.0, Sem, "training-length multiplier (the paper's 400 → 800 → 1600 study)"),
+        new("train.batch_size", KeyType.Int, 128L, Scl, "pretraining batch size"),
+        new("train.lr", KeyType.Double, 1e-3, Scl, "peak learning rate (AdamW)"),
+        new("train.min_lr", KeyType.Double, 1e-5, Scl, "final learning rate of the cosine decay"),
+        new("train.warmup_epochs", KeyType.Double, 1.0, Scl, "linear warm-up"),
+        new("train.weight_decay", KeyType.Double, 0.05, Scl, "AdamW weight decay"),
+        new("train.ema", KeyType.Double, 0.0, Scl, "EMA decay of the weights used for probing (0 = off)"),
+        new("train.grad_clip", KeyType.Double, 1.0, Scl, "max gradient norm (0 = off)"),
+        new("train.seed", KeyType.Int, 0L, Scl, "seed of data order, init and noise"),
+        new("train.threads", KeyType.Int, 2L, Scl, "torch intra-op threads"),
+        new("train.checkpoint_every", KeyType.Int, 500L, Scl, "steps between checkpoints"),
+
+        // linear probe (MAE protocol) and kNN
+        new("probe.encoder", KeyType.Enum, "trained", Sem, "features probed", "trained", "random-init", "raw-pixels"),
+        new("probe.pool", KeyType.Enum, "mean", Sem, "token pooling (DiT has no class token)", "mean"),
+        new("probe.noise_t", KeyType.Int, 0L, Sem, "noise step of the probe's input (0 = clean)"),
+        new("probe.knn_k", KeyType.Int, 20L, Sem, "k of the kNN probe"),
+        new("probe.epochs", KeyType.Int, 50L, Scl, "linear-probe epochs on cached features"),
+        new("probe.lr", KeyType.Double, 0.1, Scl, "linear-probe learning rate"),
+        new("probe.batch_size", KeyType.Int, 256L, Scl, "linear-probe batch size"),
+    ];
+
+    static readonly Dictionary<string, ConfigKey> ByPath = Keys.ToDictionary(k => k.Path);
+
+    public static ConfigKey Get(string path, string where) =>
+        ByPath.TryGetValue(path, out var key) ? key
+        : throw new ConfigException(where, path, "is unknown", "one of: " + string.Join(", ", Keys.Select(k => k.Path)));
+
+    public static bool TryGet(string path, out ConfigKey key) => ByPath.TryGetValue(path, out key!);
+}

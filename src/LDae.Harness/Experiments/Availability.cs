@@ -1,0 +1,31 @@
+using LDae.Harness.Config;
+
+namespace LDae.Harness.Experiments;
+
+/// <summary>
+/// Which parts of the method exist yet. A row that needs a missing part says so when run — it is never
+/// silently skipped or faked. Extend the sets when a part lands (a test checks each listed kind is buildable).
+/// </summary>
+public static class Availability
+{
+    public static readonly IReadOnlySet<string> Tokenizers = new HashSet<string> { "pixels", "pca" };
+    public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "denoising" };
+
+    static readonly Dictionary<string, string> Names = new()
+    {
+        ["conv-vae"] = "the conv VAE tokenizer",
+        ["patch-vae"] = "the patch-wise VAE tokenizer",
+        ["patch-ae"] = "the patch-wise AE tokenizer",
+        ["mae"] = "the MAE baseline",
+    };
+
+    /// <summary>Null when the row can run; otherwise the message "not available yet: needs …".</summary>
+    public static string? Missing(ConfigTree config)
+    {
+        var method = config.Text("pretrain.method");
+        if (!Methods.Contains(method)) return $"not available yet: needs {Names.GetValueOrDefault(method, method)}";
+        if (config.Text("probe.encoder") == "raw-pixels") return null;
+        var kind = config.Text("tokenizer.kind");
+        return Tokenizers.Contains(kind) ? null : $"not available yet: needs {Names.GetValueOrDefault(kind, kind)}";
+    }
+}

@@ -1,0 +1,44 @@
+namespace LDae.Harness.Experiments;
+
+public enum TargetKind { Row, Table, Tokenizer, Group }
+
+/// <summary>One build target: a row, a table, a shared artifact, or a group.</summary>
+public sealed record PlanTarget(string Name, TargetKind Kind, IReadOnlyList<string> DependsOn, string Description)
+{
+    /// <summary>For rows: "not available yet: …" when the method lacks a part it needs.</summary>
+    public string? Unavailable { get; init; }
+}
+
+/// <summary>
+/// The build graph generated from experiments/*.yaml for one profile: one target per row, per table, per
+/// tokenizer artifact, and <c>tables</c> (all rows). build/build.cake only wires these to Cake.
+/// </summary>
+public static class BuildPlan
+{
+    public const string AllTables = "tables";
+
+    public static IReadOnlyList<PlanTarget> For(ExperimentRegistry registry, string profile)
+    {
+        var targets = new List<PlanTarget>();
+        var tokenizers = new SortedDictionary<string, PlanTarget>(StringComparer.Ordinal);
+        foreach (var table in registry.Tables)
+        {
+            foreach (var row in table.Rows)
+            {
+                var config = registry.Resolve(row, profile);
+                var missing = Availability.Missing(config);
+                var deps = new List<string>();
+                if (missing is null && TokenizerArtifact.For(config) is { } artifact)
+                {
+                    deps.Add(artifact.Target);
+                    tokenizers.TryAdd(artifact.Target, new PlanTarget(artifact.Target, TargetKind.Tokenizer, [], $"fit/train the tokenizer {artifact.Name}"));
+                }
+                targets.Add(new PlanTarget(row.FullId, TargetKind.Row, deps, row.Title) { Unavailable = missing });
+            }
+            targets.Add(new PlanTarget(table.Id, TargetKind.Table, table.Rows.Select(r => r.FullId).ToList(), table.Title));
+        }
+        targets.InsertRange(0, tokenizers.Values);
+        targets.Add(new PlanTarget(AllTables, TargetKind.Group, registry.Tables.Select(t => t.Id).ToList(), "every row of every table"));
+        return targets;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using LDae.Harness.Config;
+using YamlDotNet.RepresentationModel;
+
+namespace LDae.Harness.Experiments;
+
+/// <summary>
+/// All tables of experiments/*.yaml and the profiles. Resolves a row for a profile:
+/// defaults ⊕ profile (scale keys) ⊕ the row's chain of deltas (semantic keys) ⊕ derived values.
+/// </summary>
+public sealed class ExperimentRegistry
+{
+    public string Directory { get; }
+    public IReadOnlyList<ExperimentTable> Tables { get; }
+    public IReadOnlyDictionary<string, Profile> Profiles { get; }
+    readonly Dictionary<string, ExperimentRow> _rows;
+
+    ExperimentRegistry(string directory, IReadOnlyList<ExperimentTable> tables, IReadOnlyDictionary<string, Profile> profiles)
+    {
+        Directory = directory;
+        Tables = tables;
+        Profiles = profiles;
+        _rows = new Dictionary<string, ExperimentRow>(StringComparer.Ordinal);
+        foreach (var row in tables.SelectMany(t => t.Rows))
+            if (!_rows.TryAdd(row.FullId, row))
+                throw new ConfigException(row.File, row.FullId, "is defined twice", "unique row ids");
+        foreach (var row in _rows.Values)
+        {
+            if (row.From is { } from && !_rows.ContainsKey(from))
+                throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", _rows.Keys));
+            _ = Chain(row); // detects cycles
+        }
+    }
+
+    public IEnumerable<ExperimentRow> Rows => Tables.SelectMany(t => t.Rows);
+
+    public ExperimentRow Row(string fullId) =>
+        _rows.TryGetValue(fullId, out var r) ? r
+        : throw new ArgumentException($"unknown row '{fullId}'; rows: {string.Join(", ", _rows.Keys)}");
+
+    public bool TryRow(string fullId, out ExperimentRow row) => _rows.TryGetValue(fullId, out row!);
+
+    public Profile Profile(string name) =>
+        Profiles.TryGetValue(name, out var p) ? p
+        : throw new ArgumentException($"unknown profile '{name}'; profiles: {string.Join(", ", Profiles.Keys)}");
+
+    /// <summary>The rows whose deltas make up <paramref name="row"/>, oldest first.</summary>
+    public IReadOnlyList<ExperimentRow> Chain(ExperimentRow row)
+    {
+        var chain = new List<ExperimentRow>();
+        var seen = new HashSet<string>();
+        for (ExperimentRow? r = row; r is not null; r = r.From is null ? null : _rows[r.From])
+        {
+            if (!seen.Add(r.FullId)) throw new ConfigException(row.File, row.FullId, "inherits from itself", "an acyclic chain of rows");
+            chain.Add(r);
+        }
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>The full, validated configuration of a row at a profile.</summary>
+    public ConfigTree Resolve(ExperimentRow row, string profileName)
+    {
+        var profile = Profile(profileName);
+        var tree = ConfigTree.Defaults().With(profile.Values, $"{profile.File} (profile {profile.Name})", KeyScope.Scale);
+        foreach (var r in Chain(row))
+            tree = tree.With(r.Delta, $"{r.File} (row {r.FullId})", KeyScope.Semantic);
+        return Derive(tree);
+    }
+
+    public ConfigTree Resolve(string fullId, string profileName) => Resolve(Row(fullId), profileName);
+
+    /// <summary>Sizes from backbone.size, D and d from the patch and the dataset's channels.</summary>
+    public static ConfigTree Derive(ConfigTree tree)
+    {
+        var size = tree.Text("backbone.size");
+        long channels = tree.Text("data.dataset") == "fashion-mnist" ? 1 : 3;
+        long patch = tree.Int("tokenizer.patch");
+        int patchDim = (int)(patch * patch * channels);
+        var derived = new Dictionary<string, object?>
+        {
+            ["backbone.width"] = tree.Int($"sizes.{size}.width"),
+            ["backbone.depth"] = tree.Int($"sizes.{size}.depth"),
+            ["backbone.heads"] = tree.Int($"sizes.{size}.heads"),
+            ["data.channels"] = channels,
+            ["tokenizer.patch_dim"] = (long)patchDim,
+            ["tokenizer.latent_dim"] = LatentDimension.Resolve(tree.Text("tokenizer.latent_dim"), patchDim).ToString(CultureInfo.InvariantCulture),
+        };
+        var dropped = ConfigSchema.Keys.Select(k => k.Path).Where(p => p.StartsWith("sizes.", StringComparison.Ordinal));
+        return tree.Derive(derived, dropped);
+    }
+
+    /// <summary>Loads experiments/profiles.yaml and every other experiments/*.yaml as a table.</summary>
+    public static ExperimentRegistry Load(string directory)
+    {
+        var profiles = Experiments.Profile.LoadAll(Path.Combine(directory, "profiles.yaml"));
+        var tables = System.IO.Directory.GetFiles(directory, "*.yaml")
+            .Where(f => Path.GetFileName(f) != "profiles.yaml")
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .Select(LoadTable)
+            .ToList();
+        return new ExperimentRegistry(directory, tables, profiles);
+    }
+
+    static ExperimentTable LoadTable(string path)
+    {
+        var root = YamlFiles.LoadMapping(path);
+        var known = new HashSet<string> { "table", "title", "description", "from", "rows" };
+        foreach (var k in root.Children.Keys.Cast<YamlScalarNode>())
+            if (!known.Contains(k.Value!)) throw new ConfigException(path, k.Value!, "is unknown at the top level", "one of: " + string.Join(", ", known));
+        var id = YamlFiles.Scalar(root, "table") ?? Path.GetFileNameWithoutExtension(path);
+        if (id != Path.GetFileNameWithoutExtension(path))
+            throw new ConfigException(path, "table", $"is '{id}' but the file is named {Path.GetFileName(path)}", "the file name without .yaml");
+        var title = YamlFiles.Scalar(root, "title") ?? id;
+        var description = YamlFiles.Scalar(root, "description") ?? "";
+        string? previous = YamlFiles.Scalar(root, "from");
+        if (!root.Children.TryGetValue(new YamlScalarNode("rows"), out var rowsNode) || rowsNode is not YamlSequenceNode seq)
+            throw new ConfigException(path, "rows", "is missing", "a list of rows");
+
+        var rows = new List<ExperimentRow>();
+        var rowKeys = new HashSet<string> { "id", "title", "change", "paper", "set", "from" };
+        foreach (var node in seq.Children)
+        {
+            if (node is not YamlMappingNode m) throw new ConfigException(path, "rows", "holds a non-mapping", "rows as mappings");
+            foreach (var k in m.Children.Keys.Cast<YamlScalarNode>())
+                if (!rowKeys.Contains(k.Value!)) throw new ConfigException(path, k.Value!, "is unknown in a row", "one of: " + string.Join(", ", rowKeys));
+            var rowId = YamlFiles.Scalar(m, "id") ?? throw new ConfigException(path, "id", "is missing in a row", "a row id");
+            if (!System.Text.RegularExpressions.Regex.IsMatch(rowId, "^[a-z0-9][a-z0-9-]*$"))
+                throw new ConfigException(path, "id", $"'{rowId}' is not a valid row id", "lower-case letters, digits and dashes");
+            var where = $"{path} (row {id}/{rowId})";
+            var delta = m.Children.TryGetValue(new YamlScalarNode("set"), out var setNode)
+                ? setNode is YamlMappingNode sm ? ConfigTree.Flatten(sm, where) : throw new ConfigException(where, "set", "is not a mapping", "key: value pairs")
+                : new Dictionary<string, object?>();
+            var from = YamlFiles.Scalar(m, "from") ?? previous;
+            var paper = m.Children.TryGetValue(new YamlScalarNode("paper"), out var pn) && pn is YamlMappingNode pm
+                ? new PaperNumbers(Number(pm, "acc", where), Number(pm, "fid", where))
+                : new PaperNumbers(null, null);
+            var row = new ExperimentRow(id, rowId, YamlFiles.Scalar(m, "title") ?? rowId, YamlFiles.Scalar(m, "change") ?? "", paper, delta, from, path);
+            rows.Add(row);
+            previous = row.FullId;
+        }
+        return new ExperimentTable(id, title, description, rows, path);
+    }
+
+    static double? Number(YamlMappingNode m, string key, string where)
+    {
+        var s = YamlFiles.Scalar(m, key);
+        if (s is null) return null;
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
+            : throw new ConfigException(where, "paper." + key, $"'{s}' is not a number", "a number from PAPER.md");
+    }
+}

@@ -1,0 +1,25 @@
+namespace LDae.Harness.Experiments;
+
+/// <summary>The paper's numbers for a row, exactly as PAPER.md gives them; null where it gives none.</summary>
+public sealed record PaperNumbers(double? Acc, double? Fid);
+
+/// <summary>
+/// One row of one table of the paper: the previous row (or <see cref="From"/>) plus one change
+/// (<see cref="Delta"/>, semantic keys only).
+/// </summary>
+public sealed record ExperimentRow(
+    string Table,
+    string Id,
+    string Title,
+    string Change,
+    PaperNumbers Paper,
+    IReadOnlyDictionary<string, object?> Delta,
+    string? From,
+    string File)
+{
+    /// <summary>The target name, e.g. <c>table3/predict-original-image</c>.</summary>
+    public string FullId => $"{Table}/{Id}";
+}
+
+/// <summary>A table or study of the paper: rows in the order the paper walks them.</summary>
+public sealed record ExperimentTable(string Id, string Title, string Description, IReadOnlyList<ExperimentRow> Rows, string File);

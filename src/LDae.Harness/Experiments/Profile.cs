@@ -1,0 +1,56 @@
+using LDae.Harness.Config;
+using YamlDotNet.RepresentationModel;
+
+namespace LDae.Harness.Experiments;
+
+/// <summary>
+/// A profile (ci, quick, cpu, paper) scales sizes and budgets: dataset, widths, epochs. It may set only
+/// <see cref="KeyScope.Scale"/> keys, so a row means the same thing at every profile.
+/// </summary>
+public sealed record Profile(string Name, string Description, IReadOnlyDictionary<string, object?> Values, string File)
+{
+    public const string Default = "quick";
+
+    /// <summary>Loads experiments/profiles.yaml: a mapping from profile name to {description, and scale keys}.</summary>
+    public static IReadOnlyDictionary<string, Profile> LoadAll(string path)
+    {
+        var root = YamlFiles.LoadMapping(path);
+        var result = new Dictionary<string, Profile>(StringComparer.Ordinal);
+        foreach (var (k, v) in root.Children)
+        {
+            var name = ((YamlScalarNode)k).Value!;
+            if (v is not YamlMappingNode m) throw new ConfigException(path, name, "is not a mapping", "a profile's keys");
+            var values = ConfigTree.Flatten(m, $"{path} (profile {name})");
+            values.Remove("description", out var description);
+            var profile = new Profile(name, description as string ?? "", values, path);
+            // Validate now, so a bad profile fails before any work.
+            ConfigTree.Defaults().With(values, $"{path} (profile {name})", KeyScope.Scale);
+            result[name] = profile;
+        }
+        return result;
+    }
+}
+
+static class YamlFiles
+{
+    public static YamlMappingNode LoadMapping(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new ConfigException(path, $"(line {e.Start.Line})", "is not valid YAML: " + e.Message, "valid YAML");
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new ConfigException(path, "(root)", "is not a mapping", "a YAML mapping");
+        return root;
+    }
+
+    public static string? Scalar(YamlMappingNode m, string key) =>
+        m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? (v as YamlScalarNode)?.Value : null;
+}

@@ -1,3 +1,0 @@
-namespace LDae.Harness;
-
-internal static class AssemblyMarker { }

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LDae.Harness.Results;
+
+/// <summary>Where a result came from: enough to rerun it and to judge it.</summary>
+public sealed record Provenance
+{
+    public required string GitCommit { get; init; }
+    public required bool GitDirty { get; init; }
+    public required int MethodVersion { get; init; }
+    public required string TorchSharpVersion { get; init; }
+    public required string LibTorchVersion { get; init; }
+    public required string Device { get; init; }
+    public required int Threads { get; init; }
+    public required long Seed { get; init; }
+    public required string Machine { get; init; }
+    public required string Dotnet { get; init; }
+    public required DateTimeOffset StartedUtc { get; init; }
+    public required DateTimeOffset FinishedUtc { get; init; }
+}
+
+/// <summary>
+/// metrics.json of one row: the measured numbers. Written last and atomically, so its presence means the row
+/// completed. Accuracies are percentages (top-1 × 100), like the paper's tables.
+/// </summary>
+public sealed record RowMetrics
+{
+    public required string Row { get; init; }
+    public required string Profile { get; init; }
+    public required string ConfigHash { get; init; }
+    /// <summary>The tokenizer artifact used, e.g. <c>pca-p7-d3</c>; "none" for raw pixels.</summary>
+    public required string Tokenizer { get; init; }
+    public double? ProbeTop1 { get; init; }
+    public double? ProbeTrainTop1 { get; init; }
+    public double? KnnTop1 { get; init; }
+    public double? FinalLoss { get; init; }
+    /// <summary>Original-image loss: the part inside the PCA subspace and the residual part (unweighted).</summary>
+    public double? FinalLossSubspace { get; init; }
+    public double? FinalLossResidual { get; init; }
+    public long PretrainSteps { get; init; }
+    public long Parameters { get; init; }
+    public double PretrainSeconds { get; init; }
+    public double ImagesPerSecond { get; init; }
+    public double ProbeSeconds { get; init; }
+    public double WallSeconds { get; init; }
+    public double? Fid { get; init; }
+    public required Provenance Provenance { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+
+    public static RowMetrics FromJson(string json, string where) =>
+        JsonSerializer.Deserialize<RowMetrics>(json, Json) ?? throw new InvalidDataException($"{where}: empty metrics");
+}
