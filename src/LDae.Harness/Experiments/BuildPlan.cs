@@ -1,9 +1,9 @@
 namespace LDae.Harness.Experiments;
 
-public enum TargetKind { Row, Table, Tokenizer, Group }
+public enum PlanTargetKind { Row, Table, Tokenizer, Group }
 
 /// <summary>One build target: a row, a table, a shared artifact, or a group.</summary>
-public sealed record PlanTarget(string Name, TargetKind Kind, IReadOnlyList<string> DependsOn, string Description)
+public sealed record PlanTarget(string Name, PlanTargetKind Kind, IReadOnlyList<string> DependsOn, string Description)
 {
     /// <summary>For rows: "not available yet: …" when the method lacks a part it needs.</summary>
     public string? Unavailable { get; init; }
@@ -31,14 +31,14 @@ public static class BuildPlan
                 if (missing is null && TokenizerArtifact.For(config) is { } artifact)
                 {
                     deps.Add(artifact.Target);
-                    tokenizers.TryAdd(artifact.Target, new PlanTarget(artifact.Target, TargetKind.Tokenizer, [], $"fit/train the tokenizer {artifact.Name}"));
+                    tokenizers.TryAdd(artifact.Target, new PlanTarget(artifact.Target, PlanTargetKind.Tokenizer, [], $"fit/train the tokenizer {artifact.Name}"));
                 }
-                targets.Add(new PlanTarget(row.FullId, TargetKind.Row, deps, row.Title) { Unavailable = missing });
+                targets.Add(new PlanTarget(row.FullId, PlanTargetKind.Row, deps, row.Title) { Unavailable = missing });
             }
-            targets.Add(new PlanTarget(table.Id, TargetKind.Table, table.Rows.Select(r => r.FullId).ToList(), table.Title));
+            targets.Add(new PlanTarget(table.Id, PlanTargetKind.Table, table.Rows.Select(r => r.FullId).ToList(), table.Title));
         }
         targets.InsertRange(0, tokenizers.Values);
-        targets.Add(new PlanTarget(AllTables, TargetKind.Group, registry.Tables.Select(t => t.Id).ToList(), "every row of every table"));
+        targets.Add(new PlanTarget(AllTables, PlanTargetKind.Group, registry.Tables.Select(t => t.Id).ToList(), "every row of every table"));
         return targets;
     }
 }

@@ -96,8 +96,8 @@ public sealed class ExperimentRegistry
         var profiles = Experiments.Profile.LoadAll(Path.Combine(directory, "profiles.yaml"));
         var tables = System.IO.Directory.GetFiles(directory, "*.yaml")
             .Where(f => Path.GetFileName(f) != "profiles.yaml")
-            .OrderBy(f => f, StringComparer.Ordinal)
             .Select(LoadTable)
+            .OrderBy(t => t.Order).ThenBy(t => t.Id, StringComparer.Ordinal)
             .ToList();
         return new ExperimentRegistry(directory, tables, profiles);
     }
@@ -105,7 +105,7 @@ public sealed class ExperimentRegistry
     static ExperimentTable LoadTable(string path)
     {
         var root = YamlFiles.LoadMapping(path);
-        var known = new HashSet<string> { "table", "title", "description", "from", "rows" };
+        var known = new HashSet<string> { "table", "order", "title", "description", "from", "rows" };
         foreach (var k in root.Children.Keys.Cast<YamlScalarNode>())
             if (!known.Contains(k.Value!)) throw new ConfigException(path, k.Value!, "is unknown at the top level", "one of: " + string.Join(", ", known));
         var id = YamlFiles.Scalar(root, "table") ?? Path.GetFileNameWithoutExtension(path);
@@ -139,7 +139,8 @@ public sealed class ExperimentRegistry
             rows.Add(row);
             previous = row.FullId;
         }
-        return new ExperimentTable(id, title, description, rows, path);
+        var order = YamlFiles.Scalar(root, "order") is { } o ? int.Parse(o, CultureInfo.InvariantCulture) : int.MaxValue;
+        return new ExperimentTable(id, title, description, rows, path) { Order = order };
     }
 
     static double? Number(YamlMappingNode m, string key, string where)

@@ -22,4 +22,8 @@ public sealed record ExperimentRow(
 }
 
 /// <summary>A table or study of the paper: rows in the order the paper walks them.</summary>
-public sealed record ExperimentTable(string Id, string Title, string Description, IReadOnlyList<ExperimentRow> Rows, string File);
+public sealed record ExperimentTable(string Id, string Title, string Description, IReadOnlyList<ExperimentRow> Rows, string File)
+{
+    /// <summary>Position in the paper (tables first, then studies, then references).</summary>
+    public int Order { get; init; } = int.MaxValue;
+}

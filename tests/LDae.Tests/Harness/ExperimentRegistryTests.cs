@@ -124,7 +124,7 @@ public class ExperimentRegistryTests
         Assert.Equal(["table3/pca-ddm", "table3/predict-clean-data", "table3/remove-input-scaling", "table3/image-input-inverse-pca",
             "table3/image-output-inverse-pca", "table3/predict-original-image", "table3/single-noise-level"], plan["table3"].DependsOn);
         Assert.Equal(["tokenizer/pca-p7-d3"], plan["table3/predict-original-image"].DependsOn);
-        Assert.Equal(TargetKind.Tokenizer, plan["tokenizer/pca-p7-d3"].Kind);
+        Assert.Equal(PlanTargetKind.Tokenizer, plan["tokenizer/pca-p7-d3"].Kind);
         Assert.Empty(plan["table2/pixels"].DependsOn);
         Assert.Equal("not available yet: needs the conv VAE tokenizer", plan["table1/dit-baseline"].Unavailable);
         Assert.Null(plan["table3/pca-ddm"].Unavailable);
