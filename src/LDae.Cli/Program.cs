@@ -1,8 +1,32 @@
-using LDae.Runtime;
-using static TorchSharp.torch;
+using LDae.Cli;
+using LDae.Cli.Commands;
+using LDae.Harness.Config;
 
-TorchRuntime.EnsureLoaded(2);
-var a = randn(4, 4, requires_grad: true);
-var l = (a * a).sum();
-l.backward();
-Console.WriteLine($"ok {l.item<float>()} {a.grad!.abs().sum().item<float>()}");
+// ldae: one row, one process. Every command reads its configuration from experiments/ (or a YAML file).
+var commands = new Dictionary<string, (string Help, Func<CliArgs, int> Run)>
+{
+    ["run"] = ("pretrain + probe one row → results/<profile>/<row>/metrics.json", RunCommand.Run),
+    ["pretrain"] = ("pretrain one row (resumes from its checkpoint)", RunCommand.Pretrain),
+    ["probe"] = ("linear + kNN probe of a pretrained row", RunCommand.Probe),
+    ["tokenizer"] = ("fit/train a tokenizer artifact (--artifact tokenizer/NAME)", TokenizerCommand.Run),
+    ["data"] = ("prepare the data caches (Fashion-MNIST, CIFAR-10 tarball)", DataCommand.Run),
+    ["resolve"] = ("print a row's resolved configuration and hash", ResolveCommand.Run),
+    ["plan"] = ("list the build targets of a profile", ResolveCommand.Plan),
+};
+
+var cli = new CliArgs(args);
+if (!commands.TryGetValue(cli.Command, out var command))
+{
+    Console.WriteLine("usage: ldae <command> [--row table/row | --config file.yaml] [--profile ci|quick|cpu|paper] [--device cpu|cuda] [--force]");
+    foreach (var (name, (help, _)) in commands) Console.WriteLine($"  {name,-10} {help}");
+    return cli.Command == "help" ? 0 : 2;
+}
+try
+{
+    return command.Run(cli);
+}
+catch (Exception e) when (e is CliException or ConfigException or ArgumentException or FileNotFoundException or InvalidDataException)
+{
+    Console.Error.WriteLine($"ldae {cli.Command}: {e.Message}");
+    return 2;
+}
