@@ -1,0 +1,196 @@
+using LDae.Diffusion;
+using LDae.Models;
+using LDae.Objectives;
+using LDae.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LDae.Method;
+
+/// <summary>
+/// The denoising pipeline: frozen tokenizer → noise in the latent → network input (latent, or the image
+/// decoded from the noisy latent) → backbone → prediction (noise, clean latent or original image) →
+/// timestep-weighted loss. With PCA, image input/output, original-image target and no input scaling this
+/// is the paper's l-DAE; with the default options it is a latent DDM.
+/// </summary>
+/// <remarks>
+/// Image-space tensors enter and leave the backbone as "space-to-depth" grids (each p×p×C patch stacked into
+/// the channels of one latent cell, <see cref="Patches.ImageToGrid"/>). A k×k patch embedding on that grid
+/// is exactly a (k·p)×(k·p) patch embedding on the image, so latent and image spaces share one token grid
+/// and any input/output combination works. Only the backbone is trainable; the tokenizer is not registered
+/// as a submodule.
+/// </remarks>
+public sealed class Denoiser : nn.Module
+{
+    readonly DiffusionTransformer backbone;
+
+    public Denoiser(ITokenizer tokenizer, NoiseSchedule schedule, DenoiserOptions options, Generator? init = null)
+        : base(nameof(Denoiser))
+    {
+        Validate(tokenizer, options);
+        Tokenizer = tokenizer;
+        Schedule = schedule;
+        Options = options;
+        BackboneOptions = BackboneFor(tokenizer, options);
+        backbone = DiffusionTransformer.Create(BackboneOptions, init);
+        register_module("backbone", backbone);
+    }
+
+    public ITokenizer Tokenizer { get; }
+    public NoiseSchedule Schedule { get; }
+    public DenoiserOptions Options { get; }
+    public BackboneOptions BackboneOptions { get; }
+    public DiffusionTransformer Backbone => backbone;
+    ObjectiveOptions Objective => Options.Objective;
+
+    /// <summary>Size of a feature vector from <see cref="Features"/>.</summary>
+    public int FeatureDim => Options.Width;
+
+    /// <summary>The backbone shape implied by a tokenizer and options (also usable without building it, e.g. for FLOPs).</summary>
+    public static BackboneOptions BackboneFor(ITokenizer tokenizer, DenoiserOptions options)
+    {
+        int p = tokenizer.Patch;
+        int imageCell = p * p * tokenizer.ImageChannels;
+        int inChannels = options.Objective.Input == InputSpace.Latent ? tokenizer.LatentDim : imageCell;
+        int outChannels = options.Objective.Output == OutputSpace.Latent ? tokenizer.LatentDim : imageCell;
+        return new BackboneOptions(inChannels, outChannels, options.TokenPatch, options.ImageSize / p,
+            options.Width, options.Depth, options.Heads, options.MlpRatio,
+            options.ClassConditional, options.NumClasses, options.Placement, options.TimestepConditional);
+    }
+
+    static void Validate(ITokenizer tokenizer, DenoiserOptions o)
+    {
+        var obj = o.Objective;
+        bool pca = tokenizer is PatchPcaTokenizer;
+        if (obj.Input == InputSpace.ImageViaInversePca && !pca)
+            throw new ArgumentException($"image input via inverse PCA needs a patch-PCA tokenizer, got '{tokenizer.Kind}'");
+        if (obj.Output == OutputSpace.ImageViaInversePca && !pca)
+            throw new ArgumentException($"image output via inverse PCA needs a patch-PCA tokenizer, got '{tokenizer.Kind}'");
+        if (obj.Prediction == Prediction.OriginalImage && obj.Output != OutputSpace.ImageViaInversePca)
+            throw new ArgumentException("predicting the original image needs image output (Objective.Output = ImageViaInversePca)");
+        if (obj.ResidualWeight < 0 || double.IsNaN(obj.ResidualWeight))
+            throw new ArgumentException($"residual weight must be ≥ 0, got {obj.ResidualWeight}");
+        if (o.ClassConditional && o.NumClasses < 1)
+            throw new ArgumentException("class conditioning needs NumClasses ≥ 1");
+        if (o.LabelDropout is < 0 or > 1)
+            throw new ArgumentException($"label dropout must be in [0, 1], got {o.LabelDropout}");
+        int cell = tokenizer.Patch * o.TokenPatch;
+        if (o.ImageSize < cell || o.ImageSize % cell != 0)
+            throw new ArgumentException($"image size {o.ImageSize} must be a multiple of tokenizer patch × token patch = {cell}");
+    }
+
+    /// <summary>
+    /// One training loss: t ~ U{1..T}, ε ~ N(0, I) (both from <paramref name="g"/>, in that order, then the
+    /// label dropout), z_t = γ_t z + σ_t ε, network on the chosen input, λ_t-weighted loss on the chosen target.
+    /// </summary>
+    /// <param name="images">N×C×H×W float in [-1, 1].</param>
+    /// <param name="labels">N class indices; required when class-conditional, otherwise ignored.</param>
+    public LossParts Loss(Tensor images, Tensor? labels, Generator g)
+    {
+        CheckImages(images);
+        if (Options.ClassConditional && labels is null)
+            throw new ArgumentException("this denoiser is class-conditional: Loss needs labels");
+        using var scope = NewDisposeScope();
+        long n = images.shape[0];
+        var t = randint(1, Schedule.Steps + 1, [n], dtype: ScalarType.Int64, generator: g, device: images.device);
+        var z = Tokenizer.Encode(images);
+        var noise = randn(z.shape, dtype: z.dtype, generator: g, device: z.device);
+        var zt = Schedule.AddNoise(z, t, noise);
+        Tensor? y = Options.ClassConditional
+            ? LabelEmbedder.DropLabels(labels!.to_type(ScalarType.Int64), Options.LabelDropout, Options.NumClasses, g)
+            : null;
+
+        var output = backbone.forward(NetworkInput(zt), t, y);
+        var weight = LossWeighting.Weight(Objective.Prediction, Schedule, t).to(images.device);
+
+        LossParts parts = Objective.Prediction switch
+        {
+            Prediction.OriginalImage => DenoisingLoss.OriginalImage(OutputAsImage(output), images, weight,
+                Objective.ResidualWeight, (PatchPcaTokenizer)Tokenizer),
+            Prediction.CleanData => DenoisingLoss.Latent(OutputAsLatent(output), z, weight),
+            _ => DenoisingLoss.Latent(OutputAsLatent(output), noise, weight),
+        };
+        return new LossParts(parts.Total.MoveToOuterDisposeScope(),
+            parts.Subspace?.MoveToOuterDisposeScope(), parts.Residual?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Representation for the linear probe: encoder tokens on the clean input (t = 0; null label when
+    /// class-conditional), mean-pooled over tokens → N×width, or N×L×width without pooling. With image
+    /// input, "clean" is decode(encode(x)), the PCA reconstruction, since that is what the network sees in
+    /// training as the noise goes to zero.
+    /// </summary>
+    public Tensor Features(Tensor images, bool meanPool = true)
+    {
+        CheckImages(images);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var z = Tokenizer.Encode(images);
+        var t = zeros([images.shape[0]], ScalarType.Int64, device: images.device);
+        var tokens = backbone.EncodeTokens(NetworkInput(z), t, null);
+        return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// For the denoising figures: noise the images at step <paramref name="t"/> (0..T) and return the noisy
+    /// input and the network's prediction, both as images. ε-predictions are turned into
+    /// ẑ = (z_t − σ_t ε̂)/γ_t; latent predictions are decoded; for clean-data prediction with image output the
+    /// trained part decode(encode(x̂)) is shown; original-image predictions are shown as they are.
+    /// </summary>
+    public (Tensor Noisy, Tensor Prediction) Denoise(Tensor images, int t, Generator g)
+    {
+        CheckImages(images);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long n = images.shape[0];
+        var steps = full([n], (long)t, ScalarType.Int64, device: images.device);
+        var z = Tokenizer.Encode(images);
+        var noise = randn(z.shape, dtype: z.dtype, generator: g, device: z.device);
+        var zt = Schedule.AddNoise(z, steps, noise);
+        var output = backbone.forward(NetworkInput(zt), steps, null);
+
+        Tensor prediction;
+        if (Objective.Prediction == Prediction.OriginalImage)
+            prediction = OutputAsImage(output);
+        else
+        {
+            var latent = OutputAsLatent(output);
+            if (Objective.Prediction == Prediction.Epsilon)
+                // at γ_t = 0 (pure noise) z is not recoverable; the clamp only keeps the figure finite
+                latent = (zt - Schedule.SigmaAt(t) * latent) / Math.Max(Schedule.GammaAt(t), 1e-6);
+            prediction = Tokenizer.Decode(latent);
+        }
+        var noisy = Tokenizer.Decode(zt);
+        return (noisy.MoveToOuterDisposeScope(), prediction.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Noisy latent → what the backbone sees (the latent grid, or decode(z_t) as a space-to-depth grid).</summary>
+    Tensor NetworkInput(Tensor zt) => Objective.Input == InputSpace.Latent
+        ? zt.alias()
+        : ImageAsGrid(Tokenizer.Decode(zt));
+
+    /// <summary>Backbone output as a latent: itself, or encode(predicted image) when the network emits images.</summary>
+    Tensor OutputAsLatent(Tensor output) => Objective.Output == OutputSpace.Latent
+        ? output.alias()
+        : Tokenizer.Encode(OutputAsImage(output));
+
+    Tensor OutputAsImage(Tensor output) => Patches.GridToImage(output, Tokenizer.Patch, Tokenizer.ImageChannels);
+
+    Tensor ImageAsGrid(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        return Patches.ImageToGrid(image, Tokenizer.Patch).MoveToOuterDisposeScope();
+    }
+
+    void CheckImages(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != Tokenizer.ImageChannels || images.shape[2] != Options.ImageSize || images.shape[3] != Options.ImageSize)
+            throw new ArgumentException($"expected images N×{Tokenizer.ImageChannels}×{Options.ImageSize}×{Options.ImageSize}, got [{string.Join(",", images.shape)}]");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Tokenizer.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,46 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LDae.Models;
+
+/// <summary>
+/// DiT's adaLN-Zero block. The conditioning vector c regresses a shift, scale and gate for the attention
+/// and the MLP branch; the regression is zero-initialised, so every gate starts at 0 and the block starts
+/// as the identity.
+/// </summary>
+public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>
+{
+    readonly LayerNorm norm1, norm2;
+    readonly Attention attn;
+    readonly FeedForward mlp;
+    readonly Linear adaLNModulation;
+
+    public AdaLnZeroBlock(int width, int heads, int mlpHidden) : base(nameof(AdaLnZeroBlock))
+    {
+        norm1 = nn.LayerNorm(width, eps: 1e-6, elementwise_affine: false);
+        attn = new Attention(width, heads);
+        norm2 = nn.LayerNorm(width, eps: 1e-6, elementwise_affine: false);
+        mlp = new FeedForward(width, mlpHidden);
+        adaLNModulation = nn.Linear(width, 6 * width);
+        RegisterComponents();
+    }
+
+    /// <summary>The c → (shift, scale, gate)×2 regression (zero at init).</summary>
+    public Linear Modulation => adaLNModulation;
+
+    /// <summary>x: N×L×width, c: N×width.</summary>
+    public override Tensor forward(Tensor x, Tensor? c)
+    {
+        if (c is null) throw new ArgumentNullException(nameof(c), "an adaLN-Zero block needs a conditioning vector");
+        using var scope = NewDisposeScope();
+        var m = adaLNModulation.forward(nn.functional.silu(c)).unsqueeze(1).chunk(6, 2);
+        // m: shift, scale, gate of the attention branch, then of the MLP branch; each N×1×width
+        x = x + m[2] * attn.forward(Modulate(norm1.forward(x), m[0], m[1]));
+        x = x + m[5] * mlp.forward(Modulate(norm2.forward(x), m[3], m[4]));
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x·(1 + scale) + shift.</summary>
+    public static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => x * (scale + 1) + shift;
+}

@@ -1,0 +1,60 @@
+namespace LDae.Models;
+
+/// <summary>
+/// Shape of the <see cref="DiffusionTransformer"/>: a grid InChannels×GridSize×GridSize in, patch size
+/// <paramref name="Patch"/> (tokens = (GridSize/Patch)²), <paramref name="Depth"/> blocks of
+/// <paramref name="Width"/> split into an encoder (first half) and a decoder (second half), and a grid
+/// OutChannels×GridSize×GridSize out.
+/// </summary>
+/// <param name="TimestepConditional">Whether the timestep embedding is part of the conditioning.</param>
+public sealed record BackboneOptions(
+    int InChannels,
+    int OutChannels,
+    int Patch,
+    int GridSize,
+    int Width,
+    int Depth,
+    int Heads,
+    double MlpRatio,
+    bool ClassConditional,
+    int NumClasses,
+    ConditioningPlacement Placement,
+    bool TimestepConditional = true)
+{
+    /// <summary>Number of tokens L = (GridSize / Patch)².</summary>
+    public int TokenCount => GridSize / Patch * (GridSize / Patch);
+
+    /// <summary>Blocks in the encoder (the first half; the probe reads its output).</summary>
+    public int EncoderDepth => Depth / 2;
+
+    /// <summary>Hidden width of each block's MLP.</summary>
+    public int MlpHidden => (int)(Width * MlpRatio);
+
+    /// <summary>Whether any block receives conditioning (there is something to condition on and a place for it).</summary>
+    public bool UsesConditioning => (TimestepConditional || ClassConditional) && Placement != ConditioningPlacement.None;
+
+    /// <summary>Whether block <paramref name="index"/> (0-based) is an adaLN-Zero block.</summary>
+    public bool IsConditionedBlock(int index) => UsesConditioning && Placement switch
+    {
+        ConditioningPlacement.Both => true,
+        ConditioningPlacement.Encoder => index < EncoderDepth,
+        ConditioningPlacement.Decoder => index >= EncoderDepth,
+        _ => false,
+    };
+
+    /// <summary>Whether the final layer is modulated (it belongs to the decoder).</summary>
+    public bool IsFinalLayerConditioned => UsesConditioning && Placement is ConditioningPlacement.Both or ConditioningPlacement.Decoder;
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a readable message if the shape is inconsistent.</summary>
+    public void Validate()
+    {
+        void Require(bool ok, string message) { if (!ok) throw new ArgumentException($"backbone: {message} ({this})"); }
+        Require(InChannels >= 1 && OutChannels >= 1, "channels must be positive");
+        Require(Patch >= 1 && GridSize >= Patch && GridSize % Patch == 0, $"grid size {GridSize} must be a multiple of the patch size {Patch}");
+        Require(Depth >= 2 && Depth % 2 == 0, $"depth {Depth} must be even (encoder and decoder of half depth each)");
+        Require(Heads >= 1 && Width % Heads == 0, $"width {Width} must be divisible by the number of heads {Heads}");
+        Require(Width % 4 == 0, $"width {Width} must be divisible by 4 (2-D sin-cos position embedding)");
+        Require(MlpRatio > 0 && MlpHidden >= 1, "MLP ratio must be positive");
+        Require(!ClassConditional || NumClasses >= 1, "class conditioning needs NumClasses ≥ 1");
+    }
+}
