@@ -57,16 +57,18 @@ public static class Checkpoint
             w.Write(EndMarker);
         });
 
+    /// <summary>Only the bookkeeping (cheap: stops before the tensors).</summary>
+    public static CheckpointState ReadState(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        return ReadHeader(r, path);
+    }
+
     /// <summary>Restores model, optimizer and EMA in place and returns the bookkeeping.</summary>
     public static CheckpointState Load(string path, nn.Module model, OptimizerHelper optimizer, Ema? ema)
     {
-        using var stream = File.OpenRead(path);
-        using var r = new BinaryReader(stream);
-        if (r.ReadString() != Magic) throw new InvalidDataException($"{path} is not an LDae checkpoint");
-        int version = r.ReadInt32();
-        if (version != Version) throw new InvalidDataException($"{path}: checkpoint version {version}, expected {Version}");
-        var state = JsonSerializer.Deserialize<CheckpointState>(r.ReadString())
-                    ?? throw new InvalidDataException($"{path}: empty checkpoint state");
+        using var r = new BinaryReader(File.OpenRead(path));
+        var state = ReadHeader(r, path);
         model.load(r);
         optimizer.load_state_dict(r);
         bool hasEma = r.ReadBoolean();
@@ -75,5 +77,14 @@ public static class Checkpoint
         ema?.Load(r);
         if (r.ReadString() != EndMarker) throw new InvalidDataException($"{path}: truncated checkpoint");
         return state;
+    }
+
+    static CheckpointState ReadHeader(BinaryReader r, string path)
+    {
+        if (r.ReadString() != Magic) throw new InvalidDataException($"{path} is not an LDae checkpoint");
+        int version = r.ReadInt32();
+        if (version != Version) throw new InvalidDataException($"{path}: checkpoint version {version}, expected {Version}");
+        return JsonSerializer.Deserialize<CheckpointState>(r.ReadString())
+               ?? throw new InvalidDataException($"{path}: empty checkpoint state");
     }
 }

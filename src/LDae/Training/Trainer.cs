@@ -51,6 +51,7 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
     /// <param name="model">Initialised by the caller (seed first: <see cref="Seeding.Seed"/>); overwritten from the checkpoint when resuming.</param>
     /// <param name="data">Deterministic batches; its BatchSize must equal the options'.</param>
     /// <param name="objective">The loss of one batch; must take all its randomness from the given generator.</param>
+    /// <remarks>Leaves the model in training mode with the trained (not EMA) weights; see <see cref="EvaluationWeights"/>.</remarks>
     public TrainResult Run(
         nn.Module model,
         IBatchSource data,
@@ -79,11 +80,12 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         var state = new CheckpointState { OptionsFingerprint = o.Fingerprint() };
         if (File.Exists(checkpointPath))
         {
-            state = Checkpoint.Load(checkpointPath, model, optimizer, Ema);
-            if (state.OptionsFingerprint != o.Fingerprint())
+            string written = Checkpoint.ReadState(checkpointPath).OptionsFingerprint;
+            if (written != o.Fingerprint())
                 throw new InvalidOperationException(
                     $"{checkpointPath} was written with different training options; use a new run directory " +
-                    $"(checkpoint: {state.OptionsFingerprint}; now: {o.Fingerprint()})");
+                    $"(checkpoint: {written}; now: {o.Fingerprint()})");
+            state = Checkpoint.Load(checkpointPath, model, optimizer, Ema);
         }
         using (var log = new FileStream(LogPath, FileMode.OpenOrCreate, FileAccess.Write))
             log.SetLength(Math.Min(log.Length, state.LogBytes));

@@ -270,4 +270,14 @@ public sealed class TrainerTests : IDisposable
         using var trainer = new Trainer(Options with { BatchSize = 64 }, _dir.Sub("bs"));
         Assert.Throws<ArgumentException>(() => trainer.Run(model, Source(), Synthetic.NoisyMse(model)));
     }
+
+    [Fact]
+    public void DivergingLossStopsWithTheStep()
+    {
+        using var model = Synthetic.Model(1);
+        using var trainer = new Trainer(Options, _dir.Sub("nan"));
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            trainer.Run(model, Source(), (batch, g) => model.forward(batch.X).mean() * float.NaN));   // a bare Tensor is a StepLoss
+        Assert.Contains("at step 0", ex.Message);
+    }
 }
