@@ -1,0 +1,112 @@
+using LDae.Evaluation;
+using LDae.Runtime;
+using LDae.Tests.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace LDae.Tests.Evaluation;
+
+public sealed class FeatureExtractorTests : IDisposable
+{
+    readonly Tensor _images;
+    readonly TempDir _dir = new();
+
+    public FeatureExtractorTests()
+    {
+        TorchRuntime.EnsureLoaded(threads: 1);
+        using var g = LDae.Training.Seeding.Generator(1, "images");
+        _images = randint(0, 256, new long[] { 10, 3, 4, 4 }, dtype: ScalarType.Byte, generator: g);
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void InputIsScaledToMinusOneOne()
+    {
+        using var x = tensor(new byte[] { 0, 255, 128 });
+        using var f = FeatureExtractor.ToModelInput(x);
+        Assert.Equal(new[] { -1f, 1f, 128 / 127.5f - 1 }, f.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void BatchedExtractionEqualsOneShot()
+    {
+        using var expected = RawPixelFeatures.Of(FeatureExtractor.ToModelInput(_images));
+        var seenBatchSizes = new List<long>();
+        Tensor Encoder(Tensor x) { seenBatchSizes.Add(x.shape[0]); return RawPixelFeatures.Of(x); }
+
+        using var batched = FeatureExtractor.Extract(Encoder, _images, batchSize: 4);
+        Assert.Equal(new long[] { 4, 4, 2 }, seenBatchSizes);
+        Assert.Equal(new long[] { 10, 48 }, batched.shape);
+        Assert.True(Synthetic.Same(expected, batched));
+
+        var chunks = Enumerable.Range(0, 4).Select(i => FeatureExtractor.ToModelInput(_images.narrow(0, i * 3L, Math.Min(3, 10 - i * 3L))));
+        using var streamed = FeatureExtractor.Extract(RawPixelFeatures.Of, chunks);
+        Assert.True(Synthetic.Same(expected, streamed));
+    }
+
+    [Fact]
+    public void ExtractionRunsWithoutGradAndLeaksNothing()
+    {
+        using var w = randn(new long[] { 48, 5 }, requires_grad: true);
+        bool gradEnabled = true;
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using (var f = FeatureExtractor.Extract(x => { gradEnabled = is_grad_enabled(); return x.flatten(1).matmul(w); }, _images, 3))
+        {
+            Assert.False(f.requires_grad);
+            Assert.Equal(before + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);   // only the result is alive
+        }
+        Assert.False(gradEnabled);
+    }
+
+    [Fact]
+    public void NonMatrixFeaturesAreRejected()
+    {
+        Assert.Throws<InvalidOperationException>(() => FeatureExtractor.Extract(x => x, _images, 5));
+    }
+
+    [Fact]
+    public void CacheComputesOnceAndRoundTripsExactly()
+    {
+        var cache = new FeatureCache(_dir.Sub("features"));
+        int computed = 0;
+        Tensor Compute() { computed++; return RawPixelFeatures.Of(FeatureExtractor.ToModelInput(_images)); }
+
+        using var first = cache.GetOrCompute("run=abc/split=test", Compute);
+        using var second = cache.GetOrCompute("run=abc/split=test", Compute);
+        Assert.Equal(1, computed);
+        Assert.True(Synthetic.Same(first, second));
+        using var other = cache.GetOrCompute("run=abc/split=train", Compute);
+        Assert.Equal(2, computed);
+        Assert.NotEqual(cache.PathFor("run=abc/split=test"), cache.PathFor("run=abc/split=train"));
+        Assert.Empty(Directory.GetFiles(cache.Directory, "*" + LDae.Training.AtomicFile.TempSuffix));
+
+        // A file under another key's name is not served for that key.
+        File.Copy(cache.PathFor("run=abc/split=test"), cache.PathFor("run=xyz/split=test"));
+        Assert.False(cache.TryLoad("run=xyz/split=test", out _));
+    }
+
+    [Fact]
+    public void RawPixelFeaturesFlattenInOrder()
+    {
+        using var x = arange(0f, 24f).reshape(2, 3, 2, 2);
+        using var f = RawPixelFeatures.Of(x);
+        Assert.Equal(new long[] { 2, 12 }, f.shape);
+        Assert.Equal(Enumerable.Range(12, 12).Select(i => (float)i), f[1].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void AccuracyCountsMatches()
+    {
+        using var scores = tensor(new[] { 0.1f, 0.9f, 0.8f, 0.2f, 0.3f, 0.7f }, new long[] { 3, 2 });
+        using var labels = tensor(new long[] { 1, 1, 1 });
+        Assert.Equal(2.0 / 3, Accuracy.Top1(scores, labels), 12);
+        using var predicted = tensor(new long[] { 1, 0, 1 });
+        Assert.Equal(2.0 / 3, Accuracy.Top1(predicted, labels), 12);
+    }
+}
