@@ -82,7 +82,6 @@ public static class ConfigSchema
         // linear probe (MAE protocol) and kNN
         new("probe.encoder", KeyType.Enum, "trained", Sem, "features probed", "trained", "random-init", "raw-pixels"),
         new("probe.pool", KeyType.Enum, "mean", Sem, "token pooling (DiT has no class token)", "mean"),
-        new("probe.noise_t", KeyType.Int, 0L, Sem, "noise step of the probe's input (0 = clean)"),
         new("probe.knn_k", KeyType.Int, 20L, Sem, "k of the kNN probe"),
         new("probe.epochs", KeyType.Int, 50L, Scl, "linear-probe epochs on cached features"),
         new("probe.lr", KeyType.Double, 0.1, Scl, "linear-probe learning rate"),

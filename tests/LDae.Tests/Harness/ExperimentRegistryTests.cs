@@ -66,7 +66,7 @@ public class ExperimentRegistryTests
             Assert.Equal(ci[key.Path], paper[key.Path]);
         Assert.Equal("1024", paper["backbone.width"]!.ToString());
         Assert.Equal("48", paper["tokenizer.latent_dim"]); // D/16 of D = 16·16·3
-        Assert.Equal("3", ci["tokenizer.latent_dim"]);     // D/16 of D = 7·7·1
+        Assert.Equal("4", ci["tokenizer.latent_dim"]);     // D/16 of D = 8·8·1
     }
 
     [Fact]
@@ -123,8 +123,8 @@ public class ExperimentRegistryTests
         var plan = BuildPlan.For(Registry, "ci").ToDictionary(t => t.Name);
         Assert.Equal(["table3/pca-ddm", "table3/predict-clean-data", "table3/remove-input-scaling", "table3/image-input-inverse-pca",
             "table3/image-output-inverse-pca", "table3/predict-original-image", "table3/single-noise-level"], plan["table3"].DependsOn);
-        Assert.Equal(["tokenizer/pca-p7-d3"], plan["table3/predict-original-image"].DependsOn);
-        Assert.Equal(PlanTargetKind.Tokenizer, plan["tokenizer/pca-p7-d3"].Kind);
+        Assert.Equal(["tokenizer/pca-p8-d4"], plan["table3/predict-original-image"].DependsOn);
+        Assert.Equal(PlanTargetKind.Tokenizer, plan["tokenizer/pca-p8-d4"].Kind);
         Assert.Empty(plan["table2/pixels"].DependsOn);
         Assert.Equal("not available yet: needs the conv VAE tokenizer", plan["table1/dit-baseline"].Unavailable);
         Assert.Null(plan["table3/pca-ddm"].Unavailable);

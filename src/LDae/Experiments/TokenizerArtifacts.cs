@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LDae.Data;
+using LDae.Harness.Config;
+using LDae.Harness.Experiments;
+using LDae.Harness.Results;
+using LDae.Tokenizers;
+using static TorchSharp.torch;
+
+namespace LDae.Experiments;
+
+/// <summary>
+/// Fitted / trained tokenizers as shared artifacts: <c>results/&lt;profile&gt;/tokenizers/&lt;name&gt;-&lt;hash&gt;/</c> with the
+/// tokenizer's weights and an artifact.json written last (its presence means complete). Built once, under a
+/// lock, and reused by every row that names the same tokenizer.
+/// </summary>
+public static class TokenizerArtifacts
+{
+    public const string ManifestFile = "artifact.json";
+
+    /// <summary>The tokenizer of a row: built if missing, loaded otherwise. Null artifact = pixels.</summary>
+    public static ITokenizer GetOrBuild(ConfigTree config, string profile, ResultStore store, ImageDataset train, TextWriter log)
+    {
+        var artifact = TokenizerArtifact.For(config);
+        if (artifact is null) return new PixelTokenizer(train.Channels);
+        var dir = store.TokenizerDir(profile, artifact.FolderName);
+        if (!File.Exists(Path.Combine(dir, ManifestFile)))
+        {
+            using var _ = RunLock.Acquire(Path.Combine(dir, ".lock"), TimeSpan.FromHours(12), log);
+            if (!File.Exists(Path.Combine(dir, ManifestFile))) Build(config, artifact, dir, train, log);
+        }
+        return Load(config, dir);
+    }
+
+    static ITokenizer Load(ConfigTree config, string dir) => config.Text("tokenizer.kind") switch
+    {
+        "pca" => PatchPcaTokenizer.Load(Path.Combine(dir, "pca.bin")),
+        var kind => throw new InvalidOperationException($"not available yet: no loader for tokenizer '{kind}'"),
+    };
+
+    static void Build(ConfigTree config, TokenizerArtifact artifact, string dir, ImageDataset train, TextWriter log)
+    {
+        var watch = Stopwatch.StartNew();
+        var kind = config.Text("tokenizer.kind");
+        if (kind != "pca") throw new InvalidOperationException($"not available yet: cannot build tokenizer '{kind}'");
+        int patch = (int)config.Int("tokenizer.patch"), d = RunSettings.LatentDim(config);
+        int fitCount = (int)Math.Min(config.Int("tokenizer.fit_images"), train.Count);
+        log.WriteLine($"[tokenizer] fitting {artifact.Name} on {fitCount} training images");
+
+        using var scope = NewDisposeScope();
+        using var subset = fitCount < train.Count ? train.Subset(fitCount, config.Int("train.seed")) : null;
+        var images = ImageDataset.ToModelInput((subset ?? train).Images);
+        using var pca = PatchPcaTokenizer.Fit(images, patch, d, RunSettings.Scaling(config));
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $"pca.bin.tmp-{Environment.ProcessId}");
+        pca.Save(tmp);
+        File.Move(tmp, Path.Combine(dir, "pca.bin"), overwrite: true);
+        var manifest = new Dictionary<string, object>
+        {
+            ["name"] = artifact.Name,
+            ["kind"] = kind,
+            ["patch"] = patch,
+            ["patch_dim"] = pca.PatchDim,
+            ["latent_dim"] = d,
+            ["scaling"] = config.Text("tokenizer.scaling"),
+            ["explained_variance"] = Math.Round(pca.ExplainedVariance, 6),
+            ["fit_images"] = fitCount,
+            ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 2),
+        };
+        ResultStore.WriteAtomic(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        log.WriteLine($"[tokenizer] {artifact.Name}: explained variance {pca.ExplainedVariance:P1} in {watch.Elapsed.TotalSeconds:0.0} s");
+    }
+}
