@@ -25,6 +25,17 @@ public sealed class ResultStore(string root)
     public bool IsUpToDate(string profile, string rowFullId, string configHash) =>
         TryLoad(profile, rowFullId)?.ConfigHash == configHash;
 
+    /// <summary>A completed row of this profile with the given config hash (another row with the same resolved config), or null.</summary>
+    public RowMetrics? FindByHash(string profile, string configHash, string exceptRow)
+    {
+        var dir = Path.Combine(Root, profile);
+        if (!Directory.Exists(dir)) return null;
+        return Directory.EnumerateFiles(dir, "metrics.json", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(f => RowMetrics.FromJson(File.ReadAllText(f), f))
+            .FirstOrDefault(m => m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null);
+    }
+
     /// <summary>Writes a file atomically: a temp file in the same folder, then a rename.</summary>
     public static void WriteAtomic(string path, string text)
     {

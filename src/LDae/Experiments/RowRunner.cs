@@ -55,7 +55,23 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         PrepareFolder(paths, hash, request.Force);
         ResultStore.WriteAtomic(paths.Config,
             $"# {request.Row} at profile {request.Profile}; config hash {hash}\n# chain: {string.Join(" → ", registry.Chain(registry.Row(request.Row)).Select(r => r.FullId))}\n" + config.ToYaml());
+        if (request.Stage == RowStage.PretrainAndProbe && !request.Force && store.FindByHash(request.Profile, hash, request.Row) is { } twin)
+            return Reuse(twin, request, paths);
         return Execute(request, config, hash, paths);
+    }
+
+    /// <summary>
+    /// Rows that resolve to the same configuration (augmentation/none, training-length/1x and the l-DAE of
+    /// Table 3, say) are one experiment: the result is copied, marked with the row it came from.
+    /// </summary>
+    RowMetrics Reuse(RowMetrics twin, RowRequest request, RowPaths paths)
+    {
+        log.WriteLine($"{request.Row}: same configuration as {twin.Row} — reusing its result");
+        var source = store.Row(request.Profile, twin.Row);
+        if (File.Exists(source.Log)) File.Copy(source.Log, paths.Log, overwrite: true);
+        var metrics = twin with { Row = request.Row, SameAs = twin.Row };
+        ResultStore.WriteAtomic(paths.Metrics, metrics.ToJson());
+        return metrics;
     }
 
     /// <summary>A folder left by another configuration (or --force) is emptied: its checkpoint must not be resumed.</summary>
