@@ -1,0 +1,115 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace LDae.Reporting.Plots;
+
+/// <summary>One row's curve: its title and its logged points.</summary>
+public sealed record Curve<T>(string Name, IReadOnlyList<T> Points);
+
+/// <summary>
+/// Training curves of the rows of one table: the loss vs step (log scale: losses fall by orders of magnitude),
+/// the two parts of the original-image loss, and the probe accuracy measured during training.
+/// </summary>
+public static class TrainingCurvePlot
+{
+    public static void SaveLoss(string path, string title, IReadOnlyList<Curve<LossPoint>> rows)
+    {
+        var plot = PlotStyle.New(title, "optimizer step", "training loss (log scale)");
+        var all = new List<double>();
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var pts = rows[i].Points.Where(p => p.Loss > 0).ToList();
+            if (pts.Count == 0) continue;
+            AddLine(plot, i, pts.Select(p => (double)p.Step), pts.Select(p => Math.Log10(p.Loss)), rows[i].Name, dashed: false);
+            all.AddRange(pts.Select(p => p.Loss));
+        }
+        Finish(plot, all, rows.Count, path);
+    }
+
+    /// <summary>The subspace part (solid) and the residual part (dashed) of each row that logs them.</summary>
+    public static void SaveLossParts(string path, string title, IReadOnlyList<Curve<LossPoint>> rows)
+    {
+        var plot = PlotStyle.New(title, "optimizer step", "loss part, unweighted (log scale)");
+        var all = new List<double>();
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var sub = rows[i].Points.Where(p => p.Subspace > 0).ToList();
+            var res = rows[i].Points.Where(p => p.Residual > 0).ToList();
+            if (sub.Count > 0) AddLine(plot, i, sub.Select(p => (double)p.Step), sub.Select(p => Math.Log10(p.Subspace!.Value)), $"{rows[i].Name}: PCA subspace", dashed: false);
+            if (res.Count > 0) AddLine(plot, i, res.Select(p => (double)p.Step), res.Select(p => Math.Log10(p.Residual!.Value)), $"{rows[i].Name}: residual", dashed: true);
+            all.AddRange(sub.Select(p => p.Subspace!.Value));
+            all.AddRange(res.Select(p => p.Residual!.Value));
+        }
+        Finish(plot, all, 2 * rows.Count, path);
+    }
+
+    public static void SaveProbe(string path, string title, IReadOnlyList<Curve<ProbePoint>> rows)
+    {
+        var plot = PlotStyle.New(title, "pretraining epoch", "linear-probe top-1 (%)");
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Points.Count == 0) continue;
+            var s = AddLine(plot, i, rows[i].Points.Select(p => p.Epoch), rows[i].Points.Select(p => p.Top1), rows[i].Name, dashed: false);
+            s.MarkerSize = 7;
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        // Accuracy rises during training: the lower right is where the curves are not.
+        if (rows.Count > 4) plot.ShowLegend(Edge.Right);
+        else plot.ShowLegend(Alignment.LowerRight);
+        PlotStyle.Save(plot, path);
+    }
+
+    static ScottPlot.Plottables.Scatter AddLine(Plot plot, int i, IEnumerable<double> xs, IEnumerable<double> ys, string name, bool dashed)
+    {
+        var s = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), PlotStyle.Series(i));
+        s.LineWidth = 2;
+        s.MarkerSize = 0;
+        // Past ten rows the colours repeat: a dotted line tells them apart.
+        s.LinePattern = dashed ? LinePattern.Dashed : i >= 10 ? LinePattern.Dotted : LinePattern.Solid;
+        s.LegendText = name;
+        return s;
+    }
+
+    static void Finish(Plot plot, List<double> values, int series, string path)
+    {
+        if (values.Count > 0)
+        {
+            var (positions, labels) = LogTicks(values.Min(), values.Max());
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, labels);
+        }
+        ShowLegend(plot, series);
+        PlotStyle.Save(plot, path);
+    }
+
+    static void ShowLegend(Plot plot, int series)
+    {
+        if (series > 4) plot.ShowLegend(Edge.Right);
+        else plot.ShowLegend(Alignment.UpperRight);
+    }
+
+    /// <summary>
+    /// Ticks for a log₁₀ axis spanning [min, max]: 1-2-5 per decade, or every integer multiple when the range is
+    /// narrower than that gives three ticks. Positions are log₁₀ values, labels the values themselves.
+    /// </summary>
+    public static (double[] Positions, string[] Labels) LogTicks(double min, double max)
+    {
+        if (!(min > 0) || !(max >= min)) throw new ArgumentOutOfRangeException(nameof(min), "log ticks need 0 < min ≤ max");
+        int lo = (int)Math.Floor(Math.Log10(min)), hi = (int)Math.Ceiling(Math.Log10(max));
+        foreach (var mantissas in new[] { new double[] { 1 }, [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9] })
+        {
+            var ticks = new List<double>();
+            for (int e = lo; e <= hi; e++)
+                foreach (var m in mantissas)
+                {
+                    var v = m * Math.Pow(10, e);
+                    if (v >= min * 0.999 && v <= max * 1.001) ticks.Add(v);
+                }
+            if (ticks.Count >= 3 || mantissas.Length == 9)
+            {
+                if (ticks.Count < 2) ticks = [min, max];
+                return (ticks.Select(Math.Log10).ToArray(), ticks.Select(v => v.ToString("G3", CultureInfo.InvariantCulture)).ToArray());
+            }
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+}

@@ -1,0 +1,86 @@
+using LDae.Harness.Config;
+using LDae.Harness.Experiments;
+using LDae.Harness.Results;
+
+namespace LDae.Reporting;
+
+/// <summary>
+/// One row as the report sees it: the paper's numbers, ours when the row completed (metrics.json exists),
+/// otherwise why not ("not run", or "not available yet: needs …").
+/// </summary>
+public sealed record RowResult(
+    ExperimentRow Row,
+    ConfigTree Config,
+    RowMetrics? Metrics,
+    string? Unavailable,
+    bool Stale,
+    TrainingLog Log,
+    IReadOnlyList<string> Figures)
+{
+    public bool HasRun => Metrics is not null;
+    public double? Ours => Metrics?.ProbeTop1;
+
+    /// <summary>What the report prints instead of a number when there is none.</summary>
+    public string Missing => Unavailable ?? "not run";
+}
+
+/// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against.</summary>
+public sealed record TableResult(ExperimentTable Table, IReadOnlyList<RowResult> Rows, IReadOnlyList<RowResult?> Previous)
+{
+    public bool HasPaperNumbers => Table.Rows.Any(r => r.Paper.Acc is not null);
+    public bool HasFid => Rows.Any(r => r.Row.Paper.Fid is not null || r.Metrics?.Fid is not null);
+}
+
+/// <summary>Everything the report and plots are made of, read from results/ only (never training).</summary>
+public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyList<TableResult> Tables)
+{
+    public IEnumerable<RowResult> Rows => Tables.SelectMany(t => t.Rows);
+
+    public RowResult? Find(string fullId) => Rows.FirstOrDefault(r => r.Row.FullId == fullId);
+
+    /// <summary>The reference rows (the floor): the probe on a random-init encoder and on raw pixels.</summary>
+    public IReadOnlyList<RowResult> References =>
+        Rows.Where(r => r.Config.Text("probe.encoder") != "trained").ToList();
+
+    public static ReportModel Load(ExperimentRegistry registry, ResultStore store, string profile)
+    {
+        var tables = new List<TableResult>();
+        foreach (var table in registry.Tables)
+        {
+            var rows = table.Rows.Select(r => LoadRow(registry, store, profile, r)).ToList();
+            var previous = rows.Select((r, i) => PreviousRow(rows, i)).ToList();
+            tables.Add(new TableResult(table, rows, previous));
+        }
+        return new ReportModel(profile, registry.Profile(profile), tables);
+    }
+
+    /// <summary>
+    /// The row a Δ is measured against: the row's parent in the chain (its From) when that row is in the same
+    /// table, otherwise the row printed above it. A table's first row without a parent in the table has none.
+    /// </summary>
+    public static RowResult? PreviousRow(IReadOnlyList<RowResult> rows, int index)
+    {
+        if (rows[index].Row.From is { } from && rows.FirstOrDefault(r => r.Row.FullId == from) is { } parent) return parent;
+        return index > 0 ? rows[index - 1] : null;
+    }
+
+    static RowResult LoadRow(ExperimentRegistry registry, ResultStore store, string profile, ExperimentRow row)
+    {
+        var config = registry.Resolve(row, profile);
+        var metrics = store.TryLoad(profile, row.FullId);
+        var paths = store.Row(profile, row.FullId);
+        var figuresDir = Path.Combine(paths.Dir, "figures");
+        var figures = Directory.Exists(figuresDir)
+            ? Directory.GetFiles(figuresDir, "*.png").Order(StringComparer.Ordinal).ToList()
+            : [];
+        return new RowResult(
+            row,
+            config,
+            metrics,
+            metrics is null ? Availability.Missing(config) : null,
+            // A result from another configuration (the row's YAML or the method changed since it ran).
+            metrics is not null && metrics.ConfigHash != config.Hash(),
+            metrics is null ? TrainingLog.Empty : TrainingLog.Read(paths.Log),
+            figures);
+    }
+}

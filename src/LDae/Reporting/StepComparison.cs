@@ -1,0 +1,28 @@
+namespace LDae.Reporting;
+
+/// <summary>Whether one step of a table moves our accuracy the same way it moved the paper's.</summary>
+public enum Direction
+{
+    /// <summary>Not comparable: a number is missing on either side, or the paper shows no change.</summary>
+    None,
+    Agrees,
+    Disagrees,
+}
+
+/// <summary>The Δ of a row against its previous row, in the paper and in ours (percentage points).</summary>
+public sealed record StepComparison(double? PaperDelta, double? OursDelta)
+{
+    public Direction Direction =>
+        PaperDelta is not { } p || OursDelta is not { } o || p == 0 ? Direction.None
+        : Math.Sign(p) == Math.Sign(o) ? Direction.Agrees
+        : Direction.Disagrees;
+
+    /// <summary>True when the paper gives both numbers but shows no change (nothing to agree with).</summary>
+    public bool PaperFlat => PaperDelta == 0;
+
+    public static StepComparison Of(RowResult row, RowResult? previous) =>
+        new(Delta(row.Row.Paper.Acc, previous?.Row.Paper.Acc), Delta(row.Ours, previous?.Ours));
+
+    // Paper numbers have one decimal: rounding the difference keeps 63.6 − 63.6 exactly 0 and 62.1 − 57.5 exactly 4.6.
+    static double? Delta(double? a, double? b) => a is { } x && b is { } y ? Math.Round(x - y, 6) : null;
+}

@@ -1,0 +1,85 @@
+using LDae.Harness.Results;
+using LDae.Reporting;
+using Xunit;
+
+namespace LDae.Tests.Reporting;
+
+public class ReportPartsTests
+{
+    [Fact]
+    public void Training_log_reads_steps_and_probe_points_and_skips_what_it_cannot_read()
+    {
+        var log = TrainingLog.Parse([
+            """{"step": 0, "loss": 1.5, "lr": 0.001, "unknown": [1, 2]}""",
+            """{"step": 10, "loss": 0.9, "subspace": 0.5, "residual": 4.0}""",
+            """{"epoch": 1, "probe_top1": 71.25}""",
+            """{"step": 10, "loss": 0.8}""",       // a resumed run logs step 10 again: the last one wins
+            """{"step": 20, "loss": "NaN"}""",     // diverged: counted, not plotted
+            """{"note": "no step"}""",
+            "",
+            """{"step": 30, "loss": 0.""",         // interrupted write
+        ]);
+        Assert.Equal([0L, 10L], log.Loss.Select(p => p.Step));
+        Assert.Equal([1.5, 0.8], log.Loss.Select(p => p.Loss));
+        Assert.Null(log.Loss[1].Subspace);
+        Assert.Equal([new ProbePoint(1, 71.25)], log.Probe);
+        Assert.Equal(1, log.SkippedLines);
+        Assert.Equal(1, log.NonFiniteLosses);
+        Assert.False(log.HasLossParts);
+        Assert.True(TrainingLog.Parse(["""{"step": 1, "loss": 2, "subspace": 1.5, "residual": 5}"""]).HasLossParts);
+        Assert.Same(TrainingLog.Empty, TrainingLog.Read("/nonexistent/log.jsonl"));
+    }
+
+    [Fact]
+    public void Direction_compares_signs_and_has_none_when_the_paper_is_flat_or_a_number_is_missing()
+    {
+        Assert.Equal(Direction.Agrees, new StepComparison(-2.7, -0.1).Direction);
+        Assert.Equal(Direction.Disagrees, new StepComparison(1.2, -0.2).Direction);
+        Assert.Equal(Direction.Disagrees, new StepComparison(1.2, 0.0).Direction);
+        Assert.Equal(Direction.None, new StepComparison(0.0, 0.5).Direction);
+        Assert.True(new StepComparison(0.0, 0.5).PaperFlat);
+        Assert.Equal(Direction.None, new StepComparison(1.2, null).Direction);
+        Assert.Equal(Direction.None, new StepComparison(null, 1.0).Direction);
+    }
+
+    [Fact]
+    public void Numbers_have_fixed_invariant_formats()
+    {
+        Assert.Equal("64.5", Format.Percent(64.45000001));
+        Assert.Equal("0.0", Format.Percent(-0.01));
+        Assert.Equal("+4.6", Format.Delta(62.1 - 57.5));
+        Assert.Equal("-0.2", Format.Delta(-0.2));
+        Assert.Equal("0.0", Format.Delta(-0.04)); // never "-0.0"
+        Assert.Equal("1:02:05", Format.Duration(3725.4));
+        Assert.Equal("1234", Format.Rate(1234.4));
+        Assert.Equal("2025-06-01 08:00:00 UTC", Format.Utc(new DateTimeOffset(2025, 6, 1, 10, 0, 0, TimeSpan.FromHours(2))));
+        Assert.Equal("a \\| b", Format.Cell("a | b"));
+    }
+
+    [Fact]
+    public void With_no_results_every_row_is_not_run_or_not_available_and_the_report_still_renders()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "ldae-empty-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            double[] g2 = [1.0, 0.5, 0.0], s2 = [0.0, 0.5, 1.0];
+            var output = Report.Write(ReportFixture.Registry, new ResultStore(root), "ci", schedules: [("linear-gamma2", g2, s2)]);
+            Assert.Equal(Path.Combine(root, "ci", "report"), output.Directory);
+            var md = output.Markdown;
+            var rows = ReportFixture.Registry.Rows.Count();
+            Assert.Contains($"- Results: 0 of {rows} rows completed;", md);
+            Assert.Contains("No row has a result at profile `ci` yet.", md);
+            Assert.Contains("has no result yet (not run): whether it beats the random-init encoder cannot be judged.", md);
+            // No number in any "Ours" cell: every row line says why it has none.
+            var lines = md.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d+ \|")).ToList();
+            Assert.Equal(rows, lines.Count);
+            Assert.All(lines, l => Assert.True(l.Contains("*not run*") || l.Contains("*not available yet: needs "), l));
+            // Trajectories and the sweep still render (paper only / an empty, labelled frame); no training curves.
+            Assert.Equal(["schedules.png", "table1-fid.png", "table1-trajectory.png", "table2-latent-dim.png", "table3-trajectory.png"],
+                output.Figures.Select(f => f.File).Order());
+            Assert.All(output.Figures, f => Assert.True(File.Exists(Path.Combine(output.Directory, f.File))));
+            Assert.Contains("## Noise schedules\n\n![", md);
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+}

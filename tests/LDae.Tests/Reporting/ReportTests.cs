@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+using LDae.Reporting;
+using SkiaSharp;
+using Snapshooter.Xunit;
+using Xunit;
+
+namespace LDae.Tests.Reporting;
+
+public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
+{
+    string Md => fx.Output.Markdown;
+
+    /// <summary>The table line of a row, found by its title cell.</summary>
+    string Line(string title) => Md.Split('\n').Single(l => l.StartsWith("| ", StringComparison.Ordinal) && (l.Contains($"| {title} |") || l.Contains($"| {title} (vs ")));
+
+    static string[] Cells(string line) => line.Trim().Trim('|').Split(" | ").Select(c => c.Trim()).ToArray();
+
+    [Fact]
+    public void Markdown_report_of_the_fixture_matches_the_snapshot() => Snapshot.Match(Md);
+
+    [Fact]
+    public void The_same_results_give_byte_identical_markdown()
+    {
+        var again = Report.Write(ReportFixture.Registry, fx.Store, ReportFixture.Profile, Path.Combine(fx.Root, "report-again"));
+        Assert.Equal(File.ReadAllBytes(fx.Output.MarkdownPath), File.ReadAllBytes(again.MarkdownPath));
+        Assert.DoesNotContain(fx.Root, Md); // only relative paths
+    }
+
+    [Fact]
+    public void A_row_without_result_is_not_run_and_a_row_without_its_method_part_says_what_is_missing()
+    {
+        var single = Cells(Line("single noise level"));
+        Assert.Equal(["7", "single noise level", "61.5", "*not run*", "—", "-3.0", "—", "—", "—", "—"], single);
+        var baseline = Cells(Line("DiT baseline"));
+        Assert.Equal("*not available yet: needs the conv VAE tokenizer*", baseline[3]);
+        Assert.Contains("- Not run: ", Md);
+        Assert.Contains("`table3/single-noise-level`", Md.Split('\n').Single(l => l.StartsWith("- Not run: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Deltas_follow_the_previous_row_rule_and_directions_are_compared()
+    {
+        // Paper 62.4 → 63.6 (+1.2), ours 83.1 → 82.9 (−0.2): disagree.
+        Assert.Equal(["3", "remove input scaling", "63.6", "82.9", "80.0", "+1.2", "-0.2", "✗", "0:10:52", "403"], Cells(Line("remove input scaling")));
+        // The paper shows no change (63.6 → 63.6): nothing to agree with.
+        Assert.Equal("—", Cells(Line("operate on image input with inverse PCA"))[7]);
+        // A sweep row is compared with the row it starts from, not the row printed above it.
+        var d32 = Cells(Line("patch-wise PCA, d = D/32 (vs patch-wise PCA)"));
+        Assert.Equal(["15", "patch-wise PCA, d = D/32 (vs patch-wise PCA)", "2", "82.5", "79.0", "-1.5", "0:10:40", "410"], d32); // 82.5 − 84.0; d = round(49/32)
+        Assert.Contains("- Table 3: 3 of 4 comparable steps agree in direction with the paper. Disagree: remove input scaling (paper +1.2, ours -0.2). Not comparable: 1 step where the paper shows no change, 1 step without both results.\n", Md);
+        Assert.Contains("- Table 1: no step can be compared with the paper yet. Not comparable: 4 steps without both results.\n", Md);
+        Assert.Contains("clearly beats the random-init encoder: 85.0 vs 71.3 (+13.7 points", Md);
+    }
+
+    [Fact]
+    public void A_result_of_another_configuration_is_marked_stale()
+    {
+        Assert.Equal("76.3 †", Cells(Line("patch-wise PCA, d = D (vs patch-wise PCA)"))[3]);
+        Assert.Equal("84.0", Cells(Line("patch-wise PCA"))[3]);
+        Assert.Contains("(†, to re-run): `table2/sweep-pca-d1`", Md);
+        Assert.DoesNotContain("†", Line("remove input scaling"));
+    }
+
+    [Fact]
+    public void Provenance_lists_distinct_values_from_the_metrics()
+    {
+        Assert.Contains("| Commits | `3f2a9c1e` (clean, 8 rows), `b7e04d2a` (dirty, 6 rows) |", Md);
+        Assert.Contains("| First row started | 2025-06-01 08:00:00 UTC |", Md);
+        Assert.DoesNotContain("generated", Md, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Html_embeds_every_figure_that_exists_and_nothing_else()
+    {
+        var html = File.ReadAllText(fx.Output.HtmlPath);
+        var sources = Regex.Matches(html, "<img src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        var files = Directory.GetFiles(fx.Output.Directory, "*.png", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(fx.Output.Directory, f).Replace(Path.DirectorySeparatorChar, '/')).Order().ToList();
+        Assert.Equal(files, sources.Order().ToList());
+        Assert.Equal(
+            ["rows/table3/predict-original-image/denoising.png", "table1-fid.png", "table1-trajectory.png", "table2-latent-dim.png", "table2-loss.png",
+             "table3-loss-parts.png", "table3-loss.png", "table3-probe.png", "table3-trajectory.png"],
+            files);
+        Assert.Contains("<table>", html);
+        Assert.Contains("<style>", html);
+        Assert.DoesNotContain("<link", html); // self-contained
+    }
+
+    [Fact]
+    public void Plots_render_at_the_embedded_size_with_the_measured_series_drawn()
+    {
+        foreach (var f in fx.Output.Figures.Where(f => !f.File.StartsWith("rows/", StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(fx.Output.Directory, f.File);
+            Assert.True(new FileInfo(path).Length > 15_000, $"{f.File}: {new FileInfo(path).Length} bytes");
+            using var bmp = SKBitmap.Decode(path);
+            Assert.Equal((900, 500), (bmp.Width, bmp.Height));
+        }
+        // Ours (blue) is drawn on Table 3's trajectory: many pixels of exactly that colour (a line, not just a label).
+        // Table 1 has no result of ours: only its blue axis label and note, so far fewer blue pixels.
+        var ours = new SKColor(0x1f, 0x77, 0xb4);
+        var drawn = CountColour(Path.Combine(fx.Output.Directory, "table3-trajectory.png"), ours);
+        var labelOnly = CountColour(Path.Combine(fx.Output.Directory, "table1-trajectory.png"), ours);
+        Assert.True(drawn > 1000 && labelOnly < 500, $"{drawn} blue pixels with our series drawn, {labelOnly} without");
+    }
+
+    [Fact]
+    public void Schedules_in_use_are_those_of_the_completed_rows() =>
+        Assert.Equal(["linear-gamma2"], Report.SchedulesInUse(ReportFixture.Registry, fx.Store, ReportFixture.Profile));
+
+    [Fact]
+    public void The_log_notes_a_line_it_could_not_read()
+    {
+        Assert.Contains("`table3/remove-input-scaling`: 1 line of log.jsonl could not be read and was skipped.", Md);
+    }
+
+    internal static int CountColour(string path, SKColor colour)
+    {
+        using var bmp = SKBitmap.Decode(path);
+        int n = 0;
+        for (int y = 0; y < bmp.Height; y++)
+            for (int x = 0; x < bmp.Width; x++)
+                if (bmp.GetPixel(x, y) is var p && Math.Abs(p.Red - colour.Red) + Math.Abs(p.Green - colour.Green) + Math.Abs(p.Blue - colour.Blue) < 24) n++;
+        return n;
+    }
+}
