@@ -142,6 +142,8 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             }
             pretrainWatch.Stop();
             denoiser.eval();
+            if (trained is not null && config.Text("objective.prediction") == "original-image")
+                RowFigures.Write(Path.Combine(paths.Dir, "figures"), denoiser, test, seed);
             Tensor FeaturesOf(Tensor x) => denoiser.Features(x.to(device)).cpu();
             trainFeatures = FeatureExtractor.Extract(FeaturesOf, train.Images, extractBatch, ImageDataset.ToModelInput);
             testFeatures = FeatureExtractor.Extract(FeaturesOf, test.Images, extractBatch, ImageDataset.ToModelInput);

@@ -1,0 +1,39 @@
+using LDae.Experiments;
+using LDae.Harness;
+using LDae.Harness.Experiments;
+using LDae.Harness.Results;
+
+namespace LDae.Regression.Tests;
+
+/// <summary>
+/// The ci-profile results of this test run: each row is run once, in-process, into a results folder of its own
+/// (so a clean clone needs no committed ci results), and rows that share a configuration or a tokenizer reuse
+/// it as the build does.
+/// </summary>
+public static class CiResults
+{
+    public const string Profile = "ci";
+    static readonly object Gate = new();
+    static readonly Lazy<string> Root = new(() =>
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"ldae-regression-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    });
+
+    public static readonly ExperimentRegistry Registry = ExperimentRegistry.Load(Repo.Experiments());
+
+    /// <summary>Every row that can run at the ci profile.</summary>
+    public static IEnumerable<string> RunnableRows() =>
+        Registry.Rows.Where(r => Availability.Missing(Registry.Resolve(r, Profile)) is null).Select(r => r.FullId);
+
+    public static RowMetrics Get(string row)
+    {
+        lock (Gate) return RunInto(Root.Value, row);
+    }
+
+    /// <summary>Runs a row into the given results folder (used directly by the determinism test).</summary>
+    public static RowMetrics RunInto(string resultsRoot, string row, TextWriter? log = null) =>
+        new RowRunner(Registry, new ResultStore(resultsRoot), Repo.Root(), log ?? TextWriter.Null).Run(new RowRequest(row, Profile))
+        ?? throw new InvalidOperationException($"{row} did not complete");
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Snapshooter;
+using Snapshooter.Xunit;
+using Xunit;
+
+namespace LDae.Regression.Tests;
+
+/// <summary>Every ci-profile row against its committed snapshot (tests/LDae.Regression.Tests/__snapshots__/).</summary>
+public class CiRowRegressionTests
+{
+    public static TheoryData<string> Rows() => new(CiResults.RunnableRows());
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void Row_metrics_match_the_snapshot(string row)
+    {
+        var now = RegressionSnapshot.Of(CiResults.Get(row));
+        var name = Snapshot.FullName(SnapshotNameExtension.Create(row.Replace('/', '_')));
+        if (SnapshotFile.TryRead(name) is { } snapshot)
+        {
+            var deviations = MetricComparison.Compare(snapshot, now);
+            Assert.True(deviations.Count == 0, "\n" + MetricComparison.Table(deviations));
+        }
+        // Snapshooter checks the exact fields and writes the snapshot where none exists (refused in strict mode, as CI runs).
+        Snapshot.Match(now, name, o => o.IgnoreField("ProbeTop1").IgnoreField("KnnTop1").IgnoreField("FinalLoss"));
+    }
+}
+
+static class SnapshotFile
+{
+    public static string PathOf(SnapshotFullName name) => Path.Combine(name.FolderPath, "__snapshots__", name.Filename);
+
+    public static RegressionSnapshot? TryRead(SnapshotFullName name)
+    {
+        var path = PathOf(name);
+        return File.Exists(path) ? JsonSerializer.Deserialize<RegressionSnapshot>(File.ReadAllText(path).TrimStart('\uFEFF')) : null;
+    }
+}

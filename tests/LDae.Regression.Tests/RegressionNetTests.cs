@@ -1,0 +1,37 @@
+using Snapshooter;
+using Snapshooter.Xunit;
+using Xunit;
+
+namespace LDae.Regression.Tests;
+
+/// <summary>The test of the test: a configuration change known to hurt must be caught by the comparison.</summary>
+public class RegressionNetTests
+{
+    [Fact]
+    public void A_randomly_initialised_encoder_in_place_of_the_l_DAE_is_flagged()
+    {
+        // The committed l-DAE snapshot, and the same row with one config change: the probe reads the encoder
+        // before pretraining (references/random-init is exactly that change).
+        var name = new SnapshotFullName($"{nameof(CiRowRegressionTests)}.{nameof(CiRowRegressionTests.Row_metrics_match_the_snapshot)}_table3_predict-original-image.snap",
+            Snapshot.FullName().FolderPath);
+        var lDae = SnapshotFile.TryRead(name) ?? RegressionSnapshot.Of(CiResults.Get("table3/predict-original-image"));
+        var broken = RegressionSnapshot.Of(CiResults.Get("references/random-init")) with { Row = lDae.Row };
+
+        var deviations = MetricComparison.Compare(lDae, broken);
+
+        Assert.Contains(deviations, d => d.Metric == "probe_top1");
+        Assert.Contains(deviations, d => d.Metric == "config_hash");
+        var table = MetricComparison.Table(deviations);
+        Assert.Contains("probe_top1", table);
+        Assert.Contains(lDae.ProbeTop1!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), table);
+    }
+
+    [Fact]
+    public void Movements_within_tolerance_pass_and_beyond_fail()
+    {
+        var a = new RegressionSnapshot("t/r", "h", "pca-p8-d4", 60.0, 55.0, 0.05);
+        Assert.Empty(MetricComparison.Compare(a, a with { ProbeTop1 = 60.0 + MetricTolerances.ProbeTop1Points, FinalLoss = 0.05 * 1.019 }));
+        var d = MetricComparison.Compare(a, a with { ProbeTop1 = 58.5, FinalLoss = 0.06, KnnTop1 = null });
+        Assert.Equal(["probe_top1", "knn_top1", "final_loss"], d.Select(x => x.Metric));
+    }
+}
