@@ -59,16 +59,14 @@ Task("Test").Description("Unit and regression tests (README's test command)").Is
     if (failure is not null) throw failure;
 });
 
-Task("AcceptSnapshots").Description("Rewrite the ci metric snapshots from a fresh run; review the diff, then commit").IsDependentOn("Build").Does(() =>
+Task("AcceptSnapshots").Description("Rewrite the snapshots (ci metrics, report fixture) from a fresh run; review the diff, then commit").IsDependentOn("Build").Does(() =>
 {
-    var snapshots = $"{root}/tests/LDae.Regression.Tests/__snapshots__";
-    foreach (var f in GetFiles($"{snapshots}/*.snap")) DeleteFile(f);
-    DotNetTest($"{root}/tests/LDae.Regression.Tests", new DotNetTestSettings
-    {
-        Configuration = configuration, NoBuild = true, NoLogo = true,
-        EnvironmentVariables = new Dictionary<string, string?> { ["SNAPSHOOTER_STRICT_MODE"] = "false" },
-    });
-    StartProcess("git", new ProcessSettings { Arguments = "diff --stat -- tests/LDae.Regression.Tests/__snapshots__", WorkingDirectory = root });
+    foreach (var f in GetFiles($"{root}/tests/LDae.Regression.Tests/__snapshots__/*.snap")) DeleteFile(f);
+    foreach (var f in GetFiles($"{root}/tests/LDae.Tests/Reporting/__snapshots__/*.snap")) DeleteFile(f);
+    var rewrite = new Dictionary<string, string?> { ["SNAPSHOOTER_STRICT_MODE"] = "false" };
+    DotNetTest($"{root}/tests/LDae.Regression.Tests", new DotNetTestSettings { Configuration = configuration, NoBuild = true, NoLogo = true, EnvironmentVariables = rewrite });
+    DotNetTest($"{root}/tests/LDae.Tests", new DotNetTestSettings { Configuration = configuration, NoBuild = true, NoLogo = true, EnvironmentVariables = rewrite, Filter = "FullyQualifiedName~Reporting" });
+    StartProcess("git", new ProcessSettings { Arguments = "diff --stat -- tests", WorkingDirectory = root });
 });
 
 Task("Data").Description("Prepare the data caches: Fashion-MNIST and the CIFAR-10 ImageFolder tarball").IsDependentOn("Build").Does(() =>
