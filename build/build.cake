@@ -3,6 +3,7 @@
 // script is compiled, so the #r below resolves.
 #r "../src/LDae.Harness/bin/Release/net10.0/LDae.Harness.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/YamlDotNet.dll"
+#nullable enable
 
 using LDae.Harness;
 using LDae.Harness.Experiments;
