@@ -27,6 +27,9 @@ public static class CiResults
     public static IEnumerable<string> RunnableRows() =>
         Registry.Rows.Where(r => Availability.Missing(Registry.Resolve(r, Profile)) is null).Select(r => r.FullId);
 
+    /// <summary>The results folder of this test run.</summary>
+    public static string ResultsRoot => Root.Value;
+
     public static RowMetrics Get(string row)
     {
         lock (Gate) return RunInto(Root.Value, row);
