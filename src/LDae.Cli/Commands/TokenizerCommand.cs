@@ -23,7 +23,7 @@ static class TokenizerCommand
             ?? throw new CliException($"no runnable row at profile {profile} uses {target}");
         TorchRuntime.EnsureLoaded((int)config.Int("train.threads"));
         using var data = new RowData(config, root, Console.Out);
-        using var tokenizer = TokenizerArtifacts.GetOrBuild(config, profile, new ResultStore(Repo.Results(root)), data.Train, Console.Out);
+        using var tokenizer = TokenizerArtifacts.GetOrBuild(config, profile, new ResultStore(Repo.Results(root)), data.Train, data.Test, Console.Out);
         Console.WriteLine($"{target}: ready ({tokenizer.Kind}, p = {tokenizer.Patch}, d = {tokenizer.LatentDim})");
         return 0;
     }

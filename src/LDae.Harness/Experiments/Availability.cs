@@ -8,7 +8,7 @@ namespace LDae.Harness.Experiments;
 /// </summary>
 public static class Availability
 {
-    public static readonly IReadOnlySet<string> Tokenizers = new HashSet<string> { "pixels", "pca" };
+    public static readonly IReadOnlySet<string> Tokenizers = new HashSet<string> { "pixels", "pca", "conv-vae", "patch-vae", "patch-ae" };
     public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "denoising" };
 
     static readonly Dictionary<string, string> Names = new()

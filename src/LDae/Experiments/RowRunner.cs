@@ -115,7 +115,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         }
         else
         {
-            var tokenizer = TokenizerArtifacts.GetOrBuild(config, request.Profile, store, train, log);
+            var tokenizer = TokenizerArtifacts.GetOrBuild(config, request.Profile, store, train, test, log);
             using var init = Seeding.Seed(seed);
             using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), init);
             denoiser.to(device);

@@ -5,6 +5,7 @@ using LDae.Harness.Config;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Tokenizers;
+using LDae.Tokenizers.Learned;
 using static TorchSharp.torch;
 
 namespace LDae.Experiments;
@@ -18,8 +19,11 @@ public static class TokenizerArtifacts
 {
     public const string ManifestFile = "artifact.json";
 
+    /// <summary>Tokenizer kinds this class can build and load (pixels needs no artifact).</summary>
+    public static readonly IReadOnlySet<string> Kinds = new HashSet<string>(LearnedTokenizerSpec.Kinds.Append("pca"));
+
     /// <summary>The tokenizer of a row: built if missing, loaded otherwise. Null artifact = pixels.</summary>
-    public static ITokenizer GetOrBuild(ConfigTree config, string profile, ResultStore store, ImageDataset train, TextWriter log)
+    public static ITokenizer GetOrBuild(ConfigTree config, string profile, ResultStore store, ImageDataset train, ImageDataset test, TextWriter log)
     {
         var artifact = TokenizerArtifact.For(config);
         if (artifact is null) return new PixelTokenizer(train.Channels);
@@ -27,7 +31,7 @@ public static class TokenizerArtifacts
         if (!File.Exists(Path.Combine(dir, ManifestFile)))
         {
             using var _ = RunLock.Acquire(Path.Combine(dir, ".lock"), TimeSpan.FromHours(12), log);
-            if (!File.Exists(Path.Combine(dir, ManifestFile))) Build(config, artifact, dir, train, log);
+            if (!File.Exists(Path.Combine(dir, ManifestFile))) Build(config, artifact, dir, train, test, log);
         }
         return Load(config, dir);
     }
@@ -35,21 +39,44 @@ public static class TokenizerArtifacts
     static ITokenizer Load(ConfigTree config, string dir) => config.Text("tokenizer.kind") switch
     {
         "pca" => PatchPcaTokenizer.Load(Path.Combine(dir, "pca.bin")),
-        var kind => throw new InvalidOperationException($"not available yet: no loader for tokenizer '{kind}'"),
+        _ => LearnedTokenizerTrainer.Load(dir),
     };
 
-    static void Build(ConfigTree config, TokenizerArtifact artifact, string dir, ImageDataset train, TextWriter log)
+    static void Build(ConfigTree config, TokenizerArtifact artifact, string dir, ImageDataset train, ImageDataset test, TextWriter log)
+    {
+        var kind = config.Text("tokenizer.kind");
+        int fitCount = (int)Math.Min(config.Int("tokenizer.fit_images"), train.Count);
+        using var subset = fitCount < train.Count ? train.Subset(fitCount, config.Int("train.seed")) : null;
+        var fit = subset ?? train;
+        if (kind == "pca")
+        {
+            FitPca(config, artifact, dir, fit, log);
+            return;
+        }
+        // Learned tokenizers write their own artifact.json (PSNR on the test split, latent scale) last.
+        log.WriteLine($"[tokenizer] training {artifact.Name} on {fit.Count} training images");
+        var spec = new LearnedTokenizerSpec
+        {
+            Kind = kind,
+            Patch = (int)config.Int("tokenizer.patch"),
+            LatentDim = RunSettings.LatentDim(config),
+            Perceptual = config.Bool("tokenizer.perceptual_loss"),
+            Adversarial = config.Bool("tokenizer.adversarial_loss"),
+            Epochs = (int)config.Int("tokenizer.train_epochs"),
+            Seed = (int)config.Int("train.seed"),
+        };
+        using var trained = LearnedTokenizerTrainer.Train(spec, fit.Images, fit.Labels, test.Images, test.Labels, dir, log);
+    }
+
+    static void FitPca(ConfigTree config, TokenizerArtifact artifact, string dir, ImageDataset fit, TextWriter log)
     {
         var watch = Stopwatch.StartNew();
-        var kind = config.Text("tokenizer.kind");
-        if (kind != "pca") throw new InvalidOperationException($"not available yet: cannot build tokenizer '{kind}'");
         int patch = (int)config.Int("tokenizer.patch"), d = RunSettings.LatentDim(config);
-        int fitCount = (int)Math.Min(config.Int("tokenizer.fit_images"), train.Count);
+        int fitCount = fit.Count;
         log.WriteLine($"[tokenizer] fitting {artifact.Name} on {fitCount} training images");
 
         using var scope = NewDisposeScope();
-        using var subset = fitCount < train.Count ? train.Subset(fitCount, config.Int("train.seed")) : null;
-        var images = ImageDataset.ToModelInput((subset ?? train).Images);
+        var images = ImageDataset.ToModelInput(fit.Images);
         using var pca = PatchPcaTokenizer.Fit(images, patch, d, RunSettings.Scaling(config));
         Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $"pca.bin.tmp-{Environment.ProcessId}");
@@ -58,7 +85,7 @@ public static class TokenizerArtifacts
         var manifest = new Dictionary<string, object>
         {
             ["name"] = artifact.Name,
-            ["kind"] = kind,
+            ["kind"] = "pca",
             ["patch"] = patch,
             ["patch_dim"] = pca.PatchDim,
             ["latent_dim"] = d,

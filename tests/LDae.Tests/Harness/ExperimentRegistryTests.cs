@@ -148,3 +148,14 @@ public class ExperimentRegistryTests
         return dir;
     }
 }
+
+public class AvailabilityTests
+{
+    /// <summary>Availability may only promise tokenizers the method can build and load.</summary>
+    [Fact]
+    public void Every_available_tokenizer_can_be_built()
+    {
+        foreach (var kind in Availability.Tokenizers.Where(k => k != "pixels"))
+            Assert.Contains(kind, LDae.Experiments.TokenizerArtifacts.Kinds);
+    }
+}
