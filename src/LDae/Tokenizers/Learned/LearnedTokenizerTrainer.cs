@@ -50,6 +50,11 @@ public static class LearnedTokenizerTrainer
         long n = trainImagesUint8.shape[0];
         string tag = $"[{spec.Kind}]";
 
+        // a re-run into the same folder first withdraws the "complete" marker, so a crash cannot leave an
+        // artifact.json describing weights it did not produce
+        var marker = Path.Combine(artifactDir, LearnedTokenizerArtifact.FileName);
+        if (File.Exists(marker)) File.Delete(marker);
+
         PerceptualNetwork? perceptual = null;
         double? perceptualAccuracy = null;
         string? perceptualDir = null;
