@@ -126,7 +126,9 @@ public class ExperimentRegistryTests
         Assert.Equal(["tokenizer/pca-p8-d4"], plan["table3/predict-original-image"].DependsOn);
         Assert.Equal(PlanTargetKind.Tokenizer, plan["tokenizer/pca-p8-d4"].Kind);
         Assert.Empty(plan["table2/pixels"].DependsOn);
-        Assert.Equal("not available yet: needs the conv VAE tokenizer", plan["table1/dit-baseline"].Unavailable);
+        Assert.Equal("not available yet: needs the MAE baseline", plan["table4/mae-base"].Unavailable);
+        Assert.Null(plan["table1/dit-baseline"].Unavailable);
+        Assert.Equal(["tokenizer/conv-vae-p8-d4-full"], plan["table1/dit-baseline"].DependsOn);
         Assert.Null(plan["table3/pca-ddm"].Unavailable);
         Assert.Contains("table3", plan[BuildPlan.AllTables].DependsOn);
     }
