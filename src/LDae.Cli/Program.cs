@@ -12,6 +12,7 @@ var commands = new Dictionary<string, (string Help, Func<CliArgs, int> Run)>
     ["data"] = ("prepare the data caches (Fashion-MNIST, CIFAR-10 tarball)", DataCommand.Run),
     ["resolve"] = ("print a row's resolved configuration and hash", ResolveCommand.Run),
     ["plan"] = ("list the build targets of a profile", ResolveCommand.Plan),
+    ["bench"] = ("training/probe throughput, FLOP/s vs matmul, RSS growth (--profile, --steps, --threads, --json)", BenchCommand.Run),
 };
 
 var cli = new CliArgs(args);
