@@ -70,6 +70,9 @@ Task("AcceptSnapshots").Description("Rewrite the snapshots (ci metrics, report f
     StartProcess("git", new ProcessSettings { Arguments = "diff --stat -- tests", WorkingDirectory = root });
 });
 
+Task("Bench").Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn("Build").Does(() =>
+    Ldae("bench"));
+
 Task("Data").Description("Prepare the data caches: Fashion-MNIST and the CIFAR-10 ImageFolder tarball").IsDependentOn("Build").Does(() =>
     Ldae("data"));
 

@@ -97,7 +97,9 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
         if (x.dim() != 4 || x.shape[1] != Options.InChannels || x.shape[2] != Options.GridSize || x.shape[3] != Options.GridSize)
             throw new ArgumentException($"backbone expects N×{Options.InChannels}×{Options.GridSize}×{Options.GridSize}, got [{string.Join(",", x.shape)}]");
         using var scope = NewDisposeScope();
-        return (patchEmbed.forward(x).flatten(2).transpose(1, 2) + posEmbed).MoveToOuterDisposeScope();
+        // contiguous(): an elementwise op keeps the layout of its first operand, so without it the transposed
+        // (channels-major) layout would run through the whole residual stream and make every block 2–3× slower.
+        return (patchEmbed.forward(x).flatten(2).transpose(1, 2).contiguous() + posEmbed).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -160,6 +160,13 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
                 pendingSteps++;
             }
 
+            // TorchSharp Scalars (made implicitly for every scalar argument: AdamW's β, lr and ε, x·(1 + s), …)
+            // are not tracked by dispose scopes and hold native memory until the GC finalizes them. The managed
+            // heap is tiny, so the GC rarely runs on its own, and those small blocks, scattered between the
+            // step's large tensor buffers, fragment the native heap: RSS grew by ~150 MB over the first
+            // ~100 steps. A gen-0 collection per step (well under a millisecond) frees them promptly.
+            GC.Collect(0);
+
             step++;
             imagesSeen += batchCount;
             sessionImages += batchCount;

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LDae.Benchmarks;
+
+/// <summary>
+/// What <see cref="TrainingBenchmark"/> measured for one row at one profile. FLOPs follow
+/// <see cref="Models.BackboneFlops"/> (2 × multiply-adds of the backbone's matmuls, attention included);
+/// a training step counts as 3 × the forward pass (the backward pass ≈ 2 × forward). The tokenizer's
+/// PCA products, norms, activations, softmax, the loss and the optimizer are not counted, so achieved
+/// GFLOP/s slightly understate the work done.
+/// </summary>
+public sealed record BenchmarkReport
+{
+    public const string FlopsConvention =
+        "2 x multiply-adds of the backbone's matmuls (attention included; norms, activations, PCA tokenizer, loss and optimizer not counted); training step = 3 x forward";
+
+    public required string Row { get; init; }
+    public required string Profile { get; init; }
+    public required string ConfigHash { get; init; }
+    public required string Data { get; init; }
+    public string? Cpu { get; init; }
+    public required int Threads { get; init; }
+    public required int InteropThreads { get; init; }
+    /// <summary>OMP_WAIT_POLICY as libgomp saw it ("default" = spin, then sleep).</summary>
+    public required string OpenMpWait { get; init; }
+
+    // Model
+    public required int BatchSize { get; init; }
+    public required int Width { get; init; }
+    public required int Depth { get; init; }
+    public required int Heads { get; init; }
+    public required double MlpRatio { get; init; }
+    public required int Tokens { get; init; }
+    public required long Parameters { get; init; }
+    public string FlopsConventionText => FlopsConvention;
+    public required double ForwardFlopsPerImage { get; init; }
+    public double TrainFlopsPerImage => 3 * ForwardFlopsPerImage;
+
+    // Training
+    public required int WarmupSteps { get; init; }
+    public required int TimedSteps { get; init; }
+    /// <summary>Images of the timed steps / their wall time.</summary>
+    public required double TrainImagesPerSecond { get; init; }
+    /// <summary>Median step time of the timed steps (robust to other processes' bursts on a shared machine).</summary>
+    public required double StepMillisecondsMedian { get; init; }
+    public double TrainImagesPerSecondMedian => BatchSize / (StepMillisecondsMedian / 1000);
+    public double TrainGflops => TrainFlopsPerImage * TrainImagesPerSecond / 1e9;
+    public double TrainGflopsMedian => TrainFlopsPerImage * TrainImagesPerSecondMedian / 1e9;
+    public required double FinalLoss { get; init; }
+
+    // Yardsticks
+    public required MatmulMeasurement Matmul { get; init; }
+    /// <summary>The model's largest linear (MLP fc1: batch·tokens × width · width × hidden) at the same threads.</summary>
+    public required MatmulMeasurement ModelShapeMatmul { get; init; }
+    /// <summary>Median training GFLOP/s over median large-matmul GFLOP/s.</summary>
+    public double TrainToMatmulRatio => TrainGflopsMedian / Matmul.Median;
+
+    // Probe feature extraction (frozen encoder, no_grad, eval mode)
+    public required int ProbeImages { get; init; }
+    public required double ProbeImagesPerSecond { get; init; }
+
+    // Memory
+    public required double RssAfterWarmupMb { get; init; }
+    public required double RssEndMb { get; init; }
+    public double RssGrowthMb => RssEndMb - RssAfterWarmupMb;
+    public required double PeakRssMb { get; init; }
+    /// <summary>Live (undisposed) TorchSharp tensors after the warm-up and at the end: equal when no step leaks a tensor.</summary>
+    public required long LiveTensorsAfterWarmup { get; init; }
+    public required long LiveTensorsEnd { get; init; }
+    /// <summary>(step, VmRSS MB) every few timed steps.</summary>
+    public required IReadOnlyList<RssSample> RssSamples { get; init; }
+
+    public double[]? LoadAverageStart { get; init; }
+    public double[]? LoadAverageEnd { get; init; }
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+
+    /// <summary>A readable two-column table.</summary>
+    public string ToTable()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string F(double v, string format) => v.ToString(format, c);
+        string Load(double[]? l) => l is null ? "n/a" : string.Join(" ", l.Select(v => F(v, "0.00")));
+        var rows = new List<(string, string)>
+        {
+            ("row / profile", $"{Row} / {Profile} (config {ConfigHash})"),
+            ("data", Data),
+            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OMP_WAIT_POLICY {OpenMpWait}"),
+            ("model", $"width {Width}, depth {Depth}, heads {Heads}, mlp {F(MlpRatio, "0.#")}, {Tokens} tokens, {Parameters:N0} parameters"),
+            ("batch", BatchSize.ToString(c)),
+            ("FLOPs / image", $"forward {F(ForwardFlopsPerImage / 1e6, "0.00")} M, training {F(TrainFlopsPerImage / 1e6, "0.00")} M (3 × forward)"),
+            ("training", $"{F(TrainImagesPerSecond, "0")} img/s over {TimedSteps} steps after {WarmupSteps} warm-up; median step {F(StepMillisecondsMedian, "0.0")} ms = {F(TrainImagesPerSecondMedian, "0")} img/s"),
+            ("training GFLOP/s", $"{F(TrainGflopsMedian, "0.0")} (median step), {F(TrainGflops, "0.0")} (mean)"),
+            ("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best ({Matmul.Shape})"),
+            ("model-shape matmul", $"{F(ModelShapeMatmul.Median, "0.0")} GFLOP/s ({ModelShapeMatmul.Shape})"),
+            ("training / matmul", F(TrainToMatmulRatio, "P0")),
+            ("probe features", $"{F(ProbeImagesPerSecond, "0")} img/s ({ProbeImages} images, no_grad)"),
+            ("RSS", $"{F(RssAfterWarmupMb, "0.0")} MB after warm-up → {F(RssEndMb, "0.0")} MB at the end: growth {F(RssGrowthMb, "+0.0;-0.0")} MB over {TimedSteps} steps"),
+            ("peak RSS", $"{F(PeakRssMb, "0.0")} MB"),
+            ("live tensors", $"{LiveTensorsAfterWarmup} after warm-up → {LiveTensorsEnd} at the end"),
+            ("final loss", F(FinalLoss, "0.0000")),
+            ("load average", $"{Load(LoadAverageStart)} at start, {Load(LoadAverageEnd)} at end"),
+        };
+        int w = rows.Max(r => r.Item1.Length);
+        var sb = new StringBuilder();
+        foreach (var (k, v) in rows) sb.Append(k.PadRight(w)).Append("  ").AppendLine(v);
+        return sb.ToString();
+    }
+}
+
+/// <summary>VmRSS after a given number of completed training steps, and how much of it the .NET GC has committed.</summary>
+public readonly record struct RssSample(long Step, double Mb, double ManagedMb);

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace LDae.Benchmarks;
+
+/// <summary>Achieved fp32 GFLOP/s of one matmul shape (FLOPs = 2·m·k·n per product), from timed repeats.</summary>
+/// <param name="Samples">GFLOP/s of every timed repeat, in order.</param>
+public sealed record MatmulMeasurement(long M, long K, long N, IReadOnlyList<double> Samples)
+{
+    public double Median => Statistics.Median(Samples);
+    public double Best => Samples.Max();
+    public string Shape => $"{M}×{K} · {K}×{N}";
+
+    /// <summary>Pools the repeats of two measurements of the same shape (e.g. before and after a run).</summary>
+    public MatmulMeasurement Concat(MatmulMeasurement other) => (M, K, N) == (other.M, other.K, other.N)
+        ? this with { Samples = Samples.Concat(other.Samples).ToArray() }
+        : throw new ArgumentException($"cannot pool {Shape} with {other.Shape}");
+}
+
+/// <summary>
+/// The machine's matmul rate in this process and at the current torch thread count: the yardstick for how well
+/// a training step uses the CPU. A large square product (2048²) approaches the BLAS peak; the model's own
+/// shapes (a few thousand rows, ~100 columns) show what small products can reach on the same cores.
+/// </summary>
+public static class MatmulThroughput
+{
+    /// <summary>Times <paramref name="repeats"/> products (m×k)·(k×n) after one untimed warm-up product.</summary>
+    /// <param name="minSeconds">Each sample repeats the product until at least this long has passed, so tiny shapes are not timer noise.</param>
+    public static MatmulMeasurement Measure(long m, long k, long n, int repeats = 5, double minSeconds = 0.05)
+    {
+        if (m <= 0 || k <= 0 || n <= 0) throw new ArgumentOutOfRangeException(nameof(m), "matmul dimensions must be positive");
+        if (repeats <= 0) throw new ArgumentOutOfRangeException(nameof(repeats));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var g = new Generator(0, CPU);
+        var a = randn([m, k], generator: g);
+        var b = randn([k, n], generator: g);
+        var c = empty([m, n]);
+        c.addmm_(a, b, beta: 0);                             // warm-up: BLAS packing buffers, thread pool
+        double flops = 2.0 * m * k * n;
+        var samples = new double[repeats];
+        for (int r = 0; r < repeats; r++)
+        {
+            long count = 0;
+            var clock = Stopwatch.StartNew();
+            // in place (beta = 0 overwrites c): no allocation in the timed loop
+            do { c.addmm_(a, b, beta: 0); count++; } while (clock.Elapsed.TotalSeconds < minSeconds);
+            samples[r] = flops * count / clock.Elapsed.TotalSeconds / 1e9;
+        }
+        return new MatmulMeasurement(m, k, n, samples);
+    }
+
+    /// <summary>A square n×n product.</summary>
+    public static MatmulMeasurement Square(int n, int repeats = 5) => Measure(n, n, n, repeats, minSeconds: 0);
+}
+
+static class Statistics
+{
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
+    }
+}

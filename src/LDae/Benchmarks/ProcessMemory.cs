@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace LDae.Benchmarks;
+
+/// <summary>
+/// Resident memory of this process from <c>/proc/self/status</c> (Linux): VmRSS is what is resident now, VmHWM
+/// its high-water mark. Native libtorch allocations are included, which is the point: a tensor that is never
+/// disposed shows up here and nowhere in the .NET heap statistics.
+/// </summary>
+public static class ProcessMemory
+{
+    /// <summary>Current resident set size in bytes (VmRSS); null where /proc is not available.</summary>
+    public static long? ResidentBytes() => Read("VmRSS:");
+
+    /// <summary>Peak resident set size in bytes (VmHWM); null where /proc is not available.</summary>
+    public static long? PeakResidentBytes() => Read("VmHWM:");
+
+    /// <summary>The 1-, 5- and 15-minute load averages (/proc/loadavg); null where not available.</summary>
+    public static double[]? LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return parts.Take(3).Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
+    }
+
+    /// <summary>The CPU model name (/proc/cpuinfo), or null.</summary>
+    public static string? CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                ?.Split(':', 2)[1].Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Parses a "Key:   1234 kB" line of /proc/self/status.</summary>
+    public static long? ParseKilobytes(string line)
+    {
+        var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return fields.Length >= 2 && long.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb)
+            ? kb * 1024 : null;
+    }
+
+    static long? Read(string key)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith(key, StringComparison.Ordinal)) return ParseKilobytes(line);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return null;
+    }
+}

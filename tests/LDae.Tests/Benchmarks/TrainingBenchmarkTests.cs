@@ -1,0 +1,152 @@
+using System.Text.Json;
+using LDae.Benchmarks;
+using LDae.Data;
+using LDae.Harness;
+using LDae.Harness.Experiments;
+using LDae.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+using Xunit;
+
+namespace LDae.Tests.Benchmarks;
+
+/// <summary>
+/// The benchmark's code path for a handful of steps of the ci-sized final l-DAE on synthetic images. Checks that
+/// every figure is present and consistent (FLOPs against the formula, derived rates against their parts); no
+/// timing is asserted.
+/// </summary>
+public class TrainingBenchmarkTests
+{
+    const string Row = "table3/predict-original-image";
+    static readonly BenchmarkReport Report;
+
+    static TrainingBenchmarkTests()
+    {
+        TorchRuntime.EnsureLoaded(threads: 1);
+        var registry = ExperimentRegistry.Load(Repo.Experiments());
+        var config = registry.Resolve(registry.Row(Row), "ci");
+        using var images = SyntheticImages(200, out var labels);
+        var options = new BenchmarkOptions
+        {
+            Row = Row, Profile = "ci", Steps = 3, WarmupSteps = 2, Threads = 1,
+            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1,
+        };
+        Report = TrainingBenchmark.Run(options, config, images, "synthetic: 200 images", TextWriter.Null);
+    }
+
+    public TrainingBenchmarkTests() => TorchRuntime.EnsureLoaded(threads: 1);
+
+    static ImageDataset SyntheticImages(int n, out Tensor labels)
+    {
+        using var g = new Generator(3, CPU);
+        var x = randint(0, 256, [n, 1, 32, 32], generator: g).to_type(ScalarType.Byte);
+        labels = randint(0, 10, [n], generator: g);
+        return new ImageDataset("synthetic", x, labels, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray());
+    }
+
+    [Fact]
+    public void Flops_per_image_follow_the_formula_for_the_ci_model()
+    {
+        // ci: width 64, depth 4 (all adaLN-Zero), MLP 2·64, 16 tokens of one 8×8 image patch (64 values) in and out.
+        const double w = 64, l = 16, cell = 64, hidden = 128, freq = 256;
+        double macs = l * cell * w                                   // patch embedding (1×1 on the 64-channel grid)
+                      + freq * w + w * w                             // timestep MLP
+                      + 4 * (l * 4 * w * w + 2 * l * l * w + l * 2 * w * hidden + w * 6 * w)
+                      + l * w * cell + w * 2 * w;                    // final linear + its modulation
+        Assert.Equal(2 * macs, Report.ForwardFlopsPerImage, 6);
+        Assert.Equal(3 * Report.ForwardFlopsPerImage, Report.TrainFlopsPerImage, 6);
+        Assert.Equal((64, 4, 2, 16, 128), (Report.Width, Report.Depth, Report.Heads, Report.Tokens, Report.BatchSize));
+    }
+
+    [Fact]
+    public void Rates_are_positive_and_derived_figures_match_their_parts()
+    {
+        Assert.Equal(3, Report.TimedSteps);
+        Assert.Equal(2, Report.WarmupSteps);
+        Assert.True(Report.TrainImagesPerSecond > 0 && double.IsFinite(Report.TrainImagesPerSecond));
+        Assert.True(Report.StepMillisecondsMedian > 0);
+        Assert.Equal(Report.TrainFlopsPerImage * Report.TrainImagesPerSecond / 1e9, Report.TrainGflops, 9);
+        Assert.Equal(Report.BatchSize * 1000 / Report.StepMillisecondsMedian, Report.TrainImagesPerSecondMedian, 6);
+        Assert.Equal(Report.TrainGflopsMedian / Report.Matmul.Median, Report.TrainToMatmulRatio, 9);
+        Assert.Equal(4, Report.Matmul.Samples.Count);                          // repeats before and after training, pooled
+        Assert.All(Report.Matmul.Samples, s => Assert.True(s > 0));
+        // the MLP's first linear: (batch · tokens) × width · width × hidden
+        Assert.Equal((128L * 16, 64L, 128L), (Report.ModelShapeMatmul.M, Report.ModelShapeMatmul.K, Report.ModelShapeMatmul.N));
+        Assert.Equal(64, Report.ProbeImages);
+        Assert.True(Report.ProbeImagesPerSecond > 0);
+        Assert.True(double.IsFinite(Report.FinalLoss) && Report.FinalLoss > 0);
+        Assert.Equal(1, Report.Threads);
+    }
+
+    [Fact]
+    public void Memory_figures_are_read_from_proc_and_consistent()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.True(Report.RssAfterWarmupMb > 0);
+        Assert.True(Report.PeakRssMb >= Report.RssEndMb);
+        Assert.Equal(Report.RssEndMb - Report.RssAfterWarmupMb, Report.RssGrowthMb, 9);
+        Assert.Equal(new long[] { 2, 3, 4, 5 }, Report.RssSamples.Select(s => s.Step));   // every step from the end of warm-up
+        Assert.True(Report.LiveTensorsAfterWarmup > 0);
+    }
+
+    [Fact]
+    public void Json_has_the_figures_under_snake_case_names()
+    {
+        using var doc = JsonDocument.Parse(Report.ToJson());
+        var root = doc.RootElement;
+        Assert.Equal(Row, root.GetProperty("row").GetString());
+        Assert.Equal(Report.TrainImagesPerSecond, root.GetProperty("train_images_per_second").GetDouble(), 6);
+        Assert.Equal(Report.ForwardFlopsPerImage, root.GetProperty("forward_flops_per_image").GetDouble(), 3);
+        Assert.Equal(Report.TrainFlopsPerImage, root.GetProperty("train_flops_per_image").GetDouble(), 3);
+        Assert.Equal(Report.Matmul.Median, root.GetProperty("matmul").GetProperty("median").GetDouble(), 6);
+        Assert.Equal(Report.RssGrowthMb, root.GetProperty("rss_growth_mb").GetDouble(), 6);
+        Assert.Contains("3 x forward", root.GetProperty("flops_convention_text").GetString());
+        Assert.Contains("training / matmul", Report.ToTable());
+    }
+
+    [Fact]
+    public void Options_are_validated()
+    {
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Steps = 0 }.Validate());
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Threads = 0 }.Validate());
+        new BenchmarkOptions().Validate();
+    }
+}
+
+public class BenchmarkPartsTests
+{
+    public BenchmarkPartsTests() => TorchRuntime.EnsureLoaded(threads: 1);
+
+    [Fact]
+    public void Proc_status_lines_parse_to_bytes()
+    {
+        Assert.Equal(1234L * 1024, ProcessMemory.ParseKilobytes("VmRSS:\t    1234 kB"));
+        Assert.Null(ProcessMemory.ParseKilobytes("VmRSS:"));
+        if (OperatingSystem.IsLinux())
+            Assert.True(ProcessMemory.PeakResidentBytes() >= ProcessMemory.ResidentBytes() * 0.5);
+    }
+
+    [Fact]
+    public void Matmul_measurement_counts_two_m_k_n_flops_and_pools_only_equal_shapes()
+    {
+        var m = MatmulThroughput.Measure(64, 32, 16, repeats: 3, minSeconds: 0.001);
+        Assert.Equal(3, m.Samples.Count);
+        Assert.All(m.Samples, s => Assert.True(s > 0 && double.IsFinite(s)));
+        Assert.Equal(m.Samples.Max(), m.Best);
+        Assert.Equal(6, m.Concat(m).Samples.Count);
+        Assert.Throws<ArgumentException>(() => m.Concat(MatmulThroughput.Measure(16, 32, 64, repeats: 1, minSeconds: 0)));
+        var odd = new MatmulMeasurement(1, 1, 1, [3.0, 1.0, 2.0]);
+        Assert.Equal(2.0, odd.Median);
+        Assert.Equal(2.5, (odd with { Samples = [4.0, 1.0, 2.0, 3.0] }).Median);
+    }
+
+    [Fact]
+    public void Wait_policy_cannot_change_once_libtorch_is_loaded()
+    {
+        Assert.Throws<ArgumentException>(() => OpenMpWaitPolicy.Set("sometimes"));
+        if (!OperatingSystem.IsLinux()) return;
+        using var _ = ones(1);                                    // libtorch, and with it libgomp, is loaded
+        Assert.True(OpenMpWaitPolicy.IsOpenMpLoaded());
+        Assert.Throws<InvalidOperationException>(() => OpenMpWaitPolicy.Set("passive"));
+    }
+}
