@@ -23,6 +23,7 @@ static class BenchCommand
             OpenMpWait = a.Get("omp-wait"),
         };
         string? json = a.Get("json");
+        a.Get("device"); a.Flag("force"); // passed by the build to every target; the benchmark runs on the CPU
         a.RejectUnknown();
         var report = TrainingBenchmark.RunRow(options, Repo.Root(), Console.Error);
         Console.Write(report.ToTable());
