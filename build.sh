@@ -14,6 +14,9 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ ! 
   fi
 fi
 
+# libtorch's OpenMP threads spin-wait by default; on a shared machine that slows training several-fold.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+
 dotnet tool restore >/dev/null
 # build.cake loads the harness assembly (#r), so it must exist before Cake compiles the script.
 dotnet build src/LDae.Harness -c Release -nologo -v q -clp:ErrorsOnly >/dev/null

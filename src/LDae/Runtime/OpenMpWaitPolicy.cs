@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace LDae.Benchmarks;
+namespace LDae.Runtime;
 
 /// <summary>
 /// How libtorch's OpenMP worker threads wait between parallel regions (libgomp's <c>OMP_WAIT_POLICY</c>).
