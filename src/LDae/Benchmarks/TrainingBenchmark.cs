@@ -139,7 +139,8 @@ public static class TrainingBenchmark
                 ProbeImagesPerSecond = probeRate,
                 RssAfterWarmupMb = clock.RssAfterWarmup / 1048576.0,
                 RssEndMb = clock.RssEnd / 1048576.0,
-                PeakRssMb = (ProcessMemory.PeakResidentBytes() ?? 0) / 1048576.0,
+                // The kernel updates VmHWM lazily (per-thread RSS counters), so it can lag the last VmRSS sample.
+                PeakRssMb = Math.Max(ProcessMemory.PeakResidentBytes() ?? 0, clock.RssEnd) / 1048576.0,
                 RssSamples = clock.Samples,
                 LiveTensorsAfterWarmup = clock.LiveTensorsAfterWarmup,
                 LiveTensorsEnd = clock.LiveTensorsEnd,
