@@ -79,9 +79,7 @@ public static class TokenizerArtifacts
         var images = ImageDataset.ToModelInput(fit.Images);
         using var pca = PatchPcaTokenizer.Fit(images, patch, d, RunSettings.Scaling(config));
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $"pca.bin.tmp-{Environment.ProcessId}");
-        pca.Save(tmp);
-        File.Move(tmp, Path.Combine(dir, "pca.bin"), overwrite: true);
+        pca.Save(Path.Combine(dir, "pca.bin")); // atomic
         var manifest = new Dictionary<string, object>
         {
             ["name"] = artifact.Name,

@@ -176,11 +176,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
     /// <summary>Writes the fitted PCA (header + mean, basis, eigenvalues, scale); atomic (temp file + rename).</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(tmp))
-        using (var writer = new BinaryWriter(stream))
+        LDae.Training.AtomicFile.WriteBinary(path, writer =>
         {
             writer.Write(Magic);
             writer.Write(FormatVersion);
@@ -192,8 +188,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
             Basis.Save(writer);
             Eigenvalues.Save(writer);
             Scale.Save(writer);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads a PCA written by <see cref="Save"/>.</summary>

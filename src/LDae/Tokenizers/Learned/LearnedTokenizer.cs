@@ -106,11 +106,7 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
     /// <summary>Writes header (kind, p, d, C, s, architecture) and every parameter; atomic (temp file + rename).</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(tmp))
-        using (var writer = new BinaryWriter(stream))
+        LDae.Training.AtomicFile.WriteBinary(path, writer =>
         {
             writer.Write(Magic);
             writer.Write(FormatVersion);
@@ -129,8 +125,7 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
                 writer.Write(name);
                 tensor.Save(writer);
             }
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads any learned tokenizer written by <see cref="Save"/> (dispatches on the kind in the header); returned frozen.</summary>

@@ -186,11 +186,7 @@ public sealed class PerceptualNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Writes shape, test accuracy and weights; atomic (temp file + rename).</summary>
     public void Save(string path)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = File.Create(tmp))
-        using (var writer = new BinaryWriter(stream))
+        LDae.Training.AtomicFile.WriteBinary(path, writer =>
         {
             writer.Write(Magic);
             writer.Write(FormatVersion);
@@ -206,8 +202,7 @@ public sealed class PerceptualNetwork : nn.Module<Tensor, Tensor>
                 writer.Write(name);
                 tensor.Save(writer);
             }
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads a network written by <see cref="Save"/>; returned frozen.</summary>
