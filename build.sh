@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LDae build entry point: ./build.sh [--target=NAME] [--profile=ci|quick|cpu|paper] [--device=cpu|cuda] [--force] [--tree]
+# LDae build entry point: ./build.sh [--target=NAME] [--profile=ci|quick|quick-cifar10|cpu|paper] [--device=cpu|cuda] [--force] [--tree]
 set -euo pipefail
 cd "$(dirname "$0")"
 

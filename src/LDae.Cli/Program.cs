@@ -19,7 +19,7 @@ var commands = new Dictionary<string, (string Help, Func<CliArgs, int> Run)>
 var cli = new CliArgs(args);
 if (!commands.TryGetValue(cli.Command, out var command))
 {
-    Console.WriteLine("usage: ldae <command> [--row table/row | --config file.yaml] [--profile ci|quick|cpu|paper] [--device cpu|cuda] [--force]");
+    Console.WriteLine("usage: ldae <command> [--row table/row | --config file.yaml] [--profile ci|quick|quick-cifar10|cpu|paper] [--device cpu|cuda] [--force]");
     foreach (var (name, (help, _)) in commands) Console.WriteLine($"  {name,-10} {help}");
     return cli.Command == "help" ? 0 : 2;
 }

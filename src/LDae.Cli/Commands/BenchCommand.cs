@@ -5,7 +5,7 @@ using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--row R] [--probe-images N] [--omp-wait passive|active] [--json PATH]`.</summary>
+/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active] [--json PATH]`.</summary>
 static class BenchCommand
 {
     public static int Run(CliArgs a)
@@ -20,6 +20,7 @@ static class BenchCommand
             Threads = a.Get("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null,
             ProbeImages = a.Int("probe-images", defaults.ProbeImages),
             MatmulSize = a.Int("matmul-size", defaults.MatmulSize),
+            BreakdownSteps = a.Int("breakdown-steps", defaults.BreakdownSteps),
             OpenMpWait = a.Get("omp-wait"),
         };
         string? json = a.Get("json");

@@ -11,7 +11,11 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
 {
     public const string Default = "quick";
 
-    /// <summary>Loads experiments/profiles.yaml: a mapping from profile name to {description, and scale keys}.</summary>
+    /// <summary>
+    /// Loads experiments/profiles.yaml: a mapping from profile name to {description, optional extends, and scale
+    /// keys}. <c>extends: other</c> starts from an earlier profile's keys and overrides some (e.g. the quick budget
+    /// on another dataset), so the shared budget is written once.
+    /// </summary>
     public static IReadOnlyDictionary<string, Profile> LoadAll(string path)
     {
         var root = YamlFiles.LoadMapping(path);
@@ -20,8 +24,17 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
         {
             var name = ((YamlScalarNode)k).Value!;
             if (v is not YamlMappingNode m) throw new ConfigException(path, name, "is not a mapping", "a profile's keys");
-            var values = ConfigTree.Flatten(m, $"{path} (profile {name})");
-            values.Remove("description", out var description);
+            var own = ConfigTree.Flatten(m, $"{path} (profile {name})");
+            own.Remove("description", out var description);
+            var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            if (own.Remove("extends", out var parentName))
+            {
+                if (parentName is not string parent || !result.TryGetValue(parent, out var baseProfile))
+                    throw new ConfigException(path, $"{name}.extends", $"names '{parentName}', which is not a profile defined above it",
+                        string.Join(", ", result.Keys));
+                foreach (var (key, value) in baseProfile.Values) values[key] = value;
+            }
+            foreach (var (key, value) in own) values[key] = value;
             var profile = new Profile(name, description as string ?? "", values, path);
             // Validate now, so a bad profile fails before any work.
             ConfigTree.Defaults().With(values, $"{path} (profile {name})", KeyScope.Scale);

@@ -62,6 +62,9 @@ public sealed record BenchmarkReport
     public required int ProbeImages { get; init; }
     public required double ProbeImagesPerSecond { get; init; }
 
+    /// <summary>Median time of each phase of a step (batch, forward, backward, optimizer).</summary>
+    public required StepPhases Phases { get; init; }
+
     // Memory
     public required double RssAfterWarmupMb { get; init; }
     public required double RssEndMb { get; init; }
@@ -104,6 +107,7 @@ public sealed record BenchmarkReport
             ("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best ({Matmul.Shape})"),
             ("model-shape matmul", $"{F(ModelShapeMatmul.Median, "0.0")} GFLOP/s ({ModelShapeMatmul.Shape})"),
             ("training / matmul", F(TrainToMatmulRatio, "P0")),
+            ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)"),
             ("probe features", $"{F(ProbeImagesPerSecond, "0")} img/s ({ProbeImages} images, no_grad)"),
             ("RSS", $"{F(RssAfterWarmupMb, "0.0")} MB after warm-up → {F(RssEndMb, "0.0")} MB at the end: growth {F(RssGrowthMb, "+0.0;-0.0")} MB over {TimedSteps} steps"),
             ("peak RSS", $"{F(PeakRssMb, "0.0")} MB"),

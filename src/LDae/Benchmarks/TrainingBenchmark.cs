@@ -31,6 +31,8 @@ public sealed record BenchmarkOptions
     /// <summary>Images pushed through the frozen encoder to time probe feature extraction (capped at the training set).</summary>
     public int ProbeImages { get; init; } = 10000;
     public int RssSampleEvery { get; init; } = 50;
+    /// <summary>Steps timed phase by phase (forward, backward, optimizer) after the main measurement.</summary>
+    public int BreakdownSteps { get; init; } = 30;
     /// <summary>"passive" or "active" to set libgomp's wait policy (see <see cref="OpenMpWaitPolicy"/>); null = the environment's.
     /// Only <see cref="TrainingBenchmark.RunRow"/> applies it, before torch is loaded.</summary>
     public string? OpenMpWait { get; init; }
@@ -40,8 +42,8 @@ public sealed record BenchmarkOptions
         if (Steps < 1) throw new ArgumentException($"--steps must be ≥ 1, got {Steps}");
         if (WarmupSteps < 1) throw new ArgumentException($"warm-up must be ≥ 1 step, got {WarmupSteps}");
         if (Threads is < 1) throw new ArgumentException($"--threads must be ≥ 1, got {Threads}");
-        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1)
-            throw new ArgumentException("matmul size/repeats, probe images and the RSS sampling interval must be positive");
+        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1)
+            throw new ArgumentException("matmul size/repeats, probe images, the RSS sampling interval and breakdown steps must be positive");
     }
 }
 
@@ -102,11 +104,13 @@ public static class TrainingBenchmark
             var clock = new StepClock(options.WarmupSteps, options.RssSampleEvery);
             var source = new TensorBatchSource(train.Images, train.Labels, trainOptions.BatchSize, trainOptions.Seed);
             using var trainer = new Trainer(trainOptions, Path.Combine(scratch.FullName, "run"), clock);
-            var result = trainer.Run(denoiser, source, Objective(denoiser, config));
+            var result = trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, CPU));
 
             denoiser.eval();
             int probeImages = Math.Min(options.ProbeImages, train.Count);
             double probeRate = ProbeRate(denoiser, train.Images.narrow(0, 0, probeImages));
+            log.WriteLine($"[bench] step breakdown over {options.BreakdownSteps} steps …");
+            var phases = StepBreakdown.Measure(denoiser, source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
 
             matmul = matmul.Concat(MatmulThroughput.Square(options.MatmulSize, options.MatmulRepeats));
             var timed = clock.TimedStepSeconds();
@@ -137,6 +141,7 @@ public static class TrainingBenchmark
                 ModelShapeMatmul = small,
                 ProbeImages = probeImages,
                 ProbeImagesPerSecond = probeRate,
+                Phases = phases,
                 RssAfterWarmupMb = clock.RssAfterWarmup / 1048576.0,
                 RssEndMb = clock.RssEnd / 1048576.0,
                 // The kernel updates VmHWM lazily (per-thread RSS counters), so it can lag the last VmRSS sample.
@@ -152,22 +157,6 @@ public static class TrainingBenchmark
         {
             try { scratch.Delete(recursive: true); } catch (IOException) { }
         }
-    }
-
-    /// <summary>The row's objective, as <c>RowRunner</c> builds it: model input, augmentation, the denoiser's loss and its named parts.</summary>
-    static Func<Batch, Generator, StepLoss> Objective(Denoiser denoiser, ConfigTree config)
-    {
-        var augmentation = Augmentation.FromName(config.Text("data.augment"));
-        bool labelled = config.Bool("backbone.class_conditional");
-        return (batch, g) =>
-        {
-            var images = augmentation.Apply(ImageDataset.ToModelInput(batch.X), g);
-            var parts = denoiser.Loss(images, labelled ? batch.Y : null, g);
-            var named = new Dictionary<string, Tensor>();
-            if (parts.Subspace is not null) named["subspace"] = parts.Subspace;
-            if (parts.Residual is not null) named["residual"] = parts.Residual;
-            return new StepLoss(parts.Total, named.Count > 0 ? named : null);
-        };
     }
 
     /// <summary>Images/s of the probe's feature pass (as RowRunner runs it: batches of 512), after one warm-up batch.</summary>

@@ -85,7 +85,7 @@ public sealed class ImageDataset : IDisposable
     {
         if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count), $"{Name}: subset of {count} from {Count} images");
         long[] chosen;
-        using (var g = Seeds.Generator(seed, SubsetStream))
+        using (var g = Training.Seeding.StreamGenerator(seed, SubsetStream))
         using (var perm = randperm(Count, generator: g))
             chosen = perm.data<long>().ToArray()[..count];
         Array.Sort(chosen);
@@ -131,7 +131,7 @@ public sealed class ImageDataset : IDisposable
         long[] order;
         if (shuffle)
         {
-            using var g = Seeds.Generator(seed, epoch);
+            using var g = Training.Seeding.StreamGenerator(seed, epoch);
             using var perm = randperm(Count, generator: g);
             order = perm.data<long>().ToArray();
         }
@@ -170,6 +170,6 @@ public sealed class ImageDataset : IDisposable
         Labels.Dispose();
     }
 
-    // Stream ids for Seeds.Derive: epochs use 0, 1, 2, …; the subset uses a negative id so it never collides.
+    // Stream ids for Seeding.StreamGenerator: epochs use 0, 1, 2, …; the subset uses a negative id so it never collides.
     const long SubsetStream = -1;
 }

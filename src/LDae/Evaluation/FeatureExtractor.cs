@@ -1,3 +1,4 @@
+using LDae.Data;
 using static TorchSharp.torch;
 
 namespace LDae.Evaluation;
@@ -13,17 +14,14 @@ namespace LDae.Evaluation;
 /// </remarks>
 public static class FeatureExtractor
 {
-    /// <summary>The house input convention: uint8 [0, 255] → float32 [−1, 1].</summary>
-    public static Tensor ToModelInput(Tensor images) => images.to(ScalarType.Float32).div_(127.5).sub_(1.0);
-
     /// <summary>
     /// Features of stored uint8 images (N×C×H×W), <paramref name="batchSize"/> at a time.
-    /// <paramref name="toInput"/> maps a uint8 batch to model input (default <see cref="ToModelInput"/>).
+    /// <paramref name="toInput"/> maps a uint8 batch to model input (default <see cref="ImageDataset.ToModelInput"/>).
     /// </summary>
     public static Tensor Extract(Func<Tensor, Tensor> featuresOf, Tensor images, int batchSize, Func<Tensor, Tensor>? toInput = null)
     {
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        toInput ??= ToModelInput;
+        toInput ??= ImageDataset.ToModelInput;
         long n = images.shape[0];
         Tensor? result = null;
         using var _ = no_grad();

@@ -188,20 +188,9 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
 
     TrainResult Pretrain(Denoiser denoiser, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths paths, Device device)
     {
-        var augmentation = Augmentation.FromName(config.Text("data.augment"));
         var source = new TensorBatchSource(train.Images, train.Labels, options.BatchSize, options.Seed);
-        bool labelled = config.Bool("backbone.class_conditional");
         using var trainer = new Trainer(options, paths.Dir, new ConsoleTrainProgress(log));
-        return trainer.Run(denoiser, source, (batch, g) =>
-        {
-            // All randomness of a step (augmentation, t, ε, label dropout) comes from the step's generator.
-            var images = augmentation.Apply(ImageDataset.ToModelInput(batch.X), g).to(device);
-            var parts = denoiser.Loss(images, labelled ? batch.Y!.to(device) : null, g);
-            var named = new Dictionary<string, Tensor>();
-            if (parts.Subspace is not null) named["subspace"] = parts.Subspace;
-            if (parts.Residual is not null) named["residual"] = parts.Residual;
-            return new StepLoss(parts.Total, named.Count > 0 ? named : null);
-        });
+        return trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, device));
     }
 
     static Device ResolveDevice(string name) => name switch

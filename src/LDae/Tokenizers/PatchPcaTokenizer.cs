@@ -178,8 +178,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
     {
         LDae.Training.AtomicFile.WriteBinary(path, writer =>
         {
-            writer.Write(Magic);
-            writer.Write(FormatVersion);
+            LDae.Training.ModuleFile.WriteHeader(writer, Magic, FormatVersion);
             writer.Write(Patch);
             writer.Write(ImageChannels);
             writer.Write(LatentDim);
@@ -194,12 +193,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
     /// <summary>Reads a PCA written by <see cref="Save"/>.</summary>
     public static PatchPcaTokenizer Load(string path)
     {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        var magic = reader.ReadString();
-        if (magic != Magic) throw new InvalidDataException($"{path} is not a patch-PCA file");
-        var version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"{path}: unsupported patch-PCA format version {version}");
+        using var reader = LDae.Training.ModuleFile.OpenRead(path, Magic, FormatVersion, "patch-PCA");
         int patch = reader.ReadInt32(), channels = reader.ReadInt32(), latentDim = reader.ReadInt32();
         var scaling = (LatentScaling)reader.ReadInt32();
         var mean = TensorExtensionMethods.Load(reader);

@@ -30,6 +30,14 @@ public static class Seeding
     public static torch.Generator Generator(long seed, string purpose, long index = 0) =>
         new(Derive(seed, purpose, index));
 
+    /// <summary>
+    /// A fresh CPU generator for numbered stream <paramref name="stream"/> of <paramref name="seed"/> (no purpose
+    /// string): the data subset and per-epoch orders of <see cref="Data.ImageDataset"/> use these. A different hash
+    /// from <see cref="Derive"/>; kept so that the subsets recorded in existing results stay the same.
+    /// </summary>
+    public static torch.Generator StreamGenerator(long seed, long stream) =>
+        new(SplitMix64(SplitMix64(unchecked((ulong)seed)) ^ unchecked((ulong)stream)));
+
     /// <summary>The generator of optimizer step <paramref name="step"/> (0-based) of a run with <paramref name="seed"/>.</summary>
     public static torch.Generator ForStep(long seed, long step) => Generator(seed, "step", step);
 

@@ -29,7 +29,7 @@ public class TrainingBenchmarkTests
         var options = new BenchmarkOptions
         {
             Row = Row, Profile = "ci", Steps = 3, WarmupSteps = 2, Threads = 1,
-            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1,
+            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1, BreakdownSteps = 2,
         };
         Report = TrainingBenchmark.Run(options, config, images, "synthetic: 200 images", TextWriter.Null);
     }
@@ -76,6 +76,10 @@ public class TrainingBenchmarkTests
         Assert.True(Report.ProbeImagesPerSecond > 0);
         Assert.True(double.IsFinite(Report.FinalLoss) && Report.FinalLoss > 0);
         Assert.Equal(1, Report.Threads);
+        Assert.Equal(2, Report.Phases.Steps);
+        Assert.True(Report.Phases.ForwardMs > 0 && Report.Phases.BackwardMs > 0 && Report.Phases.OptimizerMs > 0 && Report.Phases.BatchMs >= 0);
+        Assert.Equal(Report.Phases.BatchMs + Report.Phases.ForwardMs + Report.Phases.BackwardMs + Report.Phases.OptimizerMs, Report.Phases.TotalMs, 9);
+        Assert.Contains("step phases", Report.ToTable());
     }
 
     [Fact]
@@ -109,6 +113,7 @@ public class TrainingBenchmarkTests
     {
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Steps = 0 }.Validate());
         Assert.Throws<ArgumentException>(() => new BenchmarkOptions { Threads = 0 }.Validate());
+        Assert.Throws<ArgumentException>(() => new BenchmarkOptions { BreakdownSteps = 0 }.Validate());
         new BenchmarkOptions().Validate();
     }
 }

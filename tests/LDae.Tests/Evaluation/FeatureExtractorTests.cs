@@ -1,3 +1,4 @@
+using LDae.Data;
 using LDae.Evaluation;
 using LDae.Runtime;
 using LDae.Tests.Training;
@@ -26,17 +27,9 @@ public sealed class FeatureExtractorTests : IDisposable
     }
 
     [Fact]
-    public void InputIsScaledToMinusOneOne()
-    {
-        using var x = tensor(new byte[] { 0, 255, 128 });
-        using var f = FeatureExtractor.ToModelInput(x);
-        Assert.Equal(new[] { -1f, 1f, 128 / 127.5f - 1 }, f.data<float>().ToArray());
-    }
-
-    [Fact]
     public void BatchedExtractionEqualsOneShot()
     {
-        using var expected = RawPixelFeatures.Of(FeatureExtractor.ToModelInput(_images));
+        using var expected = RawPixelFeatures.Of(ImageDataset.ToModelInput(_images));
         var seenBatchSizes = new List<long>();
         Tensor Encoder(Tensor x) { seenBatchSizes.Add(x.shape[0]); return RawPixelFeatures.Of(x); }
 
@@ -45,7 +38,7 @@ public sealed class FeatureExtractorTests : IDisposable
         Assert.Equal(new long[] { 10, 48 }, batched.shape);
         Assert.True(Synthetic.Same(expected, batched));
 
-        var chunks = Enumerable.Range(0, 4).Select(i => FeatureExtractor.ToModelInput(_images.narrow(0, i * 3L, Math.Min(3, 10 - i * 3L))));
+        var chunks = Enumerable.Range(0, 4).Select(i => ImageDataset.ToModelInput(_images.narrow(0, i * 3L, Math.Min(3, 10 - i * 3L))));
         using var streamed = FeatureExtractor.Extract(RawPixelFeatures.Of, chunks);
         Assert.True(Synthetic.Same(expected, streamed));
     }
@@ -75,7 +68,7 @@ public sealed class FeatureExtractorTests : IDisposable
     {
         var cache = new FeatureCache(_dir.Sub("features"));
         int computed = 0;
-        Tensor Compute() { computed++; return RawPixelFeatures.Of(FeatureExtractor.ToModelInput(_images)); }
+        Tensor Compute() { computed++; return RawPixelFeatures.Of(ImageDataset.ToModelInput(_images)); }
 
         using var first = cache.GetOrCompute("run=abc/split=test", Compute);
         using var second = cache.GetOrCompute("run=abc/split=test", Compute);

@@ -8,7 +8,7 @@ namespace LDae.Tests.Harness;
 public class ExperimentRegistryTests
 {
     static readonly ExperimentRegistry Registry = ExperimentRegistry.Load(Repo.Experiments());
-    static readonly string[] ProfileNames = ["ci", "quick", "cpu", "paper"];
+    static readonly string[] ProfileNames = ["ci", "quick", "quick-cifar10", "cpu", "paper"];
 
     [Fact]
     public void Every_row_resolves_at_every_profile()
@@ -100,6 +100,23 @@ public class ExperimentRegistryTests
         e = Assert.Throws<ConfigException>(() => ExperimentRegistry.Load(dir));
         Assert.Contains("objective.prediction", e.Message);
         Assert.Contains("only a row may set it", e.Message);
+    }
+
+    [Fact]
+    public void A_profile_that_extends_another_takes_its_keys_and_overrides_some()
+    {
+        var quick = Registry.Resolve(Registry.Row("table3/predict-original-image"), "quick");
+        var cifar = Registry.Resolve(Registry.Row("table3/predict-original-image"), "quick-cifar10");
+        Assert.Equal("cifar10", cifar.Text("data.dataset"));
+        Assert.Equal("fashion-mnist", quick.Text("data.dataset"));
+        foreach (var key in new[] { "train.epochs", "train.batch_size", "backbone.width", "backbone.depth", "tokenizer.patch", "data.train_subset" })
+            Assert.Equal(quick[key], cifar[key]);
+
+        var dir = CopyExperiments();
+        File.AppendAllText(Path.Combine(dir, "profiles.yaml"), "\nodd:\n  extends: nowhere\n  description: x\n");
+        var e = Assert.Throws<ConfigException>(() => ExperimentRegistry.Load(dir));
+        Assert.Contains("odd.extends", e.Message);
+        Assert.Contains("nowhere", e.Message);
     }
 
     [Theory]

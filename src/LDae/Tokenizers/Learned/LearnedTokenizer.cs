@@ -1,3 +1,4 @@
+using LDae.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -108,8 +109,7 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
     {
         LDae.Training.AtomicFile.WriteBinary(path, writer =>
         {
-            writer.Write(Magic);
-            writer.Write(FormatVersion);
+            ModuleFile.WriteHeader(writer, Magic, FormatVersion);
             writer.Write(Kind);
             writer.Write(Patch);
             writer.Write(LatentDim);
@@ -118,24 +118,14 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
             var config = ArchitectureConfig;
             writer.Write(config.Length);
             foreach (var v in config) writer.Write(v);
-            var state = state_dict();
-            writer.Write(state.Count);
-            foreach (var (name, tensor) in state)
-            {
-                writer.Write(name);
-                tensor.Save(writer);
-            }
+            ModuleFile.WriteState(writer, this);
         });
     }
 
     /// <summary>Reads any learned tokenizer written by <see cref="Save"/> (dispatches on the kind in the header); returned frozen.</summary>
     public static LearnedTokenizer Load(string path)
     {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        if (reader.ReadString() != Magic) throw new InvalidDataException($"{path} is not a learned-tokenizer file");
-        var version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"{path}: unsupported learned-tokenizer format version {version}");
+        using var reader = ModuleFile.OpenRead(path, Magic, FormatVersion, "learned-tokenizer");
         var kind = reader.ReadString();
         int patch = reader.ReadInt32(), latentDim = reader.ReadInt32(), channels = reader.ReadInt32();
         var scale = reader.ReadDouble();
@@ -152,21 +142,7 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
         try
         {
             model.ScaleFactor = scale;
-            var state = model.state_dict();
-            int count = reader.ReadInt32();
-            if (count != state.Count)
-                throw new InvalidDataException($"{path}: {count} tensors stored, the {kind} architecture has {state.Count}");
-            using var _ = no_grad();
-            for (int i = 0; i < count; i++)
-            {
-                var name = reader.ReadString();
-                using var stored = TensorExtensionMethods.Load(reader);
-                if (!state.TryGetValue(name, out var target))
-                    throw new InvalidDataException($"{path}: unexpected tensor '{name}' for a {kind}");
-                if (!target.shape.SequenceEqual(stored.shape))
-                    throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(",", stored.shape)}], expected [{string.Join(",", target.shape)}]");
-                target.copy_(stored);
-            }
+            ModuleFile.ReadStateInto(reader, model, path, kind);
             model.Freeze();
             return model;
         }

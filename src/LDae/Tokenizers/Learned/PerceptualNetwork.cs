@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LDae.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -188,49 +189,27 @@ public sealed class PerceptualNetwork : nn.Module<Tensor, Tensor>
     {
         LDae.Training.AtomicFile.WriteBinary(path, writer =>
         {
-            writer.Write(Magic);
-            writer.Write(FormatVersion);
+            ModuleFile.WriteHeader(writer, Magic, FormatVersion);
             writer.Write(ImageChannels);
             writer.Write(NumClasses);
             writer.Write(Widths.Length);
             foreach (var w in Widths) writer.Write(w);
             writer.Write(TestAccuracy);
-            var state = state_dict();
-            writer.Write(state.Count);
-            foreach (var (name, tensor) in state)
-            {
-                writer.Write(name);
-                tensor.Save(writer);
-            }
+            ModuleFile.WriteState(writer, this);
         });
     }
 
     /// <summary>Reads a network written by <see cref="Save"/>; returned frozen.</summary>
     public static PerceptualNetwork Load(string path)
     {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        if (reader.ReadString() != Magic) throw new InvalidDataException($"{path} is not a perceptual-network file");
-        var version = reader.ReadInt32();
-        if (version != FormatVersion) throw new InvalidDataException($"{path}: unsupported perceptual-network format version {version}");
+        using var reader = ModuleFile.OpenRead(path, Magic, FormatVersion, "perceptual-network");
         int channels = reader.ReadInt32(), classes = reader.ReadInt32();
         var widths = new int[reader.ReadInt32()];
         for (int i = 0; i < widths.Length; i++) widths[i] = reader.ReadInt32();
         var net = new PerceptualNetwork(channels, classes, widths) { TestAccuracy = reader.ReadDouble() };
         try
         {
-            var state = net.state_dict();
-            int count = reader.ReadInt32();
-            if (count != state.Count) throw new InvalidDataException($"{path}: {count} tensors stored, the network has {state.Count}");
-            using var _ = no_grad();
-            for (int i = 0; i < count; i++)
-            {
-                var name = reader.ReadString();
-                using var stored = TensorExtensionMethods.Load(reader);
-                if (!state.TryGetValue(name, out var target) || !target.shape.SequenceEqual(stored.shape))
-                    throw new InvalidDataException($"{path}: tensor '{name}' does not match the network");
-                target.copy_(stored);
-            }
+            ModuleFile.ReadStateInto(reader, net, path, "perceptual network");
             net.Freeze();
             return net;
         }

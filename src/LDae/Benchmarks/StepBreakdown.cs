@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using LDae.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LDae.Benchmarks;
+
+/// <summary>Median milliseconds of each phase of a training step (see <see cref="StepBreakdown"/>).</summary>
+public sealed record StepPhases(int Steps, double BatchMs, double ForwardMs, double BackwardMs, double OptimizerMs)
+{
+    public double TotalMs => BatchMs + ForwardMs + BackwardMs + OptimizerMs;
+}
+
+/// <summary>
+/// Where a training step's time goes: the same batch source, objective and optimizer as the trainer, with a
+/// clock read between the phases: batch (gather + uint8 copy), forward (tokenizer, noise, backbone, loss),
+/// backward, and optimizer (gradient clipping + AdamW). libtorch on the CPU runs each op synchronously, so
+/// the phase boundaries are exact. It steps its own optimizer, so run it after everything measured on the
+/// trained weights.
+/// </summary>
+public static class StepBreakdown
+{
+    public static StepPhases Measure(nn.Module model, IBatchSource source, Func<Batch, Generator, StepLoss> objective,
+        TrainOptions options, int steps, int warmup = 5)
+    {
+        using var optimizer = WeightDecayGroups.AdamW(model, options);
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        model.train();
+        var phases = new List<double[]>();
+        var clock = new Stopwatch();
+        for (int s = 0; s < warmup + steps; s++)
+        {
+            var ms = new double[4];
+            using (NewDisposeScope())
+            {
+                clock.Restart();
+                var batch = source.Get(0, s % source.StepsPerEpoch);
+                ms[0] = Lap(clock);
+                optimizer.zero_grad();
+                using var g = Seeding.ForStep(options.Seed, s);
+                var loss = objective(batch, g);
+                ms[1] = Lap(clock);
+                loss.Loss.backward();
+                ms[2] = Lap(clock);
+                if (options.GradClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradClip);
+                optimizer.step();
+                ms[3] = Lap(clock);
+            }
+            GC.Collect(0); // as the trainer does (see Trainer), outside the timed phases
+            if (s >= warmup) phases.Add(ms);
+        }
+        double Median(int i) => Statistics.Median(phases.Select(p => p[i]));
+        return new StepPhases(steps, Median(0), Median(1), Median(2), Median(3));
+    }
+
+    static double Lap(Stopwatch clock)
+    {
+        double ms = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        return ms;
+    }
+}
