@@ -29,6 +29,14 @@ try
 }
 catch (Exception e) when (e is CliException or ConfigException or ArgumentException or FileNotFoundException or InvalidDataException)
 {
+    // A wrong command line, configuration or input file: the message says what to change.
     Console.Error.WriteLine($"ldae {cli.Command}: {e.Message}");
     return 2;
+}
+catch (Exception e)
+{
+    // A run that failed (e.g. a diverging loss or a refused perceptual network): the message first, then where.
+    Console.Error.WriteLine($"ldae {cli.Command}: failed: {e.Message}");
+    Console.Error.WriteLine(e.ToString());
+    return 1;
 }

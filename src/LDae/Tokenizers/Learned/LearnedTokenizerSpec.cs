@@ -71,8 +71,13 @@ public sealed record LearnedTokenizerSpec
     /// </summary>
     public string? PerceptualPath { get; init; }
 
-    /// <summary>The perceptual network is refused (training stops) below this top-1 test accuracy.</summary>
-    public double MinPerceptualAccuracy { get; init; } = 0.8;
+    /// <summary>
+    /// The perceptual network is refused (training stops) below this top-1 test accuracy: a guard against a network
+    /// that learned no class-relevant features (3× chance for ten classes), not a quality bar — the small VGG
+    /// stand-in reaches ~86 % on Fashion-MNIST but ~51 % on CIFAR-10 at the quick budget, and both give a usable
+    /// feature distance.
+    /// </summary>
+    public double MinPerceptualAccuracy { get; init; } = 0.3;
 
     /// <summary>Progress line every this many steps (and at the end of each epoch).</summary>
     public int LogEvery { get; init; } = 25;

@@ -25,7 +25,7 @@ public class PerceptualNetworkTests : IClassFixture<PerceptualNetworkFixture>
         Assert.True(f.TestAccuracy >= Required, $"perceptual network test accuracy {f.TestAccuracy:P2} < {Required:P0}\n{f.Log}");
         Assert.Equal(f.TestAccuracy, f.Net.TestAccuracy);
         Assert.Equal(f.TestAccuracy, f.Net.Accuracy(f.TestImages, f.TestLabels), 10);
-        Assert.Equal(Required, new LearnedTokenizerSpec { Kind = "conv-vae" }.MinPerceptualAccuracy);
+        Assert.True(new LearnedTokenizerSpec { Kind = "conv-vae" }.MinPerceptualAccuracy < Required);
         Assert.All(f.Net.parameters(), p => Assert.False(p.requires_grad));
     }
 
