@@ -14,8 +14,9 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ ! 
   fi
 fi
 
-# libtorch's OpenMP threads spin-wait by default; on a shared machine that slows training several-fold.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# libtorch's OpenMP threads spin-wait for milliseconds by default, which slows training several-fold on a shared
+# machine; every ldae process (and test host) sets a ~20 µs bounded spin itself unless these are set
+# (LDae.Runtime.OpenMpWaitPolicy). Export OMP_WAIT_POLICY=PASSIVE on a heavily shared machine.
 
 dotnet tool restore >/dev/null
 # build.cake loads the harness assembly (#r), so it must exist before Cake compiles the script.

@@ -5,7 +5,7 @@ using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active] [--json PATH]`.</summary>
+/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active|bounded] [--json PATH]`.</summary>
 static class BenchCommand
 {
     public static int Run(CliArgs a)

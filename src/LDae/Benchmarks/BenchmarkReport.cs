@@ -24,7 +24,7 @@ public sealed record BenchmarkReport
     public string? Cpu { get; init; }
     public required int Threads { get; init; }
     public required int InteropThreads { get; init; }
-    /// <summary>OMP_WAIT_POLICY as libgomp saw it ("default" = spin, then sleep).</summary>
+    /// <summary>OMP_WAIT_POLICY and GOMP_SPINCOUNT as libgomp saw them ("default" = neither set: long spin, then sleep).</summary>
     public required string OpenMpWait { get; init; }
 
     // Model
@@ -98,7 +98,7 @@ public sealed record BenchmarkReport
         {
             ("row / profile", $"{Row} / {Profile} (config {ConfigHash})"),
             ("data", Data),
-            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OMP_WAIT_POLICY {OpenMpWait}"),
+            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}"),
             ("model", $"width {Width}, depth {Depth}, heads {Heads}, mlp {F(MlpRatio, "0.#")}, {Tokens} tokens, {Parameters:N0} parameters"),
             ("batch", BatchSize.ToString(c)),
             ("FLOPs / image", $"forward {F(ForwardFlopsPerImage / 1e6, "0.00")} M, training {F(TrainFlopsPerImage / 1e6, "0.00")} M (3 × forward)"),

@@ -33,7 +33,7 @@ public sealed record BenchmarkOptions
     public int RssSampleEvery { get; init; } = 50;
     /// <summary>Steps timed phase by phase (forward, backward, optimizer) after the main measurement.</summary>
     public int BreakdownSteps { get; init; } = 30;
-    /// <summary>"passive" or "active" to set libgomp's wait policy (see <see cref="OpenMpWaitPolicy"/>); null = the environment's.
+    /// <summary>"passive", "active" or "bounded" to set libgomp's wait policy (see <see cref="OpenMpWaitPolicy"/>); null = the environment's.
     /// Only <see cref="TrainingBenchmark.RunRow"/> applies it, before torch is loaded.</summary>
     public string? OpenMpWait { get; init; }
 
@@ -123,7 +123,7 @@ public static class TrainingBenchmark
                 Cpu = ProcessMemory.CpuModel(),
                 Threads = torch.get_num_threads(),
                 InteropThreads = torch.get_num_interop_threads(),
-                OpenMpWait = OpenMpWaitPolicy.Current() ?? "default",
+                OpenMpWait = OpenMpWaitPolicy.Describe(),
                 BatchSize = trainOptions.BatchSize,
                 Width = shape.Width,
                 Depth = shape.Depth,

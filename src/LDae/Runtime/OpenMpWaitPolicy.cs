@@ -3,16 +3,19 @@ using System.Runtime.InteropServices;
 namespace LDae.Runtime;
 
 /// <summary>
-/// How libtorch's OpenMP worker threads wait between parallel regions (libgomp's <c>OMP_WAIT_POLICY</c>).
+/// How libtorch's OpenMP worker threads wait between parallel regions (libgomp's <c>OMP_WAIT_POLICY</c> and
+/// <c>GOMP_SPINCOUNT</c>). A training step of our small models is hundreds of short parallel regions, so this
+/// decides how much of a second core a step can use.
 /// </summary>
 /// <remarks>
-/// By default libgomp spins at every barrier before sleeping. That is the fastest choice on an idle machine, but on
-/// a shared one, where a worker thread is often descheduled, every one of the step's hundreds of parallel regions
-/// waits for it while its partner burns the CPU spinning: on this 2-core machine at load ≈ 7, a 2-thread training
-/// step of the ci model was ~7× slower than with 1 thread, and PASSIVE brought it back to about the 1-thread
-/// speed. libgomp reads the variable once, when it is loaded (with libtorch, at the first torch call), and .NET's
-/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change the native environment, so this
-/// calls libc's <c>setenv</c> and must run before anything touches torch.
+/// Measured with <c>ldae bench --profile quick</c> (2-core VM; img/s, quiet machine / with one competing
+/// CPU-bound process): PASSIVE (sleep at once) ~1,200–1,330 / 800; libgomp's default (spin ~300,000 times, a few ms)
+/// was 3–12× slower than PASSIVE on a shared machine; a bounded spin of 2,000 (ACTIVE with GOMP_SPINCOUNT=2000,
+/// ~20 µs) ~1,570–1,630 / 695; 20,000 spins 1,590–1,630 / 296; 500 spins 1,470 / 766. The default is therefore
+/// <see cref="Bounded"/>: +25 % on a quiet machine, −13 % beside a competing process, never the collapse of
+/// long spinning. libgomp reads the variables once, when it is loaded (with libtorch, at the first torch call),
+/// and .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change the native
+/// environment, so this calls libc's <c>setenv</c> and must run before anything touches torch.
 /// </remarks>
 public static class OpenMpWaitPolicy
 {
@@ -21,19 +24,42 @@ public static class OpenMpWaitPolicy
     /// <summary>The policy libgomp will read (or has read): the native environment's value, or null (libgomp's default).</summary>
     public static string? Current() => Marshal.PtrToStringUTF8(getenv(Variable));
 
-    /// <summary>Sets the policy ("passive" or "active") for this process; fails if libgomp is already loaded.</summary>
+    public const string SpinCountVariable = "GOMP_SPINCOUNT";
+
+    /// <summary>The default: spin briefly (<see cref="BoundedSpins"/> iterations, ~20 µs), then sleep.</summary>
+    public const string Bounded = "bounded";
+    public const long BoundedSpins = 2000;
+
+    /// <summary>The spin count libgomp will read, or null (its default for the policy).</summary>
+    public static string? CurrentSpinCount() => Marshal.PtrToStringUTF8(getenv(SpinCountVariable));
+
+    /// <summary>"PASSIVE", "ACTIVE" or "ACTIVE, GOMP_SPINCOUNT=2000" as libgomp sees it; "default" when neither is set.</summary>
+    public static string Describe() => (Current(), CurrentSpinCount()) switch
+    {
+        (null, null) => "default",
+        ({ } p, null) => p,
+        (var p, { } n) => $"{p ?? "default"}, {SpinCountVariable}={n}",
+    };
+
+    /// <summary>
+    /// Sets the policy ("passive", "active" or "bounded") for this process; fails if libgomp is already loaded.
+    /// "bounded" is ACTIVE with <see cref="SpinCountVariable"/> = <see cref="BoundedSpins"/>.
+    /// </summary>
     public static void Set(string policy)
     {
-        var value = policy.ToLowerInvariant() switch
+        var (value, spins) = policy.ToLowerInvariant() switch
         {
-            "passive" => "PASSIVE",
-            "active" => "ACTIVE",
-            _ => throw new ArgumentException($"OpenMP wait policy must be passive or active, got '{policy}'"),
+            "passive" => ("PASSIVE", (long?)null),
+            "active" => ("ACTIVE", null),
+            Bounded => ("ACTIVE", BoundedSpins),
+            _ => throw new ArgumentException($"OpenMP wait policy must be passive, active or bounded, got '{policy}'"),
         };
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("setting the OpenMP wait policy is implemented for Linux only");
         if (IsOpenMpLoaded())
             throw new InvalidOperationException($"{Variable} must be set before libtorch (and its libgomp) is loaded; set it in the environment instead");
         if (setenv(Variable, value, 1) != 0) throw new InvalidOperationException($"setenv({Variable}) failed");
+        if (spins is { } n && setenv(SpinCountVariable, n.ToString(System.Globalization.CultureInfo.InvariantCulture), 1) != 0)
+            throw new InvalidOperationException($"setenv({SpinCountVariable}) failed");
     }
 
     /// <summary>Whether a libgomp is mapped into this process (after which its wait policy is fixed).</summary>

@@ -30,10 +30,11 @@ public static class TorchRuntime
         {
             if (!_ready)
             {
-                // libgomp spin-waits at every barrier by default; on a shared 2-core machine that made 2-thread
-                // training steps 3–12× slower (see ldae bench). PASSIVE unless the user chose a policy.
-                if (OperatingSystem.IsLinux() && OpenMpWaitPolicy.Current() is null && !OpenMpWaitPolicy.IsOpenMpLoaded())
-                    OpenMpWaitPolicy.Set("passive");
+                // libgomp's default long spin-wait made 2-thread steps 3–12× slower on a shared machine, sleeping at
+                // once (PASSIVE) wastes a quarter of a quiet one: a bounded spin unless the user chose (see OpenMpWaitPolicy).
+                if (OperatingSystem.IsLinux() && OpenMpWaitPolicy.Current() is null && OpenMpWaitPolicy.CurrentSpinCount() is null
+                    && !OpenMpWaitPolicy.IsOpenMpLoaded())
+                    OpenMpWaitPolicy.Set(OpenMpWaitPolicy.Bounded);
                 var outcome = PatchIfNeeded(AppContext.BaseDirectory, SystemLibStdCxx());
                 if (outcome == PatchOutcome.Patched)
                     (log ?? Console.Error).WriteLine($"[ldae] marked {MissingVersion} weak in the build-output copy of libLibTorchSharp.so (system libstdc++ lacks it)");

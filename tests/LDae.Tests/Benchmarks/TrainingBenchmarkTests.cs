@@ -153,5 +153,6 @@ public class BenchmarkPartsTests
         using var _ = ones(1);                                    // libtorch, and with it libgomp, is loaded
         Assert.True(OpenMpWaitPolicy.IsOpenMpLoaded());
         Assert.Throws<InvalidOperationException>(() => OpenMpWaitPolicy.Set("passive"));
+        Assert.Throws<InvalidOperationException>(() => OpenMpWaitPolicy.Set(OpenMpWaitPolicy.Bounded));
     }
 }
