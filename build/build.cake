@@ -82,7 +82,15 @@ foreach (var t in plan)
     if (t.Kind is PlanTargetKind.Row or PlanTargetKind.Tokenizer) task.IsDependentOn("Build");
     foreach (var dependency in t.DependsOn) task.IsDependentOn(dependency);
     if (t.Kind == PlanTargetKind.Tokenizer)
-        task.Does(() => Ldae("tokenizer", "--artifact", t.Name));
+        task.Does(() =>
+        {
+            if (t.Name != target && !force && !BuildPlan.TokenizerNeeded(plan, t.Name, RowUpToDate))
+            {
+                Information($"{t.Name}: not needed (every row using it is up to date)");
+                return;
+            }
+            Ldae("tokenizer", "--artifact", t.Name);
+        });
     if (t.Kind != PlanTargetKind.Row) continue;
     task.Does(() =>
     {
@@ -94,10 +102,9 @@ foreach (var t in plan)
             outcomes.Add((t.Name, t.Unavailable));
             return;
         }
-        var hash = registry.Resolve(t.Name, profile).Hash();
-        if (!force && store.IsUpToDate(profile, t.Name, hash))
+        if (!force && RowUpToDate(t.Name))
         {
-            Information($"{t.Name}: up to date (config {hash})");
+            Information($"{t.Name}: up to date (config {registry.Resolve(t.Name, profile).Hash()})");
             outcomes.Add((t.Name, "up to date"));
             return;
         }
@@ -114,6 +121,8 @@ foreach (var t in plan)
         }
     });
 }
+
+bool RowUpToDate(string row) => store.IsUpToDate(profile, row, registry.Resolve(row, profile).Hash());
 
 Task("report").Description("Plots + results/<profile>/report/index.md and index.html, from results only (no training)")
     .IsDependentOn("Build").Does(() => Ldae("report"));

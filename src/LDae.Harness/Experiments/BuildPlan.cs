@@ -41,4 +41,16 @@ public static class BuildPlan
         targets.Add(new PlanTarget(AllTables, PlanTargetKind.Group, registry.Tables.Select(t => t.Id).ToList(), "every row of every table"));
         return targets;
     }
+
+    /// <summary>The rows whose target depends on <paramref name="tokenizer"/> (a tokenizer target name).</summary>
+    public static IEnumerable<string> RowsUsing(IReadOnlyList<PlanTarget> plan, string tokenizer) =>
+        plan.Where(t => t.Kind == PlanTargetKind.Row && t.DependsOn.Contains(tokenizer)).Select(t => t.Name);
+
+    /// <summary>
+    /// Whether a build that reaches <paramref name="tokenizer"/> as a dependency must make it: some row using it
+    /// has no up-to-date result. A tokenizer artifact is a means to its rows and is not committed, so on a clean
+    /// clone with committed results training it would only cost time (the conv VAEs: minutes each).
+    /// </summary>
+    public static bool TokenizerNeeded(IReadOnlyList<PlanTarget> plan, string tokenizer, Func<string, bool> rowUpToDate) =>
+        RowsUsing(plan, tokenizer).Any(row => !rowUpToDate(row));
 }

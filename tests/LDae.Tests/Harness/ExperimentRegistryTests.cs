@@ -150,6 +150,21 @@ public class ExperimentRegistryTests
         Assert.Contains("table3", plan[BuildPlan.AllTables].DependsOn);
     }
 
+    [Fact]
+    public void A_tokenizer_is_needed_only_while_a_row_using_it_has_no_up_to_date_result()
+    {
+        var plan = BuildPlan.For(Registry, "ci");
+        var users = BuildPlan.RowsUsing(plan, "tokenizer/pca-p8-d4").ToList();
+        Assert.Contains("table3/predict-original-image", users);
+        Assert.Contains("table2/pca", users);
+        Assert.DoesNotContain("table2/pixels", users);
+        Assert.DoesNotContain("table3", users);                                  // tables are not rows
+
+        Assert.False(BuildPlan.TokenizerNeeded(plan, "tokenizer/pca-p8-d4", _ => true));
+        Assert.True(BuildPlan.TokenizerNeeded(plan, "tokenizer/pca-p8-d4", row => row != "table3/single-noise-level"));
+        Assert.False(BuildPlan.TokenizerNeeded(plan, "tokenizer/pca-p8-d4", row => !row.StartsWith("table1/", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData("16", 768, 16)]
     [InlineData("D", 49, 49)]
