@@ -102,9 +102,10 @@ foreach (var t in plan)
             outcomes.Add((t.Name, t.Unavailable));
             return;
         }
-        if (!force && RowUpToDate(t.Name))
+        var hash = RowHash(t.Name);
+        if (!force && store.IsUpToDate(profile, t.Name, hash))
         {
-            Information($"{t.Name}: up to date (config {registry.Resolve(t.Name, profile).Hash()})");
+            Information($"{t.Name}: up to date (config {hash})");
             outcomes.Add((t.Name, "up to date"));
             return;
         }
@@ -122,7 +123,8 @@ foreach (var t in plan)
     });
 }
 
-bool RowUpToDate(string row) => store.IsUpToDate(profile, row, registry.Resolve(row, profile).Hash());
+string RowHash(string row) => registry.Resolve(row, profile).Hash();
+bool RowUpToDate(string row) => store.IsUpToDate(profile, row, RowHash(row));
 
 Task("report").Description("Plots + results/<profile>/report/index.md and index.html, from results only (no training)")
     .IsDependentOn("Build").Does(() => Ldae("report"));

@@ -1,3 +1,4 @@
+using LDae.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public static class TrainingData
     /// </summary>
     public static Tensor ToModelInput(Tensor images)
     {
-        if (images.dtype == ScalarType.Byte) return images.to_type(ScalarType.Float32) / 127.5 - 1.0;
+        if (images.dtype == ScalarType.Byte) return Data.ImageDataset.ToModelInput(images);
         if (!images.is_floating_point()) throw new ArgumentException($"expected uint8 or float images, got {images.dtype}");
         return images.to_type(ScalarType.Float32);
     }
@@ -25,15 +26,7 @@ public static class TrainingData
     {
         ulong h = 14695981039346656037UL;                        // FNV-1a of the purpose tag
         foreach (char c in purpose) h = (h ^ c) * 1099511628211UL;
-        return Mix(Mix((ulong)seed ^ h) + (ulong)stream);
-    }
-
-    static ulong Mix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        return Seeding.SplitMix64(Seeding.SplitMix64((ulong)seed ^ h) + (ulong)stream);
     }
 
     /// <summary>A new CPU generator for (seed, purpose, stream).</summary>
