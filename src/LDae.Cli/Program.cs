@@ -13,7 +13,7 @@ var commands = new Dictionary<string, (string Help, Func<CliArgs, int> Run)>
     ["resolve"] = ("print a row's resolved configuration and hash", ResolveCommand.Run),
     ["plan"] = ("list the build targets of a profile", ResolveCommand.Plan),
     ["report"] = ("plots + results/<profile>/report/index.md and index.html, from results only", ReportCommand.Run),
-    ["bench"] = ("training/probe throughput, FLOP/s vs matmul, RSS growth (--profile, --steps, --threads, --json)", BenchCommand.Run),
+    ["bench"] = ("training/probe throughput, FLOP/s vs matmul, RSS growth (--profile, --steps, --threads, --replicas, --json)", BenchCommand.Run),
 };
 
 var cli = new CliArgs(args);

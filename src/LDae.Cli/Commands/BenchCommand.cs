@@ -5,7 +5,7 @@ using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active|bounded] [--json PATH]`.</summary>
+/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--replicas R] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active|bounded] [--json PATH]`.</summary>
 static class BenchCommand
 {
     public static int Run(CliArgs a)
@@ -18,6 +18,7 @@ static class BenchCommand
             Steps = a.Int("steps", defaults.Steps),
             WarmupSteps = a.Int("warmup", defaults.WarmupSteps),
             Threads = a.Get("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null,
+            Replicas = a.Get("replicas") is { } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : null,
             ProbeImages = a.Int("probe-images", defaults.ProbeImages),
             MatmulSize = a.Int("matmul-size", defaults.MatmulSize),
             BreakdownSteps = a.Int("breakdown-steps", defaults.BreakdownSteps),

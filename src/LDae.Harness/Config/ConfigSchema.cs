@@ -77,6 +77,7 @@ public static class ConfigSchema
         new("train.grad_clip", KeyType.Double, 1.0, Scl, "max gradient norm (0 = off)"),
         new("train.seed", KeyType.Int, 0L, Scl, "seed of data order, init and noise"),
         new("train.threads", KeyType.Int, 2L, Scl, "torch intra-op threads"),
+        new("train.replicas", KeyType.Int, 1L, Scl, "data-parallel replicas: the batch is split into this many shards, each on its own thread with threads/replicas torch threads; gradients summed (DDP on CPU cores)"),
         new("train.checkpoint_every", KeyType.Int, 500L, Scl, "steps between checkpoints"),
 
         // linear probe (MAE protocol) and kNN

@@ -24,6 +24,8 @@ public sealed record BenchmarkReport
     public string? Cpu { get; init; }
     public required int Threads { get; init; }
     public required int InteropThreads { get; init; }
+    /// <summary>Data-parallel replicas of the training step, each with Threads / Replicas torch threads.</summary>
+    public required int Replicas { get; init; }
     /// <summary>OMP_WAIT_POLICY and GOMP_SPINCOUNT as libgomp saw them ("default" = neither set: long spin, then sleep).</summary>
     public required string OpenMpWait { get; init; }
 
@@ -98,7 +100,7 @@ public sealed record BenchmarkReport
         {
             ("row / profile", $"{Row} / {Profile} (config {ConfigHash})"),
             ("data", Data),
-            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}"),
+            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}; training on {Replicas} data-parallel replica(s) × {Math.Max(1, Threads / Replicas)} thread(s)"),
             ("model", $"width {Width}, depth {Depth}, heads {Heads}, mlp {F(MlpRatio, "0.#")}, {Tokens} tokens, {Parameters:N0} parameters"),
             ("batch", BatchSize.ToString(c)),
             ("FLOPs / image", $"forward {F(ForwardFlopsPerImage / 1e6, "0.00")} M, training {F(TrainFlopsPerImage / 1e6, "0.00")} M (3 × forward)"),
@@ -107,7 +109,7 @@ public sealed record BenchmarkReport
             ("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best ({Matmul.Shape})"),
             ("model-shape matmul", $"{F(ModelShapeMatmul.Median, "0.0")} GFLOP/s ({ModelShapeMatmul.Shape})"),
             ("training / matmul", F(TrainToMatmulRatio, "P0")),
-            ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)"),
+            ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, gradient sum + clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)"),
             ("probe features", $"{F(ProbeImagesPerSecond, "0")} img/s ({ProbeImages} images, no_grad)"),
             ("RSS", $"{F(RssAfterWarmupMb, "0.0")} MB after warm-up → {F(RssEndMb, "0.0")} MB at the end: growth {F(RssGrowthMb, "+0.0;-0.0")} MB over {TimedSteps} steps"),
             ("peak RSS", $"{F(PeakRssMb, "0.0")} MB"),

@@ -12,11 +12,12 @@ public sealed record StepPhases(int Steps, double BatchMs, double ForwardMs, dou
 }
 
 /// <summary>
-/// Where a training step's time goes: the same batch source, objective and optimizer as the trainer, with a
-/// clock read between the phases: batch (gather + uint8 copy), forward (tokenizer, noise, backbone, loss),
-/// backward, and optimizer (gradient clipping + AdamW). libtorch on the CPU runs each op synchronously, so
-/// the phase boundaries are exact. It steps its own optimizer, so run it after everything measured on the
-/// trained weights.
+/// Where a training step's time goes: the same batch source, objective, data-parallel replicas and optimizer as
+/// the trainer, with a clock read between the phases: batch (gather + uint8 copy), forward (tokenizer, noise,
+/// backbone, loss), backward, and optimizer (summing the replicas' gradients, clipping, AdamW). With several
+/// replicas forward and backward run concurrently; each is the slowest replica's time. libtorch on the CPU runs
+/// each op synchronously, so the phase boundaries are exact. It steps its own optimizer, so run it after
+/// everything measured on the trained weights.
 /// </summary>
 public static class StepBreakdown
 {
@@ -25,6 +26,7 @@ public static class StepBreakdown
     {
         using var optimizer = WeightDecayGroups.AdamW(model, options);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        using var parallel = new DataParallel(trainable, options.Replicas, Math.Max(1, get_num_threads() / options.Replicas));
         model.train();
         var phases = new List<double[]>();
         var clock = new Stopwatch();
@@ -37,14 +39,14 @@ public static class StepBreakdown
                 var batch = source.Get(0, s % source.StepsPerEpoch);
                 ms[0] = Lap(clock);
                 optimizer.zero_grad();
-                using var g = Seeding.ForStep(options.Seed, s);
-                var loss = objective(batch, g);
-                ms[1] = Lap(clock);
-                loss.Loss.backward();
-                ms[2] = Lap(clock);
+                var values = parallel.ComputeGradients(batch, options.Seed, s, objective);
+                double gradients = Lap(clock);
+                ms[1] = values.Shards.Max(t => t.ForwardMs);
+                ms[2] = values.Shards.Max(t => t.BackwardMs);
                 if (options.GradClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradClip);
                 optimizer.step();
-                ms[3] = Lap(clock);
+                // the all-reduce (and the wait for the slowest replica) counts as optimizer time
+                ms[3] = Lap(clock) + Math.Max(0, gradients - ms[1] - ms[2]);
             }
             GC.Collect(0); // as the trainer does (see Trainer), outside the timed phases
             if (s >= warmup) phases.Add(ms);

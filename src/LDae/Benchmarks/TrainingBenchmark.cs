@@ -25,6 +25,8 @@ public sealed record BenchmarkOptions
     public int WarmupSteps { get; init; } = 20;
     /// <summary>Torch intra-op threads; null = the profile's train.threads (what a row run uses).</summary>
     public int? Threads { get; init; }
+    /// <summary>Data-parallel replicas (see <see cref="DataParallel"/>); null = the profile's train.replicas.</summary>
+    public int? Replicas { get; init; }
     /// <summary>Side of the square fp32 matmul used as the machine's yardstick.</summary>
     public int MatmulSize { get; init; } = 2048;
     public int MatmulRepeats { get; init; } = 5;
@@ -42,6 +44,7 @@ public sealed record BenchmarkOptions
         if (Steps < 1) throw new ArgumentException($"--steps must be ≥ 1, got {Steps}");
         if (WarmupSteps < 1) throw new ArgumentException($"warm-up must be ≥ 1 step, got {WarmupSteps}");
         if (Threads is < 1) throw new ArgumentException($"--threads must be ≥ 1, got {Threads}");
+        if (Replicas is < 1) throw new ArgumentException($"--replicas must be ≥ 1, got {Replicas}");
         if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1)
             throw new ArgumentException("matmul size/repeats, probe images, the RSS sampling interval and breakdown steps must be positive");
     }
@@ -98,9 +101,10 @@ public static class TrainingBenchmark
                 CheckpointEverySteps = 0,
                 StopAfterSteps = null,
             };
+            if (options.Replicas is { } replicas) trainOptions = trainOptions with { Replicas = replicas };
             var small = MatmulThroughput.Measure((long)trainOptions.BatchSize * shape.TokenCount, shape.Width, shape.MlpHidden, options.MatmulRepeats);
 
-            log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} …");
+            log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} on {trainOptions.Replicas} replica(s) …");
             var clock = new StepClock(options.WarmupSteps, options.RssSampleEvery);
             var source = new TensorBatchSource(train.Images, train.Labels, trainOptions.BatchSize, trainOptions.Seed);
             using var trainer = new Trainer(trainOptions, Path.Combine(scratch.FullName, "run"), clock);
@@ -123,6 +127,7 @@ public static class TrainingBenchmark
                 Cpu = ProcessMemory.CpuModel(),
                 Threads = torch.get_num_threads(),
                 InteropThreads = torch.get_num_interop_threads(),
+                Replicas = trainOptions.Replicas,
                 OpenMpWait = OpenMpWaitPolicy.Describe(),
                 BatchSize = trainOptions.BatchSize,
                 Width = shape.Width,

@@ -82,6 +82,7 @@ public static class RunSettings
         EmaDecay = c.Double("train.ema"),
         GradClip = c.Double("train.grad_clip"),
         Seed = c.Int("train.seed"),
+        Replicas = (int)c.Int("train.replicas"),
         CheckpointEverySteps = (int)c.Int("train.checkpoint_every"),
         LogEverySteps = 10,
         NoWeightDecayNames = ["pos_embed"],

@@ -41,6 +41,14 @@ public static class Seeding
     /// <summary>The generator of optimizer step <paramref name="step"/> (0-based) of a run with <paramref name="seed"/>.</summary>
     public static torch.Generator ForStep(long seed, long step) => Generator(seed, "step", step);
 
+    /// <summary>
+    /// The generator of shard <paramref name="shard"/> of optimizer step <paramref name="step"/> under data parallelism
+    /// (<see cref="DataParallel"/>). Shard 0 has the step's own generator, so one replica draws what a
+    /// single-process step draws.
+    /// </summary>
+    public static torch.Generator ForShard(long seed, long step, int shard) =>
+        shard == 0 ? ForStep(seed, step) : Generator(seed, $"step/shard {shard}", step);
+
     /// <summary>A 64-bit seed that depends only on (seed, purpose, index).</summary>
     public static ulong Derive(long seed, string purpose, long index)
     {

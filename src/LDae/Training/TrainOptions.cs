@@ -50,6 +50,11 @@ public sealed record TrainOptions
     /// <summary>Decay of the exponential moving average of the weights; 0 = off. When on, evaluation uses the EMA weights.</summary>
     public double EmaDecay { get; init; }
 
+    /// <summary>Data-parallel replicas per step (see <see cref="DataParallel"/>): the batch is split into this many
+    /// shards computed on their own threads, with the torch threads divided among them. Part of what defines the
+    /// run: each shard draws its own noise.</summary>
+    public int Replicas { get; init; } = 1;
+
     /// <summary>Root of every random draw of the run (see <see cref="Seeding"/>).</summary>
     public long Seed { get; init; }
 
@@ -92,5 +97,5 @@ public sealed record TrainOptions
     internal string Fingerprint() => string.Join("|",
         Epochs, TotalSteps, BatchSize, BaseLr.ToString("R"), LrScaling, WarmupSteps, WarmupEpochs?.ToString("R"),
         MinLr.ToString("R"), WeightDecay.ToString("R"), Beta1.ToString("R"), Beta2.ToString("R"), AdamEps.ToString("R"),
-        string.Join(",", NoWeightDecayNames), GradClip.ToString("R"), EmaDecay.ToString("R"), Seed);
+        string.Join(",", NoWeightDecayNames), GradClip.ToString("R"), EmaDecay.ToString("R"), Seed) + (Replicas == 1 ? "" : $"|replicas {Replicas}");
 }

@@ -12,7 +12,8 @@ namespace LDae.Training;
 /// </summary>
 /// <remarks>
 /// <para><b>Determinism.</b> Step s (0-based) trains on <c>data.Get(s / stepsPerEpoch, s % stepsPerEpoch)</c>
-/// and hands the objective a generator seeded from (Seed, "step", s). As long as the objective draws all its
+/// and hands the objective a generator seeded from (Seed, "step", s) (one per shard with data-parallel replicas, see
+/// <see cref="DataParallel"/>). As long as the objective draws all its
 /// randomness (noise levels, noise) from that generator, a run is a pure function of (options, initial weights,
 /// data), and stopping at any step and resuming from the checkpoint gives exactly the same numbers on CPU.</para>
 /// <para><b>Run directory.</b> <c>checkpoint.bin</c> (see <see cref="Checkpoint"/>), <c>log.jsonl</c> (one
@@ -72,6 +73,7 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
         using var optimizer = WeightDecayGroups.AdamW(model, o);
+        using var parallel = new DataParallel(trainable, o.Replicas, Math.Max(1, get_num_threads() / o.Replicas));
         Ema?.Dispose();
         Ema = o.EmaDecay > 0 ? new Ema(model, o.EmaDecay) : null;
 
@@ -138,25 +140,20 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                 optimizer.zero_grad();
 
-                using var generator = Seeding.ForStep(o.Seed, step);
-                var loss = objective(batch, generator);
-                if (loss.Loss.numel() != 1) throw new InvalidOperationException("the objective must return a scalar loss");
-                loss.Loss.backward();
+                var values = parallel.ComputeGradients(batch, o.Seed, step, objective);
                 if (o.GradClip > 0) lastGradNorm = nn.utils.clip_grad_norm_(trainable, o.GradClip);
                 optimizer.step();
                 Ema?.Update();
 
-                double value = loss.Loss.item<float>();
-                if (!double.IsFinite(value))
-                    throw new InvalidOperationException($"loss is {value} at step {step} (lr {lr:G3}); stopping");
-                pendingLoss += value;
-                if (loss.Parts is not null)
-                    foreach (var (name, part) in loss.Parts)
-                    {
-                        if (TrainLogEntry.ReservedNames.Contains(name))
-                            throw new ArgumentException($"loss part name '{name}' is reserved in the log");
-                        pendingParts[name] = pendingParts.GetValueOrDefault(name) + part.item<float>();
-                    }
+                if (!double.IsFinite(values.Loss))
+                    throw new InvalidOperationException($"loss is {values.Loss} at step {step} (lr {lr:G3}); stopping");
+                pendingLoss += values.Loss;
+                foreach (var (name, part) in values.Parts)
+                {
+                    if (TrainLogEntry.ReservedNames.Contains(name))
+                        throw new ArgumentException($"loss part name '{name}' is reserved in the log");
+                    pendingParts[name] = pendingParts.GetValueOrDefault(name) + part;
+                }
                 pendingSteps++;
             }
 

@@ -74,6 +74,26 @@ public sealed class TrainerTests : IDisposable
         resumedModel.Dispose();
     }
 
+    [Fact]
+    public void DataParallelRunsResumeBitIdenticallyAndStayCloseToOneReplica()
+    {
+        var parallel = Options with { Replicas = 2 };
+        var (full, fullModel) = Session(_dir.Sub("dp-full"), parallel);
+        Session(_dir.Sub("dp-split"), parallel with { StopAfterSteps = 13 });
+        var (resumed, resumedModel) = Session(_dir.Sub("dp-split"), parallel, initSeed: 999);
+        Assert.Equal(full.FinalLoss, resumed.FinalLoss);
+        Assert.True(Synthetic.SameParameters(fullModel, resumedModel));
+        Assert.Equal(LogWithoutTimings(_dir.Sub("dp-full")), LogWithoutTimings(_dir.Sub("dp-split")));
+
+        // Other noise per shard, the same optimisation: the loss ends close to the single-replica run's.
+        var (single, singleModel) = Session(_dir.Sub("single"), Options);
+        Assert.NotEqual(single.FinalLoss, full.FinalLoss);
+        Assert.InRange(full.FinalLoss / single.FinalLoss, 0.8, 1.25);
+        // A checkpoint written with one replica count is not resumed with another.
+        Assert.Throws<InvalidOperationException>(() => Session(_dir.Sub("dp-full"), Options));
+        foreach (var m in new[] { fullModel, resumedModel, singleModel }) m.Dispose();
+    }
+
     sealed class CancelAt(long step, CancellationTokenSource cts) : ITrainProgress
     {
         public void Start(long startStep, long totalSteps) { }
