@@ -182,8 +182,9 @@ public sealed class DataParallel : IDisposable
         {
             if (System.Runtime.GCSettings.LatencyMode != System.Runtime.GCLatencyMode.NoGCRegion)
                 throw new InvalidOperationException(
-                    $"a data-parallel step allocated more than {BudgetBytes >> 20} MB of managed memory, so the garbage " +
-                    "collector ran while replicas were inside libtorch (unsafe, see DataParallel); use train.replicas: 1");
+                    "the garbage collector ran while data-parallel replicas were inside libtorch (unsafe, see DataParallel): " +
+                    $"the step allocated more than {BudgetBytes >> 20} MB of managed memory, or another thread of the process " +
+                    "induced a collection (e.g. a second trainer); train one row per process, or use train.replicas: 1");
             GC.EndNoGCRegion();
         }
     }
