@@ -21,6 +21,7 @@ var plan = BuildPlan.For(registry, profile);
 var store = new ResultStore(Repo.Results(root));
 var cli = $"{root}/src/LDae.Cli/bin/{configuration}/net10.0/ldae.dll";
 var outcomes = new List<(string Row, string Outcome)>();
+var recomputed = new HashSet<string>();   // config hashes run in this build: with --force, later same_as rows reuse them
 
 void Ldae(params string[] args)
 {
@@ -111,7 +112,9 @@ foreach (var t in plan)
         }
         try
         {
-            Ldae("run", "--row", t.Name);
+            if (force && recomputed.Contains(hash)) Ldae("run", "--row", t.Name, "--reuse-twin");
+            else Ldae("run", "--row", t.Name);
+            recomputed.Add(hash);
             outcomes.Add((t.Name, "ran"));
         }
         catch (Exception e)

@@ -20,6 +20,31 @@ public class EndToEndTests
     }
 
     [Fact]
+    public void A_forced_row_told_to_reuse_a_twin_takes_its_result_without_training()
+    {
+        const string source = "table3/predict-original-image";
+        var twin = CiResults.Get(source);
+        string sameConfig = CiResults.RunnableRows()
+            .First(r => r != source && CiResults.Registry.Resolve(r, CiResults.Profile).Hash() == twin.ConfigHash);
+        var fresh = Path.Combine(Path.GetTempPath(), "ldae-twin-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new ResultStore(fresh);
+            ResultStore.WriteAtomic(store.Row(CiResults.Profile, source).Metrics, twin.ToJson());
+            var runner = new LDae.Experiments.RowRunner(CiResults.Registry, store, LDae.Harness.Repo.Root(), TextWriter.Null);
+            var reused = runner.Run(new LDae.Experiments.RowRequest(sameConfig, CiResults.Profile) { Force = true, ReuseTwin = true });
+            Assert.NotNull(reused);
+            Assert.Equal(source, reused.SameAs);
+            Assert.Equal(twin.ProbeTop1, reused.ProbeTop1);
+            Assert.Equal(twin.ConfigHash, reused.ConfigHash);
+        }
+        finally
+        {
+            Directory.Delete(fresh, recursive: true);
+        }
+    }
+
+    [Fact]
     public void An_interrupted_row_leaves_no_metrics_and_resumes_to_the_same_numbers()
     {
         const string row = "table3/pca-ddm";

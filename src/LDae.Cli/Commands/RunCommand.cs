@@ -5,7 +5,7 @@ using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae run | pretrain | probe --row table/row [--profile P] [--device cpu|cuda] [--force] [--stop-after N]`.</summary>
+/// <summary>`ldae run | pretrain | probe --row table/row [--profile P] [--device cpu|cuda] [--force [--reuse-twin]] [--stop-after N]`.</summary>
 static class RunCommand
 {
     public static int Run(CliArgs a) => Execute(a, RowStage.PretrainAndProbe);
@@ -20,6 +20,7 @@ static class RunCommand
         {
             Device = a.Get("device", "cpu"),
             Force = a.Flag("force"),
+            ReuseTwin = a.Flag("reuse-twin"),
             Stage = stage,
             StopAfterSteps = a.Get("stop-after") is { } s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : null,
         };

@@ -18,6 +18,12 @@ public sealed record RowRequest(string Row, string Profile)
     public string Device { get; init; } = "cpu";
     /// <summary>Discard any result and checkpoint of this row and start over.</summary>
     public bool Force { get; init; }
+    /// <summary>
+    /// With <see cref="Force"/>: still take the result of another row with the same configuration (same_as) instead of
+    /// training again. A forced build sets it once that other row has been recomputed in the same build, so each
+    /// configuration is recomputed once.
+    /// </summary>
+    public bool ReuseTwin { get; init; }
     public RowStage Stage { get; init; } = RowStage.PretrainAndProbe;
     /// <summary>Stop pretraining (with a checkpoint) after this many steps in total; the next run resumes.</summary>
     public long? StopAfterSteps { get; init; }
@@ -55,7 +61,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         PrepareFolder(paths, hash, request.Force);
         ResultStore.WriteAtomic(paths.Config,
             $"# {request.Row} at profile {request.Profile}; config hash {hash}\n# chain: {string.Join(" → ", registry.Chain(registry.Row(request.Row)).Select(r => r.FullId))}\n" + config.ToYaml());
-        if (request.Stage == RowStage.PretrainAndProbe && !request.Force && store.FindByHash(request.Profile, hash, request.Row) is { } twin)
+        if (request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) && store.FindByHash(request.Profile, hash, request.Row) is { } twin)
             return Reuse(twin, request, paths);
         return Execute(request, config, hash, paths);
     }

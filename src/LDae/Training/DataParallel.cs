@@ -14,8 +14,9 @@ public sealed record StepValues(double Loss, IReadOnlyDictionary<string, double>
 /// <summary>
 /// Data parallelism on CPU cores, as DDP across GPUs: the batch is split into <see cref="Replicas"/> shards, each
 /// shard's loss and gradient are computed on its own thread running libtorch with <see cref="ThreadsPerReplica"/>
-/// threads, and the shard gradients are summed in shard order into the parameters' <c>.grad</c> (the all-reduce),
-/// ready for gradient clipping and the optimizer.
+/// threads, and the shard gradients are summed in shard order into the parameters' <c>.grad</c> (the all-reduce:
+/// shard 0 accumulates into <c>.grad</c> with a plain backward pass, the others' gradients are added to it in
+/// order), ready for gradient clipping and the optimizer.
 /// </summary>
 /// <remarks>
 /// <para><b>Why.</b> The CPU-sized models are small (width 96: matmuls with an inner dimension of 96, activations
@@ -70,8 +71,8 @@ public sealed class DataParallel : IDisposable
     }
 
     /// <summary>
-    /// Computes the gradient of the batch's loss and writes it into the parameters' <c>.grad</c> (overwriting; call
-    /// the optimizer's zero_grad first so that parameters without a gradient stay at zero).
+    /// Computes the gradient of the batch's loss and accumulates it into the parameters' <c>.grad</c>: call the
+    /// optimizer's zero_grad first, as before a plain backward pass.
     /// </summary>
     /// <param name="objective">The loss of a (shard of a) batch; must be a mean over its images and take all its randomness from the generator.</param>
     public StepValues ComputeGradients(Batch batch, long seed, long step, Func<Batch, Generator, StepLoss> objective)
@@ -83,7 +84,7 @@ public sealed class DataParallel : IDisposable
             if (workers.Length == 0)
             {
                 using var g = Seeding.ForStep(seed, step);
-                results[0] = RunShard(batch, 1.0, g, objective);
+                results[0] = RunShard(batch, 1.0, g, objective, intoGrads: true);
             }
             else
             {
@@ -98,7 +99,7 @@ public sealed class DataParallel : IDisposable
                     workers[k].Start(() =>
                     {
                         using var g = Seeding.ForShard(seed, step, shard);
-                        results[shard] = RunShard(part, weight, g, objective);
+                        results[shard] = RunShard(part, weight, g, objective, intoGrads: shard == 0);
                     });
                 }
                 var errors = workers.Select(w => w.Wait()).OfType<Exception>().ToList();
@@ -110,7 +111,7 @@ public sealed class DataParallel : IDisposable
         finally
         {
             foreach (var r in results)
-                if (r is not null) foreach (var grad in r.Grads) grad?.Dispose();
+                if (r?.Grads is not null) foreach (var grad in r.Grads) grad?.Dispose();
         }
         var parts = new Dictionary<string, double>();
         foreach (var r in results)
@@ -118,23 +119,26 @@ public sealed class DataParallel : IDisposable
         return new StepValues(results.Sum(r => r.Loss), parts, results.Select(r => r.Timing).ToArray());
     }
 
-    /// <summary>The all-reduce: .grad ← Σ_k shard gradients, added in shard order.</summary>
+    /// <summary>
+    /// The all-reduce: shard 0 has already accumulated its gradient into .grad (a plain backward pass, in place, no
+    /// new buffers); the other shards' gradients are added to it in shard order.
+    /// </summary>
     void SumIntoGrads(ShardResult[] results)
     {
         using var _ = no_grad();
         for (int i = 0; i < parameters.Length; i++)
-        {
-            Tensor? sum = null;
-            foreach (var r in results)
-                if (r.Grads[i] is { } g) sum = sum is null ? g : sum.add_(g);   // in place into shard 0's gradient, which we own
-            if (sum is null) continue;                                           // unused by every shard: keep zero_grad's value
-            var p = parameters[i];
-            if (p.grad is { } existing) existing.copy_(sum);
-            else p.grad = sum.clone();
-        }
+            foreach (var r in results.Skip(1))
+            {
+                if (r.Grads![i] is not { } g) continue;                            // this shard did not use the parameter
+                var p = parameters[i];
+                if (p.grad is { } sum) sum.add_(g);
+                else p.grad = g.clone();
+            }
     }
 
-    ShardResult RunShard(Batch shard, double weight, Generator g, Func<Batch, Generator, StepLoss> objective)
+    /// <param name="intoGrads">Accumulate into the parameters' .grad with a plain backward pass (shard 0), rather than
+    /// return the gradient (the other shards, which must not touch .grad while shard 0 does).</param>
+    ShardResult RunShard(Batch shard, double weight, Generator g, Func<Batch, Generator, StepLoss> objective, bool intoGrads)
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
@@ -144,9 +148,12 @@ public sealed class DataParallel : IDisposable
         clock.Restart();
         // Weighting the loss (not the gradient) keeps one replica bit-identical to an unweighted backward pass.
         var weighted = weight == 1.0 ? loss.Loss : loss.Loss * weight;
-        var grads = autograd.grad([weighted], parameters, allow_unused: true)
-            .Select(t => t.IsInvalid ? null : t.DetachFromDisposeScope())
-            .ToArray();
+        Tensor?[]? grads = null;
+        if (intoGrads) weighted.backward();
+        else
+            grads = autograd.grad([weighted], parameters, allow_unused: true)
+                .Select(t => t.IsInvalid ? null : t.DetachFromDisposeScope())
+                .ToArray();
         double backwardMs = clock.Elapsed.TotalMilliseconds;
         var parts = loss.Parts?.ToDictionary(p => p.Key, p => weight * p.Value.item<float>()) ?? [];
         return new ShardResult(weight * loss.Loss.item<float>(), parts, grads, new ShardTiming(forwardMs, backwardMs));
@@ -189,7 +196,8 @@ public sealed class DataParallel : IDisposable
         }
     }
 
-    sealed record ShardResult(double Loss, Dictionary<string, double> Parts, Tensor?[] Grads, ShardTiming Timing);
+    /// <param name="Grads">Per parameter, null where unused; null for shard 0 (accumulated into .grad instead).</param>
+    sealed record ShardResult(double Loss, Dictionary<string, double> Parts, Tensor?[]? Grads, ShardTiming Timing);
 
     /// <summary>A dedicated thread with its own libtorch thread count (set once: OpenMP and MKL keep it per thread).</summary>
     sealed class Worker : IDisposable

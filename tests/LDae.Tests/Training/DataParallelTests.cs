@@ -97,6 +97,7 @@ public sealed class DataParallelTests : IDisposable
         var expected = Grads(model);
         for (int repeat = 0; repeat < 5; repeat++)
         {
+            ClearGrads(model);   // the caller's zero_grad: gradients accumulate, as with backward()
             var again = parallel.ComputeGradients(FullBatch, seed: 9, step: 4, objective);
             Assert.Equal(first.Loss, again.Loss);
             var actual = Grads(model);
