@@ -104,7 +104,7 @@ public sealed record BenchmarkReport
         {
             ("row / profile", $"{Row} / {Profile} (config {ConfigHash})"),
             ("data", Data),
-            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}; training on {Replicas} data-parallel replica(s) × {Math.Max(1, Threads / Replicas)} thread(s)"),
+            ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}; training on {Replicas} data-parallel replica(s) × {Training.DataParallel.ThreadsEach(Threads, Replicas)} thread(s)"),
             ("model", $"width {Width}, depth {Depth}, heads {Heads}, mlp {F(MlpRatio, "0.#")}, {Tokens} tokens, {Parameters:N0} parameters"),
             ("batch", BatchSize.ToString(c)),
             ("FLOPs / image", $"forward {F(ForwardFlopsPerImage / 1e6, "0.00")} M, training {F(TrainFlopsPerImage / 1e6, "0.00")} M (3 × forward)"),

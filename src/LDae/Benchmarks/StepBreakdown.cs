@@ -26,7 +26,7 @@ public static class StepBreakdown
     {
         using var optimizer = WeightDecayGroups.AdamW(model, options);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-        using var parallel = new DataParallel(trainable, options.Replicas, Math.Max(1, get_num_threads() / options.Replicas));
+        using var parallel = new DataParallel(trainable, options.Replicas);
         model.train();
         var phases = new List<double[]>();
         var clock = new Stopwatch();

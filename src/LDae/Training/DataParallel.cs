@@ -35,33 +35,33 @@ public sealed class DataParallel : IDisposable
 {
     readonly Parameter[] parameters;
     readonly Worker[] workers;            // empty with one replica: the calling thread computes the step
+    readonly int? callerThreads;          // the calling thread's torch threads, restored on Dispose (replicas > 1)
 
     /// <param name="trainable">The parameters whose gradients are computed (requires_grad).</param>
-    /// <param name="replicas">Shards per batch, each computed on its own thread.</param>
-    /// <param name="threadsPerReplica">libtorch intra-op threads of each replica's thread (ignored with one replica:
-    /// the calling thread keeps its own setting).</param>
-    public DataParallel(IEnumerable<Parameter> trainable, int replicas, int threadsPerReplica)
+    /// <param name="replicas">Shards per batch, each computed on its own thread. The calling thread's torch threads
+    /// are divided among them (at least one each); with one replica the calling thread computes the step as it is.</param>
+    public DataParallel(IEnumerable<Parameter> trainable, int replicas)
     {
         if (replicas < 1) throw new ArgumentOutOfRangeException(nameof(replicas), $"replicas must be ≥ 1, got {replicas}");
-        if (threadsPerReplica < 1) throw new ArgumentOutOfRangeException(nameof(threadsPerReplica), $"threads per replica must be ≥ 1, got {threadsPerReplica}");
         parameters = trainable.ToArray();
         Replicas = replicas;
-        ThreadsPerReplica = replicas == 1 ? get_num_threads() : threadsPerReplica;
-        workers = replicas == 1 ? [] : Enumerable.Range(0, replicas).Select(k => new Worker(k, threadsPerReplica)).ToArray();
+        ThreadsPerReplica = ThreadsEach(get_num_threads(), replicas);
+        workers = replicas == 1 ? [] : Enumerable.Range(0, replicas).Select(k => new Worker(k, ThreadsPerReplica)).ToArray();
         if (replicas > 1)
         {
             // The calling thread sums the gradients and steps the optimizer while its OpenMP team would sit idle
             // through the replicas' work; with a team it paid a wake-up per parallel region (clip + AdamW: 19 ms
             // instead of 3 ms). It uses the replicas' thread count until disposed.
             callerThreads = get_num_threads();
-            set_num_threads(threadsPerReplica);
+            set_num_threads(ThreadsPerReplica);
         }
     }
 
-    readonly int? callerThreads;
-
     public int Replicas { get; }
     public int ThreadsPerReplica { get; }
+
+    /// <summary>The torch threads each replica gets when <paramref name="threads"/> are divided among <paramref name="replicas"/>.</summary>
+    public static int ThreadsEach(int threads, int replicas) => Math.Max(1, threads / replicas);
 
     /// <summary>Sizes of the shards of a batch of <paramref name="count"/>: as equal as possible, larger ones first (torch.chunk-like).</summary>
     public static int[] ShardSizes(long count, int replicas)

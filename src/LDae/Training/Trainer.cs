@@ -73,7 +73,7 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
         using var optimizer = WeightDecayGroups.AdamW(model, o);
-        using var parallel = new DataParallel(trainable, o.Replicas, Math.Max(1, get_num_threads() / o.Replicas));
+        using var parallel = new DataParallel(trainable, o.Replicas);
         Ema?.Dispose();
         Ema = o.EmaDecay > 0 ? new Ema(model, o.EmaDecay) : null;
 

@@ -59,7 +59,7 @@ public sealed class DataParallelTests : IDisposable
         double expectedFirst = reference.Parts!["first"].item<float>();
 
         ClearGrads(model);
-        using var parallel = new DataParallel(Trainable(model), replicas, threadsPerReplica: 1);
+        using var parallel = new DataParallel(Trainable(model), replicas);
         var values = parallel.ComputeGradients(FullBatch, seed: 0, step: 0, objective);
         var actual = Grads(model);
 
@@ -81,7 +81,7 @@ public sealed class DataParallelTests : IDisposable
         var expected = Grads(model);
 
         ClearGrads(model);
-        using var parallel = new DataParallel(Trainable(model), replicas: 1, threadsPerReplica: 1);
+        using var parallel = new DataParallel(Trainable(model), replicas: 1);
         parallel.ComputeGradients(FullBatch, seed: 9, step: 4, objective);
         var actual = Grads(model);
         for (int i = 0; i < expected.Length; i++) Assert.True(Synthetic.Same(expected[i]!, actual[i]!), $"parameter {i} differs");
@@ -92,7 +92,7 @@ public sealed class DataParallelTests : IDisposable
     {
         using var model = Synthetic.Model(3);
         var objective = Synthetic.NoisyMse(model);
-        using var parallel = new DataParallel(Trainable(model), replicas: 2, threadsPerReplica: 1);
+        using var parallel = new DataParallel(Trainable(model), replicas: 2);
         var first = parallel.ComputeGradients(FullBatch, seed: 9, step: 4, objective);
         var expected = Grads(model);
         for (int repeat = 0; repeat < 5; repeat++)
@@ -113,7 +113,7 @@ public sealed class DataParallelTests : IDisposable
         using var model = Synthetic.Model(3);
         var unused = new Parameter(ones(3));
         var parameters = Trainable(model).Append(unused).ToArray();
-        using var parallel = new DataParallel(parameters, replicas: 2, threadsPerReplica: 1);
+        using var parallel = new DataParallel(parameters, replicas: 2);
         parallel.ComputeGradients(FullBatch, seed: 0, step: 0, PlainMse(model));
         Assert.Null(unused.grad);
         Assert.All(Trainable(model), p => Assert.NotNull(p.grad));
@@ -128,7 +128,7 @@ public sealed class DataParallelTests : IDisposable
             batch.X.shape[0] < 32 && g.initial_seed() != Seeding.ForStep(0, 0).initial_seed()
                 ? throw new InvalidOperationException("shard 1 broke")
                 : good(batch, g);
-        using var parallel = new DataParallel(Trainable(model), replicas: 2, threadsPerReplica: 1);
+        using var parallel = new DataParallel(Trainable(model), replicas: 2);
         var error = Assert.Throws<InvalidOperationException>(() => parallel.ComputeGradients(FullBatch, 0, 0, bad));
         Assert.Contains("shard 1 broke", error.Message);
         Assert.True(double.IsFinite(parallel.ComputeGradients(FullBatch, 0, 0, good).Loss));
@@ -142,7 +142,7 @@ public sealed class DataParallelTests : IDisposable
         set_num_threads(2);
         try
         {
-            using (var parallel = new DataParallel(Trainable(model), replicas: 2, threadsPerReplica: 1))
+            using (var parallel = new DataParallel(Trainable(model), replicas: 2))
                 Assert.Equal(1, get_num_threads());
             Assert.Equal(2, get_num_threads());
         }
