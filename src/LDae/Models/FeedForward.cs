@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace LDae.Models;
 
-/// <summary>The block MLP: Linear → GELU (tanh approximation, as DiT) → Linear.</summary>
+/// <summary>The block MLP: Linear → GELU (tanh approximation, as DiT; see <see cref="GeluTanh"/>) → Linear.</summary>
 public sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
     readonly Linear fc1, fc2;
@@ -19,7 +19,7 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = nn.functional.gelu(fc1.forward(x), GELU.Approximate.tanh);
+        var h = GeluTanh.Apply(fc1.forward(x));
         return fc2.forward(h).MoveToOuterDisposeScope();
     }
 }
