@@ -45,7 +45,8 @@ public static class GeluTanh
             var x = ctx.get_saved_variables()[0];
             var g = grad.contiguous();
             var gradInput = empty_like(x);
-            Elementwise(x, gradInput, (xs, offset, gs) => Backward(xs, Floats(g).Slice(offset, xs.Length), gs), g);
+            Elementwise(x, gradInput, (xs, offset, gs) => Backward(xs, Floats(g).Slice(offset, xs.Length), gs));
+            GC.KeepAlive(g);   // its span was read inside the kernel (g may be a fresh contiguous copy)
             return [gradInput];
         }
     }
@@ -56,7 +57,7 @@ public static class GeluTanh
     /// Runs <paramref name="kernel"/> over x → output, split over libtorch's intra-op thread count when the tensor
     /// is large (a data-parallel replica runs with one thread, so there it is one call on the caller's thread).
     /// </summary>
-    static void Elementwise(Tensor x, Tensor output, Kernel kernel, Tensor? keepAlive = null)
+    static void Elementwise(Tensor x, Tensor output, Kernel kernel)
     {
         int n = checked((int)x.numel());
         const int MinChunk = 1 << 16;
@@ -74,7 +75,9 @@ public static class GeluTanh
                 if (length > 0) kernel(Floats(x).Slice(start, length), start, Floats(output).Slice(start, length));
             });
         }
-        GC.KeepAlive(keepAlive);
+        // the spans point into native memory these wrappers own: keep them reachable until the kernel is done
+        GC.KeepAlive(x);
+        GC.KeepAlive(output);
     }
 
     static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
