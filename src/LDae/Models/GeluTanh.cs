@@ -56,28 +56,11 @@ public static class GeluTanh
 
     delegate void Kernel(ReadOnlySpan<float> x, int offset, Span<float> output);
 
-    /// <summary>
-    /// Runs <paramref name="kernel"/> over x → output, split over libtorch's intra-op thread count when the tensor
-    /// is large (a data-parallel replica runs with one thread, so there it is one call on the caller's thread).
-    /// </summary>
+    /// <summary>Runs <paramref name="kernel"/> over x → output, split as <see cref="KernelThreads"/> says.</summary>
     static void Elementwise(Tensor x, Tensor output, Kernel kernel)
     {
-        int n = checked((int)x.numel());
-        const int MinChunk = 1 << 16;
-        int chunks = Math.Max(1, Math.Min(get_num_threads(), n / MinChunk));
-        if (chunks == 1)
-        {
-            kernel(Floats(x), 0, Floats(output));
-        }
-        else
-        {
-            int size = (n / chunks + 15) & ~15;
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, i =>
-            {
-                int start = i * size, length = Math.Min(size, n - start);
-                if (length > 0) kernel(Floats(x).Slice(start, length), start, Floats(output).Slice(start, length));
-            });
-        }
+        KernelThreads.Split(checked((int)x.numel()), minChunk: 1 << 16, alignment: Width, (start, length) =>
+            kernel(Floats(x).Slice(start, length), start, Floats(output).Slice(start, length)));
         // the spans point into native memory these wrappers own: keep them reachable until the kernel is done
         GC.KeepAlive(x);
         GC.KeepAlive(output);

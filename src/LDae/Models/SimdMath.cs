@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace LDae.Models;
 
 /// <summary>
-/// e^x on float32 vectors, for the hand-written CPU kernels (<see cref="GeluTanh"/>).
+/// e^x on float32 vectors, for the hand-written CPU kernels (<see cref="GeluTanh"/>, <see cref="SmallAttention"/>).
 /// .NET's <c>Vector512.Exp(float)</c> widens to float64 internally (half the lanes per instruction, plus the
 /// conversions); this is the classic float32 range reduction x = n·ln 2 + r, |r| ≤ ln 2 / 2, with Cephes' degree-6
 /// polynomial for e^r and 2^n built in the exponent bits: within 2 ULP of e^x (tests), the accuracy class of
