@@ -33,6 +33,8 @@ public sealed record BenchmarkOptions
     /// <summary>Images pushed through the frozen encoder to time probe feature extraction (capped at the training set).</summary>
     public int ProbeImages { get; init; } = 10000;
     public int RssSampleEvery { get; init; } = 50;
+    /// <summary>Timed steps between two extra yardstick samples (two 2048² products each) taken during training.</summary>
+    public int YardstickEvery { get; init; } = 100;
     /// <summary>Steps timed phase by phase (forward, backward, optimizer) after the main measurement.</summary>
     public int BreakdownSteps { get; init; } = 30;
     /// <summary>"passive", "active" or "bounded" to set libgomp's wait policy (see <see cref="OpenMpWaitPolicy"/>); null = the environment's.
@@ -45,8 +47,8 @@ public sealed record BenchmarkOptions
         if (WarmupSteps < 1) throw new ArgumentException($"warm-up must be ≥ 1 step, got {WarmupSteps}");
         if (Threads is < 1) throw new ArgumentException($"--threads must be ≥ 1, got {Threads}");
         if (Replicas is < 1) throw new ArgumentException($"--replicas must be ≥ 1, got {Replicas}");
-        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1)
-            throw new ArgumentException("matmul size/repeats, probe images, the RSS sampling interval and breakdown steps must be positive");
+        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1 || YardstickEvery < 1)
+            throw new ArgumentException("matmul size/repeats, probe images, the RSS sampling and yardstick intervals and breakdown steps must be positive");
     }
 }
 
@@ -105,7 +107,17 @@ public static class TrainingBenchmark
             var small = MatmulThroughput.Measure((long)trainOptions.BatchSize * shape.TokenCount, shape.Width, shape.MlpHidden, options.MatmulRepeats);
 
             log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} on {trainOptions.Replicas} replica(s) …");
-            var clock = new StepClock(options.WarmupSteps, options.RssSampleEvery);
+            // The yardstick is also sampled between timed steps (outside their timing), at the thread count it was
+            // measured with above: on a shared VM the machine's speed drifts within a run, and a yardstick taken only
+            // before and after can catch a slow moment and flatter the ratio.
+            var during = new List<MatmulMeasurement>();
+            var clock = new StepClock(options.WarmupSteps, options.RssSampleEvery, options.YardstickEvery, () =>
+            {
+                int replicaThreads = torch.get_num_threads();
+                torch.set_num_threads(threads);
+                try { during.Add(MatmulThroughput.Square(options.MatmulSize, repeats: 2)); }
+                finally { torch.set_num_threads(replicaThreads); }
+            });
             var source = new TensorBatchSource(train.Images, train.Labels, trainOptions.BatchSize, trainOptions.Seed);
             using var trainer = new Trainer(trainOptions, Path.Combine(scratch.FullName, "run"), clock);
             var result = trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, CPU));
@@ -116,6 +128,7 @@ public static class TrainingBenchmark
             log.WriteLine($"[bench] step breakdown over {options.BreakdownSteps} steps …");
             var phases = StepBreakdown.Measure(denoiser, source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
 
+            foreach (var m in during) matmul = matmul.Concat(m);
             matmul = matmul.Concat(MatmulThroughput.Square(options.MatmulSize, options.MatmulRepeats));
             var timed = clock.TimedStepSeconds();
             return new BenchmarkReport
@@ -183,10 +196,15 @@ public static class TrainingBenchmark
     }
 
     /// <summary>Trainer progress sink that timestamps every step and samples VmRSS after the warm-up and periodically.</summary>
-    sealed class StepClock(int warmup, int sampleEvery) : ITrainProgress
+    /// <summary>
+    /// Times each step after the warm-up, samples RSS, and every <paramref name="yardstickEvery"/> timed steps runs
+    /// <paramref name="yardstick"/> between two steps, outside both steps' timing.
+    /// </summary>
+    sealed class StepClock(int warmup, int sampleEvery, int yardstickEvery, Action yardstick) : ITrainProgress
     {
-        readonly List<long> _stamps = [];
+        readonly List<double> _stepSeconds = [];
         readonly List<RssSample> _samples = [];
+        long? _stepStart;
 
         public long RssAfterWarmup { get; private set; }
         public long RssEnd { get; private set; }
@@ -199,7 +217,8 @@ public static class TrainingBenchmark
         public void Step(TrainProgressInfo info)
         {
             if (info.Step < warmup) return;
-            _stamps.Add(Stopwatch.GetTimestamp());
+            long now = Stopwatch.GetTimestamp();
+            if (_stepStart is { } start) _stepSeconds.Add((double)(now - start) / Stopwatch.Frequency);
             long rss = ProcessMemory.ResidentBytes() ?? 0;
             long live = Tensor.TotalCount;                    // TorchSharp's count of undisposed tensor handles
             if (info.Step == warmup) (RssAfterWarmup, LiveTensorsAfterWarmup) = (rss, live);
@@ -207,13 +226,14 @@ public static class TrainingBenchmark
             if ((info.Step - warmup) % sampleEvery == 0 || info.Step == info.TotalSteps)
                 _samples.Add(new RssSample(info.Step, Math.Round(rss / 1048576.0, 1),
                     Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, 1)));
+            if (info.Step > warmup && info.Step < info.TotalSteps && (info.Step - warmup) % yardstickEvery == 0) yardstick();
+            _stepStart = Stopwatch.GetTimestamp();
         }
 
         public void Logged(TrainLogEntry entry) { }
         public void Stop(TrainResult result) { }
 
         /// <summary>Wall time of each step after the warm-up.</summary>
-        public List<double> TimedStepSeconds() =>
-            _stamps.Zip(_stamps.Skip(1), (a, b) => (double)(b - a) / Stopwatch.Frequency).ToList();
+        public List<double> TimedStepSeconds() => _stepSeconds;
     }
 }

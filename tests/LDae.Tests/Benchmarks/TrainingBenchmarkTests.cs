@@ -29,7 +29,7 @@ public class TrainingBenchmarkTests
         var options = new BenchmarkOptions
         {
             Row = Row, Profile = "ci", Steps = 3, WarmupSteps = 2, Threads = 1,
-            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1, BreakdownSteps = 2,
+            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1, BreakdownSteps = 2, YardstickEvery = 1,
         };
         Report = TrainingBenchmark.Run(options, config, images, "synthetic: 200 images", TextWriter.Null);
     }
@@ -68,7 +68,8 @@ public class TrainingBenchmarkTests
         Assert.Equal(Report.TrainFlopsPerImage * Report.TrainImagesPerSecond / 1e9, Report.TrainGflops, 9);
         Assert.Equal(Report.BatchSize * 1000 / Report.StepMillisecondsMedian, Report.TrainImagesPerSecondMedian, 6);
         Assert.Equal(Report.TrainGflopsMedian / Report.Matmul.Best, Report.TrainToMatmulRatio, 9);
-        Assert.Equal(4, Report.Matmul.Samples.Count);                          // repeats before and after training, pooled
+        // 2 repeats before training, 2 between each pair of timed steps (steps 3 and 4 of 5), 2 after, pooled
+        Assert.Equal(2 + 2 * 2 + 2, Report.Matmul.Samples.Count);
         Assert.All(Report.Matmul.Samples, s => Assert.True(s > 0));
         // the MLP's first linear: (batch · tokens) × width · width × hidden
         Assert.Equal((128L * 16, 64L, 128L), (Report.ModelShapeMatmul.M, Report.ModelShapeMatmul.K, Report.ModelShapeMatmul.N));
