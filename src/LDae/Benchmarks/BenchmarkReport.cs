@@ -81,9 +81,13 @@ public sealed record BenchmarkReport
     /// <summary>Live (undisposed) TorchSharp tensors after the warm-up and at the end: equal when no step leaks a tensor.</summary>
     public required long LiveTensorsAfterWarmup { get; init; }
     public required long LiveTensorsEnd { get; init; }
+    /// <summary>Minor page faults per timed step (see <see cref="ProcessMemory.MinorPageFaults"/>); null where unavailable.</summary>
+    public double? PageFaultsPerStep { get; init; }
     /// <summary>(step, VmRSS MB) every few timed steps.</summary>
     public required IReadOnlyList<RssSample> RssSamples { get; init; }
 
+    /// <summary>What <see cref="LDae.Runtime.MallocPolicy"/> set in this process.</summary>
+    public string Allocator { get; init; } = "";
     public double[]? LoadAverageStart { get; init; }
     public double[]? LoadAverageEnd { get; init; }
 
@@ -120,6 +124,7 @@ public sealed record BenchmarkReport
             ("RSS", $"{F(RssAfterWarmupMb, "0.0")} MB after warm-up → {F(RssEndMb, "0.0")} MB at the end: growth {F(RssGrowthMb, "+0.0;-0.0")} MB over {TimedSteps} steps"),
             ("peak RSS", $"{F(PeakRssMb, "0.0")} MB"),
             ("live tensors", $"{LiveTensorsAfterWarmup} after warm-up → {LiveTensorsEnd} at the end"),
+            ("page faults", PageFaultsPerStep is { } faults ? $"{F(faults, "0")} minor faults per timed step (allocator: {Allocator})" : "n/a"),
             ("final loss", F(FinalLoss, "0.0000")),
             ("load average", $"{Load(LoadAverageStart)} at start, {Load(LoadAverageEnd)} at end"),
         };

@@ -15,6 +15,27 @@ public static class ProcessMemory
     /// <summary>Peak resident set size in bytes (VmHWM); null where /proc is not available.</summary>
     public static long? PeakResidentBytes() => Read("VmHWM:");
 
+    /// <summary>
+    /// Minor page faults of this process so far (field 10 of /proc/self/stat): memory the kernel had to map in, and
+    /// zero-fill, on first touch — what an allocator that returns freed memory to the kernel costs on every reuse.
+    /// Null where /proc is not available.
+    /// </summary>
+    public static long? MinorPageFaults()
+    {
+        try { return ParseMinorFaults(File.ReadAllText("/proc/self/stat")); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>minflt from a /proc/[pid]/stat line; the command name (field 2) may contain spaces and parentheses.</summary>
+    public static long? ParseMinorFaults(string stat)
+    {
+        int close = stat.LastIndexOf(')');
+        if (close < 0) return null;
+        var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // fields[0] is field 3 (state), so minflt (field 10) is fields[7]
+        return fields.Length > 7 && long.TryParse(fields[7], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+    }
+
     /// <summary>The 1-, 5- and 15-minute load averages (/proc/loadavg); null where not available.</summary>
     public static double[]? LoadAverage()
     {

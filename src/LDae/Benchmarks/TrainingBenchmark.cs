@@ -167,6 +167,8 @@ public static class TrainingBenchmark
                 RssSamples = clock.Samples,
                 LiveTensorsAfterWarmup = clock.LiveTensorsAfterWarmup,
                 LiveTensorsEnd = clock.LiveTensorsEnd,
+                PageFaultsPerStep = clock.FaultsEnd - clock.FaultsAfterWarmup is { } f && timed.Count > 0 ? (double)f / timed.Count : null,
+                Allocator = MallocPolicy.Description,
                 LoadAverageStart = loadStart,
                 LoadAverageEnd = ProcessMemory.LoadAverage(),
             };
@@ -210,6 +212,8 @@ public static class TrainingBenchmark
         public long RssEnd { get; private set; }
         public long LiveTensorsAfterWarmup { get; private set; }
         public long LiveTensorsEnd { get; private set; }
+        public long? FaultsAfterWarmup { get; private set; }
+        public long? FaultsEnd { get; private set; }
         public IReadOnlyList<RssSample> Samples => _samples;
 
         public void Start(long startStep, long totalSteps) { }
@@ -221,8 +225,9 @@ public static class TrainingBenchmark
             if (_stepStart is { } start) _stepSeconds.Add((double)(now - start) / Stopwatch.Frequency);
             long rss = ProcessMemory.ResidentBytes() ?? 0;
             long live = Tensor.TotalCount;                    // TorchSharp's count of undisposed tensor handles
-            if (info.Step == warmup) (RssAfterWarmup, LiveTensorsAfterWarmup) = (rss, live);
-            (RssEnd, LiveTensorsEnd) = (rss, live);
+            long? faults = ProcessMemory.MinorPageFaults();
+            if (info.Step == warmup) (RssAfterWarmup, LiveTensorsAfterWarmup, FaultsAfterWarmup) = (rss, live, faults);
+            (RssEnd, LiveTensorsEnd, FaultsEnd) = (rss, live, faults);
             if ((info.Step - warmup) % sampleEvery == 0 || info.Step == info.TotalSteps)
                 _samples.Add(new RssSample(info.Step, Math.Round(rss / 1048576.0, 1),
                     Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, 1)));

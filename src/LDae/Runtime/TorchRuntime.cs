@@ -35,6 +35,8 @@ public static class TorchRuntime
                 if (OperatingSystem.IsLinux() && OpenMpWaitPolicy.Current() is null && OpenMpWaitPolicy.CurrentSpinCount() is null
                     && !OpenMpWaitPolicy.IsOpenMpLoaded())
                     OpenMpWaitPolicy.Set(OpenMpWaitPolicy.Bounded);
+                // keep freed activation memory in the process between steps (see MallocPolicy)
+                MallocPolicy.Apply();
                 var outcome = PatchIfNeeded(AppContext.BaseDirectory, SystemLibStdCxx());
                 if (outcome == PatchOutcome.Patched)
                     (log ?? Console.Error).WriteLine($"[ldae] marked {MissingVersion} weak in the build-output copy of libLibTorchSharp.so (system libstdc++ lacks it)");

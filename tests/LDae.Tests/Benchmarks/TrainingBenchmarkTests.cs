@@ -71,6 +71,11 @@ public class TrainingBenchmarkTests
         // 2 repeats before training, 2 between each pair of timed steps (steps 3 and 4 of 5), 2 after, pooled
         Assert.Equal(2 + 2 * 2 + 2, Report.Matmul.Samples.Count);
         Assert.All(Report.Matmul.Samples, s => Assert.True(s > 0));
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(Report.PageFaultsPerStep >= 0);
+            Assert.StartsWith("glibc malloc", Report.Allocator);
+        }
         // the MLP's first linear: (batch · tokens) × width · width × hidden
         Assert.Equal((128L * 16, 64L, 128L), (Report.ModelShapeMatmul.M, Report.ModelShapeMatmul.K, Report.ModelShapeMatmul.N));
         Assert.Equal(64, Report.ProbeImages);
@@ -130,6 +135,23 @@ public class BenchmarkPartsTests
         Assert.Null(ProcessMemory.ParseKilobytes("VmRSS:"));
         if (OperatingSystem.IsLinux())
             Assert.True(ProcessMemory.PeakResidentBytes() >= ProcessMemory.ResidentBytes() * 0.5);
+    }
+
+    [Fact]
+    public void Proc_stat_lines_give_the_minor_page_faults_even_with_odd_command_names()
+    {
+        // field 10 (minflt) = 4242; the command name holds a space and a parenthesis
+        const string stat = "1234 (ldae (x) y) S 1 1234 1234 0 -1 4194560 4242 0 3 0 120 30 0 0 20 0 9 0 100 2000000 500";
+        Assert.Equal(4242L, ProcessMemory.ParseMinorFaults(stat));
+        Assert.Null(ProcessMemory.ParseMinorFaults("garbage"));
+        if (OperatingSystem.IsLinux())
+        {
+            long before = ProcessMemory.MinorPageFaults()!.Value;
+            var touched = GC.AllocateUninitializedArray<byte>(8 << 20);       // 8 MB, touched page by page
+            for (int i = 0; i < touched.Length; i += 4096) touched[i] = 1;
+            Assert.True(ProcessMemory.MinorPageFaults() > before);
+            GC.KeepAlive(touched);
+        }
     }
 
     [Fact]
