@@ -28,16 +28,43 @@ public static class MatmulThroughput
     /// <param name="minSeconds">Each sample repeats the product until at least this long has passed, so tiny shapes are not timer noise.</param>
     public static MatmulMeasurement Measure(long m, long k, long n, int repeats = 5, double minSeconds = 0.05)
     {
+        using var operands = new MatmulOperands(m, k, n);
+        return operands.Measure(repeats, minSeconds);
+    }
+
+    /// <summary>A square n×n product.</summary>
+    public static MatmulMeasurement Square(int n, int repeats = 5) => Measure(n, n, n, repeats, minSeconds: 0);
+}
+
+/// <summary>
+/// The operands of one matmul shape, allocated once: measuring again allocates nothing, so the yardstick can be
+/// sampled between timed training steps without moving the RSS being measured.
+/// </summary>
+public sealed class MatmulOperands : IDisposable
+{
+    readonly Tensor a, b, c;
+
+    public MatmulOperands(long m, long k, long n)
+    {
         if (m <= 0 || k <= 0 || n <= 0) throw new ArgumentOutOfRangeException(nameof(m), "matmul dimensions must be positive");
-        if (repeats <= 0) throw new ArgumentOutOfRangeException(nameof(repeats));
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
+        (M, K, N) = (m, k, n);
         using var g = new Generator(0, CPU);
-        var a = randn([m, k], generator: g);
-        var b = randn([k, n], generator: g);
-        var c = empty([m, n]);
+        a = randn([m, k], generator: g).DetachFromDisposeScope();
+        b = randn([k, n], generator: g).DetachFromDisposeScope();
+        c = empty([m, n]).DetachFromDisposeScope();
+    }
+
+    public long M { get; }
+    public long K { get; }
+    public long N { get; }
+
+    /// <summary>Times <paramref name="repeats"/> products after one untimed warm-up product.</summary>
+    public MatmulMeasurement Measure(int repeats, double minSeconds = 0)
+    {
+        if (repeats <= 0) throw new ArgumentOutOfRangeException(nameof(repeats));
+        using var _ = no_grad();
         c.addmm_(a, b, beta: 0);                             // warm-up: BLAS packing buffers, thread pool
-        double flops = 2.0 * m * k * n;
+        double flops = 2.0 * M * K * N;
         var samples = new double[repeats];
         for (int r = 0; r < repeats; r++)
         {
@@ -47,11 +74,15 @@ public static class MatmulThroughput
             do { c.addmm_(a, b, beta: 0); count++; } while (clock.Elapsed.TotalSeconds < minSeconds);
             samples[r] = flops * count / clock.Elapsed.TotalSeconds / 1e9;
         }
-        return new MatmulMeasurement(m, k, n, samples);
+        return new MatmulMeasurement(M, K, N, samples);
     }
 
-    /// <summary>A square n×n product.</summary>
-    public static MatmulMeasurement Square(int n, int repeats = 5) => Measure(n, n, n, repeats, minSeconds: 0);
+    public void Dispose()
+    {
+        a.Dispose();
+        b.Dispose();
+        c.Dispose();
+    }
 }
 
 static class Statistics

@@ -87,7 +87,8 @@ public static class TrainingBenchmark
         try
         {
             log.WriteLine($"[bench] {options.Row} at {options.Profile}: {threads} thread(s); matmul {options.MatmulSize}² …");
-            var matmul = MatmulThroughput.Square(options.MatmulSize, options.MatmulRepeats);
+            using var yardstick = new MatmulOperands(options.MatmulSize, options.MatmulSize, options.MatmulSize);
+            var matmul = yardstick.Measure(options.MatmulRepeats);
 
             // The benchmarked rows fit PCA, which needs no test split (learned tokenizers evaluate on it).
             var tokenizer = TokenizerArtifacts.GetOrBuild(config, options.Profile, new ResultStore(scratch.FullName), train, train, log);
@@ -109,13 +110,14 @@ public static class TrainingBenchmark
             log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} on {trainOptions.Replicas} replica(s) …");
             // The yardstick is also sampled between timed steps (outside their timing), at the thread count it was
             // measured with above: on a shared VM the machine's speed drifts within a run, and a yardstick taken only
-            // before and after can catch a slow moment and flatter the ratio.
+            // before and after can catch a slow moment and flatter the ratio. Its operands exist before the warm-up,
+            // so sampling it allocates nothing inside the RSS measurement.
             var during = new List<MatmulMeasurement>();
             var clock = new StepClock(options.WarmupSteps, options.RssSampleEvery, options.YardstickEvery, () =>
             {
                 int replicaThreads = torch.get_num_threads();
                 torch.set_num_threads(threads);
-                try { during.Add(MatmulThroughput.Square(options.MatmulSize, repeats: 2)); }
+                try { during.Add(yardstick.Measure(repeats: 2)); }
                 finally { torch.set_num_threads(replicaThreads); }
             });
             var source = new TensorBatchSource(train.Images, train.Labels, trainOptions.BatchSize, trainOptions.Seed);
@@ -129,7 +131,7 @@ public static class TrainingBenchmark
             var phases = StepBreakdown.Measure(denoiser, source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
 
             foreach (var m in during) matmul = matmul.Concat(m);
-            matmul = matmul.Concat(MatmulThroughput.Square(options.MatmulSize, options.MatmulRepeats));
+            matmul = matmul.Concat(yardstick.Measure(options.MatmulRepeats));
             var timed = clock.TimedStepSeconds();
             return new BenchmarkReport
             {
