@@ -41,10 +41,11 @@ public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
-    const double Eps = 1e-6;
+    /// <summary>DiT's LayerNorm ε.</summary>
+    internal const double Eps = 1e-6;
 
     /// <summary>LayerNorm(x)·(1 + scale) + shift: one fused kernel on the CPU (<see cref="AdaLnModulate"/>), else libtorch's ops.</summary>
-    static Tensor NormModulate(LayerNorm norm, Tensor x, Tensor shift, Tensor scale) =>
+    internal static Tensor NormModulate(LayerNorm norm, Tensor x, Tensor shift, Tensor scale) =>
         AdaLnModulate.Supports(x) ? AdaLnModulate.Apply(x, shift, scale, Eps) : Modulate(norm.forward(x), shift, scale);
 
     // addcmul: one pass over the N×L×width tensor instead of a multiply and an add (2–3 % of a block's time)

@@ -16,7 +16,7 @@ public sealed class FinalLayer : nn.Module<Tensor, Tensor?, Tensor>
 
     public FinalLayer(int width, int outPerToken, bool conditioned) : base(nameof(FinalLayer))
     {
-        norm = nn.LayerNorm(width, eps: 1e-6, elementwise_affine: !conditioned);
+        norm = nn.LayerNorm(width, eps: AdaLnZeroBlock.Eps, elementwise_affine: !conditioned);
         linear = nn.Linear(width, outPerToken);
         adaLNModulation = conditioned ? nn.Linear(width, 2 * width) : null;
         RegisterComponents();
@@ -28,13 +28,14 @@ public sealed class FinalLayer : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? c)
     {
         using var scope = NewDisposeScope();
-        var h = norm.forward(x);
+        Tensor h;
         if (adaLNModulation is not null)
         {
             if (c is null) throw new ArgumentNullException(nameof(c), "a conditioned final layer needs a conditioning vector");
             var m = adaLNModulation.forward(nn.functional.silu(c)).unsqueeze(1).chunk(2, 2);
-            h = AdaLnZeroBlock.Modulate(h, m[0], m[1]);
+            h = AdaLnZeroBlock.NormModulate(norm, x, m[0], m[1]);
         }
+        else h = norm.forward(x);
         return linear.forward(h).MoveToOuterDisposeScope();
     }
 }

@@ -146,11 +146,16 @@ public class BenchmarkPartsTests
         Assert.Null(ProcessMemory.ParseMinorFaults("garbage"));
         if (OperatingSystem.IsLinux())
         {
-            long before = ProcessMemory.MinorPageFaults()!.Value;
-            var touched = GC.AllocateUninitializedArray<byte>(8 << 20);       // 8 MB, touched page by page
-            for (int i = 0; i < touched.Length; i += 4096) touched[i] = 1;
-            Assert.True(ProcessMemory.MinorPageFaults() > before);
-            GC.KeepAlive(touched);
+            // 64 MB from malloc is above glibc's largest mmap threshold: fresh pages, so touching them must fault
+            const int size = 64 << 20;
+            var block = System.Runtime.InteropServices.Marshal.AllocHGlobal(size);
+            try
+            {
+                long before = ProcessMemory.MinorPageFaults()!.Value;
+                for (int i = 0; i < size; i += 4096) System.Runtime.InteropServices.Marshal.WriteByte(block, i, 1);
+                Assert.True(ProcessMemory.MinorPageFaults() > before);
+            }
+            finally { System.Runtime.InteropServices.Marshal.FreeHGlobal(block); }
         }
     }
 
