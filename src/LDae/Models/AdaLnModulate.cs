@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
+using static LDae.Models.CpuKernel;
+using static LDae.Models.SimdMath;
 using static TorchSharp.torch;
 
 namespace LDae.Models;
@@ -19,8 +21,6 @@ namespace LDae.Models;
 /// </summary>
 public static class AdaLnModulate
 {
-    const int Lanes = 16;   // Vector512<float>.Count
-
     /// <summary>Whether the fused kernel takes x (float32 on the CPU, N × L × width, width a multiple of 16).</summary>
     public static bool Supports(Tensor x) =>
         x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 3 && x.shape[2] % Lanes == 0;
@@ -43,7 +43,7 @@ public static class AdaLnModulate
             var y = empty_like(x);
             var rstd = empty(n, length);   // 1/√(σ² + ε) per row; μ is recomputed in the backward pass
             int rowsPerImage = (int)length, w = (int)width;
-            KernelThreads.Split((int)n, MinImages(length, width), 1, (first, count) =>
+            CpuKernel.Split((int)n, MinImages(length, width), 1, (first, count) =>
                 Forward(Floats(x), Floats(shift), Floats(scale), Floats(y), Floats(rstd), first, count, rowsPerImage, w, eps));
             GC.KeepAlive(x);
             GC.KeepAlive(shift);
@@ -63,7 +63,7 @@ public static class AdaLnModulate
             var gradShift = empty(n, width);
             var gradScale = empty(n, width);
             int rowsPerImage = (int)length, w = (int)width;
-            KernelThreads.Split((int)n, MinImages(length, width), 1, (first, count) =>
+            CpuKernel.Split((int)n, MinImages(length, width), 1, (first, count) =>
                 Backward(Floats(x), Floats(scale), Floats(rstd), Floats(g), Floats(gradX), Floats(gradShift), Floats(gradScale),
                     first, count, rowsPerImage, w));
             GC.KeepAlive(x);
@@ -77,8 +77,6 @@ public static class AdaLnModulate
 
     /// <summary>Split over threads only with ≥ 64 K elements per chunk (a chunk costs a thread hand-off).</summary>
     static int MinImages(long length, long width) => (int)Math.Max(1, (1 << 16) / (length * width));
-
-    static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> shift, ReadOnlySpan<float> scale, Span<float> y,
         Span<float> rstd, int first, int count, int length, int width, float eps)

@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using TorchSharp.Modules;
+using static LDae.Models.CpuKernel;
+using static LDae.Models.SimdMath;
 using static TorchSharp.torch;
 
 namespace LDae.Models;
@@ -56,17 +58,15 @@ public static class GeluTanh
 
     delegate void Kernel(ReadOnlySpan<float> x, int offset, Span<float> output);
 
-    /// <summary>Runs <paramref name="kernel"/> over x → output, split as <see cref="KernelThreads"/> says.</summary>
+    /// <summary>Runs <paramref name="kernel"/> over x → output, split as <see cref="CpuKernel"/> says.</summary>
     static void Elementwise(Tensor x, Tensor output, Kernel kernel)
     {
-        KernelThreads.Split(checked((int)x.numel()), minChunk: 1 << 16, alignment: Width, (start, length) =>
+        CpuKernel.Split(checked((int)x.numel()), minChunk: 1 << 16, alignment: Lanes, (start, length) =>
             kernel(Floats(x).Slice(start, length), start, Floats(output).Slice(start, length)));
         // the spans point into native memory these wrappers own: keep them reachable until the kernel is done
         GC.KeepAlive(x);
         GC.KeepAlive(output);
     }
-
-    static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     /// <summary>y = x·σ(2u) = x / (1 + e^(−2u)).</summary>
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y)
@@ -75,13 +75,13 @@ public static class GeluTanh
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         int i = 0;
-        for (; i <= x.Length - Width; i += Width)
+        for (; i <= x.Length - Lanes; i += Lanes)
             ForwardVector(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
         if (i < x.Length)
         {
             // the last partial vector through the same formula, so every element rounds alike
             int rest = x.Length - i;
-            Span<float> pad = stackalloc float[Width];
+            Span<float> pad = stackalloc float[Lanes];
             x[i..].CopyTo(pad);
             ForwardVector(Vector512.Create<float>(pad)).CopyTo(pad);
             pad[..rest].CopyTo(y[i..]);
@@ -96,20 +96,18 @@ public static class GeluTanh
         ref float gr = ref MemoryMarshal.GetReference(grad);
         ref float outr = ref MemoryMarshal.GetReference(gradInput);
         int i = 0;
-        for (; i <= x.Length - Width; i += Width)
+        for (; i <= x.Length - Lanes; i += Lanes)
             (Vector512.LoadUnsafe(ref gr, (nuint)i) * Derivative(Vector512.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref outr, (nuint)i);
         if (i < x.Length)
         {
             int rest = x.Length - i;
-            Span<float> pad = stackalloc float[2 * Width];
+            Span<float> pad = stackalloc float[2 * Lanes];
             x[i..].CopyTo(pad);
-            grad[i..].CopyTo(pad[Width..]);
-            (Vector512.Create<float>(pad[Width..]) * Derivative(Vector512.Create<float>(pad))).CopyTo(pad);
+            grad[i..].CopyTo(pad[Lanes..]);
+            (Vector512.Create<float>(pad[Lanes..]) * Derivative(Vector512.Create<float>(pad))).CopyTo(pad);
             pad[..rest].CopyTo(gradInput[i..]);
         }
     }
-
-    const int Width = 16;   // Vector512<float>.Count
 
     /// <summary>σ(2u) = 1 / (1 + e^(−2u)), −2u = −2√(2/π)·x·(1 + 0.044715·x²).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,6 +12,9 @@ namespace LDae.Models;
 /// </summary>
 internal static class SimdMath
 {
+    /// <summary>float32 lanes of a Vector512: the kernels' unit of work (widths they take are multiples of it).</summary>
+    public const int Lanes = 16;
+
     // beyond these e^x overflows / underflows float32's normal range; inside them 2^n is a normal number
     const float MaxArgument = 88.3762626647949f;
     const float MinArgument = -87.3365447505531f;

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
+using static LDae.Models.CpuKernel;
+using static LDae.Models.SimdMath;
 using static TorchSharp.torch;
 
 namespace LDae.Models;
@@ -18,8 +20,6 @@ namespace LDae.Models;
 /// </summary>
 public static class SmallAttention
 {
-    const int Lanes = 16;   // Vector512<float>.Count
-
     public static bool Supports(Tensor qkv, int heads)
     {
         if (qkv.device_type != DeviceType.CPU || qkv.dtype != ScalarType.Float32 || qkv.dim() != 3) return false;
@@ -40,7 +40,7 @@ public static class SmallAttention
             var shape = new Shape(qkv, (int)vars[1]);
             var output = empty(shape.Images, shape.Length, shape.Width);
             var probabilities = empty(shape.Images, shape.Heads, shape.Length, shape.Length);
-            KernelThreads.Split(shape.Images, shape.MinImagesPerChunk, 1, (first, count) =>
+            CpuKernel.Split(shape.Images, shape.MinImagesPerChunk, 1, (first, count) =>
                 Forward(shape, first, count, Floats(qkv), Floats(probabilities), Floats(output)));
             GC.KeepAlive(qkv);   // its span was read inside the kernel (qkv may be a fresh contiguous copy)
             ctx.save_for_backward([qkv, probabilities]);
@@ -54,7 +54,7 @@ public static class SmallAttention
             var gradOutput = grad.contiguous();
             var shape = new Shape(qkv, (int)probabilities.shape[1]);
             var gradQkv = empty_like(qkv);
-            KernelThreads.Split(shape.Images, shape.MinImagesPerChunk, 1, (first, count) =>
+            CpuKernel.Split(shape.Images, shape.MinImagesPerChunk, 1, (first, count) =>
                 Backward(shape, first, count, Floats(qkv), Floats(probabilities), Floats(gradOutput), Floats(gradQkv)));
             GC.KeepAlive(qkv);
             GC.KeepAlive(probabilities);
@@ -63,8 +63,6 @@ public static class SmallAttention
             return [gradQkv, null!];   // no gradient for the head count
         }
     }
-
-    static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
     readonly struct Shape
     {
