@@ -8,10 +8,10 @@ namespace LDae.Runtime;
 /// the freed top of a heap (and every chunk above its mmap threshold) to the kernel, so the next step page-faults the
 /// same memory in again, zero-filled by the kernel. Measured on <c>ldae bench --profile quick --steps 300</c>
 /// (2 replicas, session 5): 1.63 M page faults per run by default, 0.22 M with the trim threshold raised — kernel
-/// time for faults and page clearing was ~3.7 % of the samples. Peak RSS rises a little (~900 → ~950 MB), and RSS
-/// stays at its high-water mark instead of breathing; no numbers change. Like PyTorch's advice to run CPU training
-/// on jemalloc or tcmalloc, but with glibc's own switches (<c>mallopt</c>). Skipped where libc is not glibc, and for
-/// each setting the user already chose through glibc's environment variables.
+/// time for faults and page clearing was ~3.7 % of the samples. Peak RSS rises (~900 MB → ~950–1,030 MB with two
+/// replicas), and RSS stays at its high-water mark instead of breathing; no numbers change. Like PyTorch's advice
+/// to run CPU training on jemalloc or tcmalloc, but with glibc's own switches (<c>mallopt</c>). Skipped where libc
+/// is not glibc, and for each setting the user already chose through glibc's environment variables.
 /// </summary>
 public static class MallocPolicy
 {
@@ -46,11 +46,8 @@ public static class MallocPolicy
     }
 
     static bool Set(string environmentVariable, int parameter, long value) =>
-        Marshal.PtrToStringUTF8(getenv(environmentVariable)) is null && mallopt(parameter, checked((int)value)) == 1;
+        NativeEnvironment.Get(environmentVariable) is null && mallopt(parameter, checked((int)value)) == 1;
 
     [DllImport("libc")]
     static extern int mallopt(int parameter, int value);
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    static extern IntPtr getenv(string name);
 }

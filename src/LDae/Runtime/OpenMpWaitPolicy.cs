@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace LDae.Runtime;
 
 /// <summary>
@@ -22,7 +20,7 @@ public static class OpenMpWaitPolicy
     public const string Variable = "OMP_WAIT_POLICY";
 
     /// <summary>The policy libgomp will read (or has read): the native environment's value, or null (libgomp's default).</summary>
-    public static string? Current() => Marshal.PtrToStringUTF8(getenv(Variable));
+    public static string? Current() => NativeEnvironment.Get(Variable);
 
     public const string SpinCountVariable = "GOMP_SPINCOUNT";
 
@@ -31,7 +29,7 @@ public static class OpenMpWaitPolicy
     public const long BoundedSpins = 2000;
 
     /// <summary>The spin count libgomp will read, or null (its default for the policy).</summary>
-    public static string? CurrentSpinCount() => Marshal.PtrToStringUTF8(getenv(SpinCountVariable));
+    public static string? CurrentSpinCount() => NativeEnvironment.Get(SpinCountVariable);
 
     /// <summary>"PASSIVE", "ACTIVE" or "ACTIVE, GOMP_SPINCOUNT=2000" as libgomp sees it; "default" when neither is set.</summary>
     public static string Describe() => (Current(), CurrentSpinCount()) switch
@@ -57,8 +55,8 @@ public static class OpenMpWaitPolicy
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("setting the OpenMP wait policy is implemented for Linux only");
         if (IsOpenMpLoaded())
             throw new InvalidOperationException($"{Variable} must be set before libtorch (and its libgomp) is loaded; set it in the environment instead");
-        if (setenv(Variable, value, 1) != 0) throw new InvalidOperationException($"setenv({Variable}) failed");
-        if (spins is { } n && setenv(SpinCountVariable, n.ToString(System.Globalization.CultureInfo.InvariantCulture), 1) != 0)
+        if (!NativeEnvironment.Set(Variable, value)) throw new InvalidOperationException($"setenv({Variable}) failed");
+        if (spins is { } n && !NativeEnvironment.Set(SpinCountVariable, n.ToString(System.Globalization.CultureInfo.InvariantCulture)))
             throw new InvalidOperationException($"setenv({SpinCountVariable}) failed");
     }
 
@@ -68,10 +66,4 @@ public static class OpenMpWaitPolicy
         try { return File.ReadLines("/proc/self/maps").Any(l => l.Contains("libgomp", StringComparison.Ordinal)); }
         catch (IOException) { return false; }
     }
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    static extern int setenv(string name, string value, int overwrite);
-
-    [DllImport("libc", CharSet = CharSet.Ansi)]
-    static extern IntPtr getenv(string name);
 }
