@@ -53,18 +53,10 @@ public class AdaLnModulateTests
         using var scope = NewDisposeScope();
         var (x, m) = Inputs(64, 16, 96, seed: 3);
         var upstream = randn([64, 16, 96], generator: new Generator(2, CPU));
-        int before = get_num_threads();
-        try
-        {
-            set_num_threads(1);
-            var one = Run((a, b, c) => AdaLnModulate.Apply(a, b, c, 1e-6), x, m, upstream);
-            set_num_threads(2);
-            var two = Run((a, b, c) => AdaLnModulate.Apply(a, b, c, 1e-6), x, m, upstream);
-            Assert.True(TensorAssert.Identical(one.Y, two.Y));
-            Assert.True(TensorAssert.Identical(one.DX, two.DX));
-            Assert.True(TensorAssert.Identical(one.DM, two.DM));
-        }
-        finally { set_num_threads(before); }
+        var (one, two) = TensorAssert.OnOneThenTwoThreads(() => Run((a, b, c) => AdaLnModulate.Apply(a, b, c, 1e-6), x, m, upstream));
+        Assert.True(TensorAssert.Identical(one.Y, two.Y));
+        Assert.True(TensorAssert.Identical(one.DX, two.DX));
+        Assert.True(TensorAssert.Identical(one.DM, two.DM));
     }
 
     [Fact]

@@ -80,17 +80,9 @@ public class AttentionTests
             y.backward([upstream]);
             return (y.detach(), leaf.grad!.detach());
         }
-        int before = get_num_threads();
-        try
-        {
-            set_num_threads(1);
-            var (one, oneGrad) = Run();
-            set_num_threads(2);
-            var (two, twoGrad) = Run();
-            Assert.True(TensorAssert.Identical(one, two));
-            Assert.True(TensorAssert.Identical(oneGrad, twoGrad));
-        }
-        finally { set_num_threads(before); }
+        var ((one, oneGrad), (two, twoGrad)) = TensorAssert.OnOneThenTwoThreads(Run);
+        Assert.True(TensorAssert.Identical(one, two));
+        Assert.True(TensorAssert.Identical(oneGrad, twoGrad));
     }
 
     [Fact]

@@ -69,17 +69,9 @@ public class GeluTanhTests
         var g = new Generator(5, CPU);
         var x = randn([3, 70001], generator: g);          // large enough to be split, odd-sized chunks
         var upstream = randn([3, 70001], generator: g);
-        int before = get_num_threads();
-        try
-        {
-            set_num_threads(1);
-            var (one, oneGrad) = ValueAndGrad(GeluTanh.Apply, x, upstream);
-            set_num_threads(2);
-            var (two, twoGrad) = ValueAndGrad(GeluTanh.Apply, x, upstream);
-            Assert.True(TensorAssert.Identical(one, two));
-            Assert.True(TensorAssert.Identical(oneGrad, twoGrad));
-        }
-        finally { set_num_threads(before); }
+        var ((one, oneGrad), (two, twoGrad)) = TensorAssert.OnOneThenTwoThreads(() => ValueAndGrad(GeluTanh.Apply, x, upstream));
+        Assert.True(TensorAssert.Identical(one, two));
+        Assert.True(TensorAssert.Identical(oneGrad, twoGrad));
     }
 
     [Fact]
