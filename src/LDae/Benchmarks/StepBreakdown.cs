@@ -24,9 +24,9 @@ public static class StepBreakdown
     public static StepPhases Measure(nn.Module model, IBatchSource source, Func<Batch, Generator, StepLoss> objective,
         TrainOptions options, int steps, int warmup = 5)
     {
-        using var optimizer = WeightDecayGroups.AdamW(model, options);
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var parallel = new DataParallel(trainable, options.Replicas);
+        using var optimizer = WeightDecayGroups.AdamW(model, options, parallel);
         model.train();
         var phases = new List<double[]>();
         var clock = new Stopwatch();
@@ -43,7 +43,7 @@ public static class StepBreakdown
                 double gradients = Lap(clock);
                 ms[1] = values.Shards.Max(t => t.ForwardMs);
                 ms[2] = values.Shards.Max(t => t.BackwardMs);
-                if (options.GradClip > 0) nn.utils.clip_grad_norm_(trainable, options.GradClip);
+                if (options.GradClip > 0) GradientClipping.ClipGradNorm(trainable, options.GradClip, parallel);
                 optimizer.step();
                 // the all-reduce (and the wait for the slowest replica) counts as optimizer time
                 ms[3] = Lap(clock) + Math.Max(0, gradients - ms[1] - ms[2]);

@@ -16,7 +16,9 @@ public sealed record StepValues(double Loss, IReadOnlyDictionary<string, double>
 /// shard's loss and gradient are computed on its own thread running libtorch with <see cref="ThreadsPerReplica"/>
 /// threads, and the shard gradients are summed in shard order into the parameters' <c>.grad</c> (the all-reduce:
 /// shard 0 accumulates into <c>.grad</c> with a plain backward pass, the others' gradients are added to it in
-/// order), ready for gradient clipping and the optimizer.
+/// order), ready for gradient clipping and the optimizer. The per-parameter work after the gradients (this sum,
+/// <see cref="GradientClipping"/>, <see cref="AdamW"/>, <see cref="Ema"/>) is split over the same threads by
+/// <see cref="ForEachParameter"/>, each thread updating its own parameters as in ZeRO stage 1.
 /// </summary>
 /// <remarks>
 /// <para><b>Why.</b> The CPU-sized models are small (width 96: matmuls with an inner dimension of 96, activations
@@ -102,11 +104,9 @@ public sealed class DataParallel : IDisposable
                         results[shard] = RunShard(part, weight, g, objective, intoGrads: shard == 0);
                     });
                 }
-                var errors = workers.Select(w => w.Wait()).OfType<Exception>().ToList();
-                if (errors.Count == 1) throw new InvalidOperationException($"a data-parallel replica failed: {errors[0].Message}", errors[0]);
-                if (errors.Count > 1) throw new AggregateException("data-parallel replicas failed", errors);
+                WaitForAll("a data-parallel replica");
+                SumIntoGrads(results);
             }
-            SumIntoGrads(results);
         }
         finally
         {
@@ -121,19 +121,75 @@ public sealed class DataParallel : IDisposable
 
     /// <summary>
     /// The all-reduce: shard 0 has already accumulated its gradient into .grad (a plain backward pass, in place, no
-    /// new buffers); the other shards' gradients are added to it in shard order.
+    /// new buffers); the other shards' gradients are added to it in shard order, each parameter on one of the
+    /// replicas' threads (the order of the additions per parameter is fixed, so the bits do not depend on the split).
     /// </summary>
-    void SumIntoGrads(ShardResult[] results)
+    void SumIntoGrads(ShardResult[] results) => ForEachParameter(parameters, i =>
     {
         using var _ = no_grad();
-        for (int i = 0; i < parameters.Length; i++)
-            foreach (var r in results.Skip(1))
+        var p = parameters[i];
+        foreach (var r in results.Skip(1))
+        {
+            if (r.Grads![i] is not { } g) continue;                                // this shard did not use the parameter
+            using var sum = p.grad;
+            if (sum is not null) sum.add_(g);
+            else p.grad = g.clone();
+        }
+    });
+
+    /// <summary>
+    /// Calls <paramref name="update"/>(i) once for every tensor i, on the replicas' threads at once: each thread takes
+    /// a contiguous run of the tensors, about an equal share of their elements, in order (with one replica, the
+    /// calling thread takes them all). For per-parameter work after the gradients (the gradient sum, clipping,
+    /// the optimizer step) that would otherwise leave all but one core idle. Each thread's tensors are disposed
+    /// when its share is done, so keep (DetachFromDisposeScope) what must outlive the call.
+    /// </summary>
+    public void ForEachParameter(IReadOnlyList<Tensor> tensors, Action<int> update)
+    {
+        var shares = Shares(tensors.Select(t => t.numel()).ToArray(), Math.Max(1, workers.Length));
+        if (workers.Length == 0)
+        {
+            using var scope = NewDisposeScope();
+            for (int i = 0; i < tensors.Count; i++) update(i);
+            return;
+        }
+        using var noGc = NoGarbageCollection.UnlessActive();
+        for (int k = 0; k < workers.Length; k++)
+        {
+            var (first, count) = shares[k];
+            workers[k].Start(() =>
             {
-                if (r.Grads![i] is not { } g) continue;                            // this shard did not use the parameter
-                var p = parameters[i];
-                if (p.grad is { } sum) sum.add_(g);
-                else p.grad = g.clone();
-            }
+                using var scope = NewDisposeScope();
+                for (int i = first; i < first + count; i++) update(i);
+            });
+        }
+        WaitForAll("a data-parallel parameter update");
+    }
+
+    /// <summary>Contiguous runs [first, first + count) of the items, one per part, each about an equal share of the total size.</summary>
+    public static (int First, int Count)[] Shares(IReadOnlyList<long> sizes, int parts)
+    {
+        double total = sizes.Sum();
+        var shares = new (int, int)[parts];
+        int first = 0;
+        double done = 0;
+        for (int k = 0; k < parts; k++)
+        {
+            int end = first;
+            if (k == parts - 1) end = sizes.Count;
+            else
+                while (end < sizes.Count && done + sizes[end] / 2.0 <= total * (k + 1) / parts) done += sizes[end++];
+            shares[k] = (first, end - first);
+            first = end;
+        }
+        return shares;
+    }
+
+    void WaitForAll(string what)
+    {
+        var errors = workers.Select(w => w.Wait()).OfType<Exception>().ToList();
+        if (errors.Count == 1) throw new InvalidOperationException($"{what} failed: {errors[0].Message}", errors[0]);
+        if (errors.Count > 1) throw new AggregateException($"{what} failed", errors);
     }
 
     /// <param name="intoGrads">Accumulate into the parameters' .grad with a plain backward pass (shard 0), rather than
@@ -184,6 +240,10 @@ public sealed class DataParallel : IDisposable
                 throw new InvalidOperationException(
                     $"could not reserve {BudgetBytes >> 20} MB of managed heap for a data-parallel step; use train.replicas: 1");
         }
+
+        /// <summary>A new guard, or none if one is already active (the gradient sum runs inside the step's guard).</summary>
+        public static IDisposable? UnlessActive() =>
+            System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion ? null : new NoGarbageCollection();
 
         public void Dispose()
         {

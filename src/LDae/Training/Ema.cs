@@ -39,13 +39,23 @@ public sealed class Ema : IDisposable
     }
 
     /// <summary>One averaging step; call after each optimizer step.</summary>
-    public void Update()
+    /// <param name="threads">Data-parallel replicas whose threads share the parameters (same bits); null: this thread.</param>
+    public void Update(DataParallel? threads = null)
     {
+        if (threads is null)
+            for (int i = 0; i < _parameters.Length; i++) Average(i);
+        else
+            threads.ForEachParameter(_parameters.Select(p => p.Shadow).ToArray(), Average);
         using var _ = no_grad();
-        foreach (var (_, live, shadow) in _parameters)
-            shadow.mul_(Decay).add_(live, alpha: 1.0 - Decay);
         foreach (var (_, live, shadow) in _buffers)
             shadow.copy_(live);
+    }
+
+    void Average(int parameter)
+    {
+        using var _ = no_grad();   // per thread: the update may run on a replica's thread
+        var (_, live, shadow) = _parameters[parameter];
+        shadow.mul_(Decay).add_(live, alpha: 1.0 - Decay);
     }
 
     /// <summary>

@@ -72,8 +72,8 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         Directory.CreateDirectory(RunDirectory);
         model.train();
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
-        using var optimizer = WeightDecayGroups.AdamW(model, o);
         using var parallel = new DataParallel(trainable, o.Replicas);
+        using var optimizer = WeightDecayGroups.AdamW(model, o, parallel);
         Ema?.Dispose();
         Ema = o.EmaDecay > 0 ? new Ema(model, o.EmaDecay) : null;
 
@@ -141,9 +141,9 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
                 optimizer.zero_grad();
 
                 var values = parallel.ComputeGradients(batch, o.Seed, step, objective);
-                if (o.GradClip > 0) lastGradNorm = nn.utils.clip_grad_norm_(trainable, o.GradClip);
+                if (o.GradClip > 0) lastGradNorm = GradientClipping.ClipGradNorm(trainable, o.GradClip, parallel);
                 optimizer.step();
-                Ema?.Update();
+                Ema?.Update(parallel);
 
                 if (!double.IsFinite(values.Loss))
                     throw new InvalidOperationException($"loss is {values.Loss} at step {step} (lr {lr:G3}); stopping");

@@ -30,13 +30,14 @@ public static class WeightDecayGroups
     }
 
     /// <summary>AdamW over the trainable parameters with the two groups (empty groups are left out).</summary>
-    public static AdamW AdamW(nn.Module model, TrainOptions o)
+    /// <param name="threads">The data-parallel replicas whose threads share the parameters' updates; null: the calling thread.</param>
+    public static AdamW AdamW(nn.Module model, TrainOptions o, DataParallel? threads = null)
     {
         var (decay, noDecay) = Split(model, o.NoWeightDecayNames);
         var groups = new List<AdamW.ParamGroup>();
         if (decay.Count > 0) groups.Add(new AdamW.ParamGroup(decay, o.PeakLr, o.Beta1, o.Beta2, o.AdamEps, o.WeightDecay));
         if (noDecay.Count > 0) groups.Add(new AdamW.ParamGroup(noDecay, o.PeakLr, o.Beta1, o.Beta2, o.AdamEps, 0.0));
         if (groups.Count == 0) throw new ArgumentException("the model has no trainable parameters");
-        return optim.AdamW(groups, o.PeakLr, o.Beta1, o.Beta2, o.AdamEps, o.WeightDecay);
+        return new AdamW(groups, o.PeakLr, o.Beta1, o.Beta2, o.AdamEps, o.WeightDecay, threads);
     }
 }

@@ -54,6 +54,28 @@ public class EmaTests
     }
 
     [Fact]
+    public void AveragingOnTheReplicaThreadsGivesTheSameBits()
+    {
+        using var serialModel = Synthetic.Model(4);
+        using var parallelModel = Synthetic.Model(4);
+        using var serial = new Ema(serialModel, 0.99);
+        using var sharded = new Ema(parallelModel, 0.99);
+        using var replicas = new DataParallel(parallelModel.parameters(), replicas: 2);
+        for (int step = 0; step < 3; step++)
+        {
+            foreach (var model in new[] { serialModel, parallelModel })
+                using (NewDisposeScope())
+                using (no_grad())
+                using (var g = Seeding.ForStep(2, step))
+                    foreach (var p in model.parameters()) p.add_(randn(p.shape, generator: g));
+            serial.Update();
+            sharded.Update(replicas);
+        }
+        foreach (var (name, _) in serialModel.named_parameters())
+            Assert.True(Synthetic.Same(serial.Shadow(name), sharded.Shadow(name)), name);
+    }
+
+    [Fact]
     public void SwapInUsesTheAverageAndRestoresExactly()
     {
         using var toy = new Toy();
