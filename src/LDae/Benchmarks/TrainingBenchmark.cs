@@ -171,6 +171,7 @@ public static class TrainingBenchmark
                 LiveTensorsEnd = clock.LiveTensorsEnd,
                 PageFaultsPerStep = clock.FaultsEnd - clock.FaultsAfterWarmup is { } f && timed.Count > 0 ? (double)f / timed.Count : null,
                 Allocator = MallocPolicy.Description,
+                GcPerStep = timed.Count > 0 ? (clock.GcEnd - clock.GcAfterWarmup) / timed.Count : null,
                 LoadAverageStart = loadStart,
                 LoadAverageEnd = ProcessMemory.LoadAverage(),
             };
@@ -216,6 +217,8 @@ public static class TrainingBenchmark
         public long LiveTensorsEnd { get; private set; }
         public long? FaultsAfterWarmup { get; private set; }
         public long? FaultsEnd { get; private set; }
+        public GcCounters GcAfterWarmup { get; private set; }
+        public GcCounters GcEnd { get; private set; }
         public IReadOnlyList<RssSample> Samples => _samples;
 
         public void Start(long startStep, long totalSteps) { }
@@ -228,8 +231,9 @@ public static class TrainingBenchmark
             long rss = ProcessMemory.ResidentBytes() ?? 0;
             long live = Tensor.TotalCount;                    // TorchSharp's count of undisposed tensor handles
             long? faults = ProcessMemory.MinorPageFaults();
-            if (info.Step == warmup) (RssAfterWarmup, LiveTensorsAfterWarmup, FaultsAfterWarmup) = (rss, live, faults);
-            (RssEnd, LiveTensorsEnd, FaultsEnd) = (rss, live, faults);
+            var gc = GcCounters.Now();
+            if (info.Step == warmup) (RssAfterWarmup, LiveTensorsAfterWarmup, FaultsAfterWarmup, GcAfterWarmup) = (rss, live, faults, gc);
+            (RssEnd, LiveTensorsEnd, FaultsEnd, GcEnd) = (rss, live, faults, gc);
             if ((info.Step - warmup) % sampleEvery == 0 || info.Step == info.TotalSteps)
                 _samples.Add(new RssSample(info.Step, Math.Round(rss / 1048576.0, 1),
                     Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, 1)));

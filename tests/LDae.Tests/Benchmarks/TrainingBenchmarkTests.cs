@@ -86,6 +86,9 @@ public class TrainingBenchmarkTests
         Assert.True(Report.Phases.ForwardMs > 0 && Report.Phases.BackwardMs > 0 && Report.Phases.OptimizerMs > 0 && Report.Phases.BatchMs >= 0);
         Assert.Equal(Report.Phases.BatchMs + Report.Phases.ForwardMs + Report.Phases.BackwardMs + Report.Phases.OptimizerMs, Report.Phases.TotalMs, 9);
         Assert.Contains("step phases", Report.ToTable());
+        // the trainer collects gen 0 after every step, so each timed step saw at least one collection
+        Assert.True(Report.GcPerStep is { Gen0: >= 1, PauseMs: >= 0 }, $"GC per step: {Report.GcPerStep}");
+        Assert.Contains("ms paused per timed step", Report.ToTable());
     }
 
     [Fact]
