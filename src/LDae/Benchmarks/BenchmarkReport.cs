@@ -126,7 +126,8 @@ public sealed record BenchmarkReport
             ("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best of {Matmul.Samples.Count} repeats before, during and after training ({Matmul.Shape})"),
             ("model-shape matmul", $"{F(ModelShapeMatmul.Median, "0.0")} GFLOP/s ({ModelShapeMatmul.Shape})"),
             ("training / matmul", $"{F(TrainToMatmulRatio, "P0")} (median step over best matmul)"),
-            ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, gradient sum + clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)"),
+            ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, gradient sum + clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)" +
+                (Replicas > 1 ? $"; slowest minus fastest replica {F(Phases.ReplicaSpreadMs, "0.0")} ms" : "")),
             ("probe features", $"{F(ProbeImagesPerSecond, "0")} img/s ({ProbeImages} images, no_grad)"),
             ("RSS", $"{F(RssAfterWarmupMb, "0.0")} MB after warm-up → {F(RssEndMb, "0.0")} MB at the end: growth {F(RssGrowthMb, "+0.0;-0.0")} MB over {TimedSteps} steps"),
             ("peak RSS", $"{F(PeakRssMb, "0.0")} MB"),

@@ -6,7 +6,9 @@ using static TorchSharp.torch;
 namespace LDae.Benchmarks;
 
 /// <summary>Median milliseconds of each phase of a training step (see <see cref="StepBreakdown"/>).</summary>
-public sealed record StepPhases(int Steps, double BatchMs, double ForwardMs, double BackwardMs, double OptimizerMs)
+/// <param name="ReplicaSpreadMs">Median over the steps of how much longer the slowest replica's forward + backward
+/// took than the fastest's: the time a faster replica waits (0 with one replica).</param>
+public sealed record StepPhases(int Steps, double BatchMs, double ForwardMs, double BackwardMs, double OptimizerMs, double ReplicaSpreadMs = 0)
 {
     public double TotalMs => BatchMs + ForwardMs + BackwardMs + OptimizerMs;
 }
@@ -32,7 +34,7 @@ public static class StepBreakdown
         var clock = new Stopwatch();
         for (int s = 0; s < warmup + steps; s++)
         {
-            var ms = new double[4];
+            var ms = new double[5];
             using (NewDisposeScope())
             {
                 clock.Restart();
@@ -43,6 +45,7 @@ public static class StepBreakdown
                 double gradients = Lap(clock);
                 ms[1] = values.Shards.Max(t => t.ForwardMs);
                 ms[2] = values.Shards.Max(t => t.BackwardMs);
+                ms[4] = values.Shards.Max(t => t.ForwardMs + t.BackwardMs) - values.Shards.Min(t => t.ForwardMs + t.BackwardMs);
                 if (options.GradClip > 0) GradientClipping.ClipGradNorm(trainable, options.GradClip, parallel);
                 optimizer.step();
                 // the all-reduce (and the wait for the slowest replica) counts as optimizer time
@@ -52,7 +55,7 @@ public static class StepBreakdown
             if (s >= warmup) phases.Add(ms);
         }
         double Median(int i) => Statistics.Median(phases.Select(p => p[i]));
-        return new StepPhases(steps, Median(0), Median(1), Median(2), Median(3));
+        return new StepPhases(steps, Median(0), Median(1), Median(2), Median(3), Median(4));
     }
 
     static double Lap(Stopwatch clock)

@@ -84,6 +84,7 @@ public class TrainingBenchmarkTests
         Assert.Equal(1, Report.Threads);
         Assert.Equal(2, Report.Phases.Steps);
         Assert.True(Report.Phases.ForwardMs > 0 && Report.Phases.BackwardMs > 0 && Report.Phases.OptimizerMs > 0 && Report.Phases.BatchMs >= 0);
+        Assert.True(Report.Phases.ReplicaSpreadMs >= 0 && Report.Phases.ReplicaSpreadMs < Report.Phases.ForwardMs + Report.Phases.BackwardMs);
         Assert.Equal(Report.Phases.BatchMs + Report.Phases.ForwardMs + Report.Phases.BackwardMs + Report.Phases.OptimizerMs, Report.Phases.TotalMs, 9);
         Assert.Contains("step phases", Report.ToTable());
         // the trainer collects gen 0 after every step, so each timed step saw at least one collection
