@@ -40,10 +40,8 @@ public sealed class AdamW : TorchSharp.Modules.AdamW
         var updates = _parameter_groups
             .SelectMany(group => group.Parameters.Select(p => (Parameter: p, Options: (Options)group.Options)))
             .ToArray();
-        if (_threads is null)
-            for (int i = 0; i < updates.Length; i++) Update(updates[i].Parameter, updates[i].Options);
-        else
-            _threads.ForEachParameter(updates.Select(u => (Tensor)u.Parameter).ToArray(), i => Update(updates[i].Parameter, updates[i].Options));
+        DataParallel.ForEachParameter(_threads, updates.Select(u => (Tensor)u.Parameter).ToArray(),
+            i => Update(updates[i].Parameter, updates[i].Options));
         return null!;   // AdamW.step returns the closure's loss, and there is no closure
     }
 

@@ -146,13 +146,13 @@ public sealed class DataParallel : IDisposable
     /// </summary>
     public void ForEachParameter(IReadOnlyList<Tensor> tensors, Action<int> update)
     {
-        var shares = Shares(tensors.Select(t => t.numel()).ToArray(), Math.Max(1, workers.Length));
         if (workers.Length == 0)
         {
             using var scope = NewDisposeScope();
             for (int i = 0; i < tensors.Count; i++) update(i);
             return;
         }
+        var shares = Shares(tensors.Select(t => t.numel()).ToArray(), workers.Length);
         using var noGc = NoGarbageCollection.UnlessActive();
         for (int k = 0; k < workers.Length; k++)
         {
@@ -164,6 +164,15 @@ public sealed class DataParallel : IDisposable
             });
         }
         WaitForAll("a data-parallel parameter update");
+    }
+
+    /// <summary>On <paramref name="threads"/>' replica threads, or, without replicas, in a plain loop on this thread.</summary>
+    public static void ForEachParameter(DataParallel? threads, IReadOnlyList<Tensor> tensors, Action<int> update)
+    {
+        if (threads is null)
+            for (int i = 0; i < tensors.Count; i++) update(i);
+        else
+            threads.ForEachParameter(tensors, update);
     }
 
     /// <summary>Contiguous runs [first, first + count) of the items, one per part, each about an equal share of the total size.</summary>

@@ -42,10 +42,7 @@ public sealed class Ema : IDisposable
     /// <param name="threads">Data-parallel replicas whose threads share the parameters (same bits); null: this thread.</param>
     public void Update(DataParallel? threads = null)
     {
-        if (threads is null)
-            for (int i = 0; i < _parameters.Length; i++) Average(i);
-        else
-            threads.ForEachParameter(_parameters.Select(p => p.Shadow).ToArray(), Average);
+        DataParallel.ForEachParameter(threads, _parameters.Select(p => p.Shadow).ToArray(), Average);
         using var _ = no_grad();
         foreach (var (_, live, shadow) in _buffers)
             shadow.copy_(live);

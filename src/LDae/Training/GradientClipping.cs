@@ -19,7 +19,7 @@ public static class GradientClipping
         var norms = new Tensor[withGrad.Length];
         try
         {
-            ForEach(withGrad, threads, i =>
+            DataParallel.ForEachParameter(threads, withGrad, i =>
             {
                 using var grad = withGrad[i].grad!;
                 norms[i] = grad.norm(2.0f).DetachFromDisposeScope();
@@ -28,7 +28,7 @@ public static class GradientClipping
             var total = norms.Length == 1 ? norms[0] : stack(norms).norm(2.0f);
             // libtorch: max_norm / (total + 1e-6), the scalar-by-tensor division as a tensor filled with max_norm
             var coefficient = full_like(total, maxNorm).div_(total + 1e-6).clamp_max(1.0);
-            ForEach(withGrad, threads, i =>
+            DataParallel.ForEachParameter(threads, withGrad, i =>
             {
                 using var grad = withGrad[i].grad!;
                 grad.mul_(coefficient);
@@ -45,13 +45,5 @@ public static class GradientClipping
     {
         using var grad = p.grad;
         return grad is not null;
-    }
-
-    static void ForEach(Parameter[] parameters, DataParallel? threads, Action<int> body)
-    {
-        if (threads is null)
-            for (int i = 0; i < parameters.Length; i++) body(i);
-        else
-            threads.ForEachParameter(parameters, body);
     }
 }
