@@ -2,13 +2,14 @@ using LDae.Data;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae data [--cifar PATH]`: decode and cache Fashion-MNIST and the CIFAR-10 ImageFolder tarball.</summary>
+/// <summary>`ldae data [--cifar PATH]`: decode and cache Fashion-MNIST and CIFAR-10 (the ImageFolder copy --cifar or
+/// LDAE_CIFAR10 names, else the official binary, downloaded if missing).</summary>
 static class DataCommand
 {
     public static int Run(CliArgs a)
     {
         var root = LDae.Harness.Repo.Root();
-        var cifar = LDae.Harness.Repo.ResolvePath(a.Get("cifar", "../shared/data/cifar10-jpeg.tar.gz"), root);
+        var cifar = a.Get("cifar") is { } given ? LDae.Harness.Repo.ResolvePath(given, root) : Datasets.Cifar10CopyFromEnvironment();
         a.Get("profile"); a.Get("device"); a.Flag("force");
         a.RejectUnknown();
         var cache = Datasets.DefaultCacheDir();

@@ -148,6 +148,6 @@ public sealed class ExperimentRegistry
         var s = YamlFiles.Scalar(m, key);
         if (s is null) return null;
         return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d
-            : throw new ConfigException(where, "paper." + key, $"'{s}' is not a number", "a number from PAPER.md");
+            : throw new ConfigException(where, "paper." + key, $"'{s}' is not a number", "the paper's number");
     }
 }

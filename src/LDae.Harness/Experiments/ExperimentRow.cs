@@ -1,6 +1,6 @@
 namespace LDae.Harness.Experiments;
 
-/// <summary>The paper's numbers for a row, exactly as PAPER.md gives them; null where it gives none.</summary>
+/// <summary>The paper's numbers for a row, exactly as its tables give them; null where it gives none.</summary>
 public sealed record PaperNumbers(double? Acc, double? Fid);
 
 /// <summary>

@@ -7,9 +7,9 @@ namespace LDae.Tests.Data;
 /// <summary>The official CIFAR-10 binary reader, on a miniature archive with the official layout built here.</summary>
 public sealed class Cifar10BinaryTests : IDisposable
 {
-    readonly TempDir _tmp = new();
+    readonly TempDir tmp = new();
     public Cifar10BinaryTests() => TorchRuntime.EnsureLoaded(threads: 1);
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => tmp.Dispose();
 
     /// <summary>A record whose pixel (c, y, x) is (label·20 + c·7 + y + x + salt) mod 256.</summary>
     static byte[] Record(int label, int salt)
@@ -45,13 +45,12 @@ public sealed class Cifar10BinaryTests : IDisposable
     [Fact]
     public void The_official_archive_in_the_cache_is_found_streamed_and_cached()
     {
-        var cache = _tmp.Sub("cache");
+        var cache = tmp.Sub("cache");
         Directory.CreateDirectory(Path.Combine(cache, "cifar10"));
         DataTestFiles.WriteTar(Path.Combine(cache, "cifar10", Cifar10Binary.ArchiveName), OfficialLayout(4));
 
         var log = new StringWriter();
-        // Path is given too, but the official binary in the cache takes precedence.
-        using var splits = Datasets.Load(new DatasetSpec("cifar10", Path: "/nonexistent/imagefolder.tar.gz"), cache, log);
+        using var splits = Datasets.Load(new DatasetSpec("cifar10"), cache, log);
         Assert.Equal(new long[] { 20, 3, 32, 32 }, splits.Train.Images.shape);
         Assert.Equal(new long[] { 4, 3, 32, 32 }, splits.Test.Images.shape);
         Assert.Equal(Cifar10Binary.ClassNames, splits.Train.ClassNames);
@@ -64,14 +63,18 @@ public sealed class Cifar10BinaryTests : IDisposable
         using var again = Datasets.Load(new DatasetSpec("cifar10"), cache, log);
         Assert.Contains("read cache", log.ToString());
         Assert.True(DataTestFiles.Equal(splits.Train.Images, again.Train.Images));
+
+        // A named ImageFolder copy is read instead of the cached binary (here it does not exist: the error names it).
+        var e = Assert.Throws<DatasetException>(() => Datasets.Load(new DatasetSpec("cifar10", Path: "/nonexistent/imagefolder.tar.gz"), cache, log));
+        Assert.Contains("/nonexistent/imagefolder.tar.gz", e.Message);
     }
 
     [Fact]
     public void An_extracted_batch_folder_reads_the_same_as_the_archive()
     {
-        var archive = Path.Combine(_tmp.Path, "a.tar.gz");
+        var archive = Path.Combine(tmp.Path, "a.tar.gz");
         DataTestFiles.WriteTar(archive, OfficialLayout(3));
-        var folder = _tmp.Sub("extracted");
+        var folder = tmp.Sub("extracted");
         foreach (var (name, content) in OfficialLayout(3))
             if (content is not null) DataTestFiles.WriteFile(folder, name, content);
         using var a = Cifar10Binary.Read(archive);
@@ -83,12 +86,12 @@ public sealed class Cifar10BinaryTests : IDisposable
     [Fact]
     public void An_archive_missing_a_batch_or_with_a_truncated_one_is_reported()
     {
-        var missing = Path.Combine(_tmp.Path, "missing.tar.gz");
+        var missing = Path.Combine(tmp.Path, "missing.tar.gz");
         DataTestFiles.WriteTar(missing, OfficialLayout(2).Where(e => !e.Item1.EndsWith("data_batch_3.bin")));
         var e1 = Assert.Throws<DatasetException>(() => Cifar10Binary.Read(missing));
         Assert.Contains("missing data_batch_3.bin", e1.Message);
 
-        var truncated = Path.Combine(_tmp.Path, "truncated.tar");
+        var truncated = Path.Combine(tmp.Path, "truncated.tar");
         DataTestFiles.WriteTar(truncated, OfficialLayout(2).Select(e => e.Item1.EndsWith("test_batch.bin") ? (e.Item1, e.Item2![..^5]) : e));
         var e2 = Assert.Throws<DatasetException>(() => Cifar10Binary.Read(truncated));
         Assert.Contains("test_batch.bin: truncated CIFAR-10 record", e2.Message);

@@ -17,7 +17,7 @@ public sealed class CifarTarballFixture : IDisposable
     public CifarTarballFixture()
     {
         TorchRuntime.EnsureLoaded(threads: 1);
-        var spec = new DatasetSpec("cifar10", DataTestFiles.SharedCifarTarball);
+        var spec = new DatasetSpec("cifar10", DataTestFiles.CifarTarball);
         var log = new StringWriter();
         var clock = Stopwatch.StartNew();
         FromTarball = Datasets.Load(spec, Cache.Path, log);
@@ -40,7 +40,7 @@ public sealed class CifarImageFolderTests(CifarTarballFixture data, ITestOutputH
 {
     static readonly string[] Classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
-    [Fact]
+    [CifarFact]
     public void Splits_have_cifar_shapes_classes_and_counts()
     {
         output.WriteLine($"load from tarball {data.TarballSeconds:0.00} s, from cache {data.CacheSeconds:0.00} s\n{data.Log}");
@@ -56,7 +56,7 @@ public sealed class CifarImageFolderTests(CifarTarballFixture data, ITestOutputH
         Assert.Equal("cifar10/train", train.Name);
     }
 
-    [Fact]
+    [CifarFact]
     public void First_images_match_their_pixel_checksums()
     {
         // train/airplane/0000.jpg and test/airplane/0000.jpg as decoded by SkiaSharp 3.119 (recorded once).
@@ -64,7 +64,7 @@ public sealed class CifarImageFolderTests(CifarTarballFixture data, ITestOutputH
         Assert.Equal((475641L, "b52f3b3c21056dae"), DataTestFiles.Checksum(data.FromTarball.Test, 0));
     }
 
-    [Fact]
+    [CifarFact]
     public void Decoded_images_are_colour_and_use_the_full_range()
     {
         var images = data.FromTarball.Test.Images;
@@ -75,7 +75,7 @@ public sealed class CifarImageFolderTests(CifarTarballFixture data, ITestOutputH
         Assert.Equal(255, images.max().item<byte>());
     }
 
-    [Fact]
+    [CifarFact]
     public void The_second_load_comes_from_the_cache_and_is_identical()
     {
         Assert.Contains("decoded", data.Log);
@@ -86,10 +86,10 @@ public sealed class CifarImageFolderTests(CifarTarballFixture data, ITestOutputH
         Assert.Equal(data.FromTarball.Test.ClassNames, data.FromCache.Test.ClassNames);
     }
 
-    [Fact]
+    [CifarFact]
     public void Per_class_limit_reads_the_same_first_images_as_the_full_load()
     {
-        using var small = ImageFolder.Read(DataTestFiles.SharedCifarTarball, new ImageFolderOptions(PerClassLimit: 4));
+        using var small = ImageFolder.Read(DataTestFiles.CifarTarball, new ImageFolderOptions(PerClassLimit: 4));
         Assert.Equal(40, small.Train.Count);
         Assert.Equal(40, small.Test.Count);
         using var expected = data.FromTarball.Train.TakePerClass(4);
@@ -97,11 +97,11 @@ public sealed class CifarImageFolderTests(CifarTarballFixture data, ITestOutputH
         Assert.True(DataTestFiles.Equal(expected.Labels, small.Train.Labels));
     }
 
-    [Fact]
+    [CifarFact]
     public void Image_size_resizes_every_image_once_at_prepare_time()
     {
         using var cache = new TempDir();
-        using var resized = Datasets.Load(new DatasetSpec("cifar10", DataTestFiles.SharedCifarTarball, ImageSize: 16, PerClassLimit: 2), cache.Path);
+        using var resized = Datasets.Load(new DatasetSpec("cifar10", DataTestFiles.CifarTarball, ImageSize: 16, PerClassLimit: 2), cache.Path);
         Assert.Equal(new long[] { 20, 3, 16, 16 }, resized.Train.Images.shape);
         using var original = data.FromTarball.Train.TakePerClass(2);
         // A 2× downscale keeps each image's mean colour (to a few grey levels).

@@ -10,15 +10,15 @@ namespace LDae.Tests.Data;
 /// <summary>Every broken input fails with one <see cref="DatasetException"/> naming the file and the problem.</summary>
 public sealed class CorruptInputTests : IDisposable
 {
-    readonly TempDir _tmp = new();
-    readonly ITestOutputHelper _output;
+    readonly TempDir tmp = new();
+    readonly ITestOutputHelper output;
 
     public CorruptInputTests(ITestOutputHelper output)
     {
         TorchRuntime.EnsureLoaded(threads: 1);
-        _output = output;
+        this.output = output;
     }
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => tmp.Dispose();
 
     static byte[] Gzip(byte[] raw)
     {
@@ -37,7 +37,7 @@ public sealed class CorruptInputTests : IDisposable
     /// <summary>A Fashion-MNIST folder with 2 images of 28×28 per split, optionally replacing one file's bytes.</summary>
     string FakeFashionMnist(string? replace = null, byte[]? with = null)
     {
-        var dir = _tmp.Sub("fmnist-" + Guid.NewGuid().ToString("N")[..6]);
+        var dir = tmp.Sub("fmnist-" + Guid.NewGuid().ToString("N")[..6]);
         foreach (var prefix in new[] { "train", "t10k" })
         {
             DataTestFiles.WriteFile(dir, $"{prefix}-images-idx3-ubyte.gz", Gzip(Idx(8, [2, 28, 28], 2 * 784)));
@@ -50,7 +50,7 @@ public sealed class CorruptInputTests : IDisposable
     DatasetException Fails(Action action, params string[] messageParts)
     {
         var e = Assert.Throws<DatasetException>(action);
-        _output.WriteLine(e.Message);
+        output.WriteLine(e.Message);
         foreach (var part in messageParts) Assert.Contains(part, e.Message);
         return e;
     }
@@ -105,8 +105,8 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Missing_Fashion_MNIST_says_how_to_install_it()
     {
-        var cache = _tmp.Sub("cache");
-        var e = Fails(() => FashionMnist.Locate(cache, searchDirs: [_tmp.Sub("nothing-here")], mirrors: ["http://127.0.0.1:9/"]),
+        var cache = tmp.Sub("cache");
+        var e = Fails(() => FashionMnist.Locate(cache, searchDirs: [tmp.Sub("nothing-here")], mirrors: ["http://127.0.0.1:9/"]),
                       "apt-get install dataset-fashion-mnist", Path.Combine(cache, "fashion-mnist"), "downloading it failed",
                       "http://127.0.0.1:9/train-images-idx3-ubyte.gz");
         Assert.Empty(Directory.GetFiles(cache, "*", SearchOption.AllDirectories)); // nothing half-downloaded left behind
@@ -116,18 +116,18 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Fashion_MNIST_files_copied_into_the_cache_are_found_without_downloading()
     {
-        var cache = _tmp.Sub("cache2");
+        var cache = tmp.Sub("cache2");
         var src = FakeFashionMnist();
         Directory.CreateDirectory(Path.Combine(cache, "fashion-mnist"));
         foreach (var f in Directory.GetFiles(src)) File.Copy(f, Path.Combine(cache, "fashion-mnist", Path.GetFileName(f)));
         Assert.Equal(Path.Combine(cache, "fashion-mnist"),
-                     FashionMnist.Locate(cache, searchDirs: [_tmp.Sub("empty"), Path.Combine(cache, "fashion-mnist")], mirrors: ["http://127.0.0.1:9/"]));
+                     FashionMnist.Locate(cache, searchDirs: [tmp.Sub("empty"), Path.Combine(cache, "fashion-mnist")], mirrors: ["http://127.0.0.1:9/"]));
     }
 
     [Fact]
     public void Missing_CIFAR_binary_says_where_to_put_it()
     {
-        var cache = _tmp.Sub("cache3");
+        var cache = tmp.Sub("cache3");
         Fails(() => Cifar10Binary.Fetch(cache, mirrors: ["http://127.0.0.1:9/"]),
               "cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530", Path.Combine(cache, "cifar10"), "ImageFolder");
     }
@@ -146,7 +146,7 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Garbage_jpeg_is_undecodable()
     {
-        var root = _tmp.Sub("garbage");
+        var root = tmp.Sub("garbage");
         DataTestFiles.WriteFile(root, "train/cat/0.png", DataTestFiles.Png(1));
         DataTestFiles.WriteFile(root, "train/cat/1.jpg", "this is not a JPEG at all"u8.ToArray());
         DataTestFiles.WriteFile(root, "test/cat/0.png", DataTestFiles.Png(2));
@@ -158,7 +158,7 @@ public sealed class CorruptInputTests : IDisposable
     public void Truncated_jpeg_is_undecodable()
     {
         var jpeg = DataTestFiles.Encode(16, 16, (x, y) => new SKColor((byte)(x * 16), (byte)(y * 16), 50), SKEncodedImageFormat.Jpeg);
-        var root = _tmp.Sub("cut");
+        var root = tmp.Sub("cut");
         DataTestFiles.WriteFile(root, "train/cat/0.jpg", jpeg[..(jpeg.Length * 2 / 3)]);
         DataTestFiles.WriteFile(root, "test/cat/0.jpg", jpeg);
         Fails(() => ImageFolder.Read(root, new ImageFolderOptions(ImageSize: 16)), "0.jpg", "undecodable image");
@@ -167,7 +167,7 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Empty_class_folder_is_reported_for_folders_and_archives()
     {
-        var root = _tmp.Sub("empty-class");
+        var root = tmp.Sub("empty-class");
         DataTestFiles.WriteFile(root, "train/cat/0.png", DataTestFiles.Png(1));
         Directory.CreateDirectory(Path.Combine(root, "train", "dog"));
         DataTestFiles.WriteFile(root, "train/dog/notes.txt", "no images here"u8.ToArray());
@@ -176,7 +176,7 @@ public sealed class CorruptInputTests : IDisposable
         var e = Fails(() => ImageFolder.Read(root), "empty class folder");
         Assert.EndsWith("train/dog", e.FilePath);
 
-        var tar = Path.Combine(_tmp.Path, "empty-class.tar.gz");
+        var tar = Path.Combine(tmp.Path, "empty-class.tar.gz");
         DataTestFiles.WriteTar(tar, [("train/cat/0.png", DataTestFiles.Png(1)), ("train/dog/", null),
                                      ("test/cat/0.png", DataTestFiles.Png(2)), ("test/dog/0.png", DataTestFiles.Png(3))]);
         Fails(() => ImageFolder.Read(tar), "train/dog", "empty class folder");
@@ -185,7 +185,7 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Mismatched_class_lists_are_reported()
     {
-        var tar = Path.Combine(_tmp.Path, "mismatch.tar");
+        var tar = Path.Combine(tmp.Path, "mismatch.tar");
         DataTestFiles.WriteTar(tar, [("train/cat/0.png", DataTestFiles.Png(1)), ("train/dog/0.png", DataTestFiles.Png(2)),
                                      ("test/cat/0.png", DataTestFiles.Png(3)), ("test/emu/0.png", DataTestFiles.Png(4))]);
         Fails(() => ImageFolder.Read(tar), "mismatch.tar", "class lists differ", "only in train: [dog]", "only in test: [emu]");
@@ -194,7 +194,7 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Wrong_image_size_is_reported_unless_a_resize_is_asked_for()
     {
-        var root = _tmp.Sub("sizes");
+        var root = tmp.Sub("sizes");
         DataTestFiles.WriteFile(root, "train/cat/0.png", DataTestFiles.Png(1, 4, 3));
         DataTestFiles.WriteFile(root, "train/cat/1.png", DataTestFiles.Png(2, 6, 3));
         DataTestFiles.WriteFile(root, "test/cat/0.png", DataTestFiles.Png(3, 4, 3));
@@ -206,14 +206,14 @@ public sealed class CorruptInputTests : IDisposable
     [Fact]
     public void Missing_sources_and_bad_specs_are_reported()
     {
-        var cache = _tmp.Sub("c");
-        Fails(() => Datasets.Load(new DatasetSpec("imagefolder", Path.Combine(_tmp.Path, "nope.tar.gz")), cache), "nope.tar.gz", "not found");
+        var cache = tmp.Sub("c");
+        Fails(() => Datasets.Load(new DatasetSpec("imagefolder", Path.Combine(tmp.Path, "nope.tar.gz")), cache), "nope.tar.gz", "not found");
         Fails(() => Datasets.Load(new DatasetSpec("imagefolder"), cache), "needs a Path");
         Fails(() => Datasets.Load(new DatasetSpec("mnist"), cache), "unknown dataset 'mnist'", "fashion-mnist, cifar10, imagefolder");
-        var noTest = _tmp.Sub("no-test");
+        var noTest = tmp.Sub("no-test");
         DataTestFiles.WriteFile(noTest, "train/cat/0.png", DataTestFiles.Png(1));
         Fails(() => ImageFolder.Read(noTest), "no test/<class>/<image>");
-        var corruptTar = Path.Combine(_tmp.Path, "corrupt.tar.gz");
+        var corruptTar = Path.Combine(tmp.Path, "corrupt.tar.gz");
         File.WriteAllBytes(corruptTar, [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5]);
         Fails(() => ImageFolder.Read(corruptTar), "corrupt.tar.gz", "corrupt or truncated archive");
     }

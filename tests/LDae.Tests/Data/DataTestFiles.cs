@@ -4,23 +4,36 @@ using System.Security.Cryptography;
 using LDae.Data;
 using SkiaSharp;
 using TorchSharp;
+using Xunit;
 
 namespace LDae.Tests.Data;
+
+/// <summary>
+/// A test that reads the CIFAR-10 JPEG tarball: skipped, with the reason, where <c>LDAE_CIFAR10</c> is unset (a plain
+/// <c>dotnet test</c> on a machine without the file); .ci/run sets it, so CI runs these.
+/// </summary>
+public sealed class CifarFactAttribute : FactAttribute
+{
+    public CifarFactAttribute()
+    {
+        if (Datasets.Cifar10CopyFromEnvironment() is null)
+            Skip = $"set {Datasets.Cifar10PathVariable} to the CIFAR-10 JPEG ImageFolder tarball (cifar10-jpeg.tar.gz) to run this test";
+    }
+}
 
 /// <summary>Where the real data lives, and small helpers to make (corrupt) inputs in a temporary folder.</summary>
 public static class DataTestFiles
 {
-    /// <summary>The shared CIFAR-10 ImageFolder tarball: &lt;repo&gt;/../shared/data (a sibling of the repo, here and in CI).</summary>
-    public static string SharedCifarTarball
+    /// <summary>The CIFAR-10 JPEG ImageFolder tarball the tests read, named by <c>LDAE_CIFAR10</c> (.ci/run sets it).</summary>
+    public static string CifarTarball
     {
         get
         {
-            var root = Datasets.FindRepoRoot(AppContext.BaseDirectory)
-                ?? throw new InvalidOperationException($"no LDae.sln above {AppContext.BaseDirectory}");
-            var path = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "cifar10-jpeg.tar.gz"));
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"the shared CIFAR-10 tarball must sit beside the repository: {path} is missing", path);
-            return path;
+            var path = Environment.GetEnvironmentVariable(Datasets.Cifar10PathVariable);
+            if (string.IsNullOrWhiteSpace(path))
+                throw new InvalidOperationException($"set {Datasets.Cifar10PathVariable} to the CIFAR-10 JPEG ImageFolder tarball (cifar10-jpeg.tar.gz) to run the CIFAR-10 tests");
+            if (!File.Exists(path)) throw new FileNotFoundException($"{Datasets.Cifar10PathVariable} names {path}, which is missing", path);
+            return Path.GetFullPath(path);
         }
     }
 

@@ -7,25 +7,25 @@ namespace LDae.Tests.Data;
 /// <summary>The decoded-dataset cache: keyed by source and options, atomic, and self-healing when damaged.</summary>
 public sealed class DatasetCacheTests : IDisposable
 {
-    readonly TempDir _tmp = new();
-    readonly string _source;
+    readonly TempDir tmp = new();
+    readonly string source;
     public DatasetCacheTests()
     {
         TorchRuntime.EnsureLoaded(threads: 1);
-        _source = _tmp.Sub("source");
+        source = tmp.Sub("source");
         foreach (var split in new[] { "train", "test" })
             for (int c = 0; c < 2; c++)
                 for (int i = 0; i < 3; i++)
-                    DataTestFiles.WriteFile(_source, $"{split}/class{c}/{i}.png", DataTestFiles.Png(10 * c + i + (split == "test" ? 100 : 0)));
+                    DataTestFiles.WriteFile(source, $"{split}/class{c}/{i}.png", DataTestFiles.Png(10 * c + i + (split == "test" ? 100 : 0)));
     }
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => tmp.Dispose();
 
-    DatasetSpec Spec(int? size = null) => new("imagefolder", _source, size);
+    DatasetSpec Spec(int? size = null) => new("imagefolder", source, size);
 
     [Fact]
     public void A_leftover_temporary_file_is_ignored()
     {
-        var cache = _tmp.Sub("cache1");
+        var cache = tmp.Sub("cache1");
         var final = Datasets.CacheFile(Spec(), cache);
         // What an interrupted prepare leaves: a temp file beside the final name, full of partial bytes.
         File.WriteAllBytes(DatasetCache.TempName(final), "LDAEDATA partial"u8.ToArray());
@@ -33,7 +33,7 @@ public sealed class DatasetCacheTests : IDisposable
         using var loaded = Datasets.Load(Spec(), cache, log);
         Assert.Contains("decoded", log.ToString());
         Assert.True(File.Exists(final));
-        using var direct = ImageFolder.Read(_source, datasetName: "imagefolder");
+        using var direct = ImageFolder.Read(source, datasetName: "imagefolder");
         Assert.True(DataTestFiles.Equal(direct.Train.Images, loaded.Train.Images));
         using var again = Datasets.Load(Spec(), cache, log);
         Assert.Contains("read cache", log.ToString());
@@ -42,7 +42,7 @@ public sealed class DatasetCacheTests : IDisposable
     [Fact]
     public void A_truncated_or_foreign_cache_file_is_rebuilt_not_trusted()
     {
-        var cache = _tmp.Sub("cache2");
+        var cache = tmp.Sub("cache2");
         var path = Datasets.Prepare(Spec(), cache);
         var bytes = File.ReadAllBytes(path);
         foreach (var damaged in new[] { bytes[..(bytes.Length - 10)], bytes[..40], "not a cache"u8.ToArray() })
@@ -59,7 +59,7 @@ public sealed class DatasetCacheTests : IDisposable
     [Fact]
     public void Prepare_builds_once_and_load_then_reads_it()
     {
-        var cache = _tmp.Sub("cache3");
+        var cache = tmp.Sub("cache3");
         var log = new StringWriter();
         var path = Datasets.Prepare(Spec(), cache, log);
         Assert.True(File.Exists(path));
@@ -74,13 +74,13 @@ public sealed class DatasetCacheTests : IDisposable
     [Fact]
     public void Options_and_source_changes_use_a_different_cache_file()
     {
-        var cache = _tmp.Sub("cache4");
+        var cache = tmp.Sub("cache4");
         var native = Datasets.Prepare(Spec(), cache);
         var resized = Datasets.Prepare(Spec(2), cache);
         var limited = Datasets.Prepare(Spec() with { PerClassLimit = 1 }, cache);
         Assert.Equal(3, new[] { native, resized, limited }.Distinct().Count());
         // Editing an image changes the source identity (size/time), hence the key.
-        var image = Path.Combine(_source, "train", "class0", "0.png");
+        var image = Path.Combine(source, "train", "class0", "0.png");
         File.WriteAllBytes(image, DataTestFiles.Png(77));
         File.SetLastWriteTimeUtc(image, DateTime.UtcNow.AddMinutes(1));
         Assert.NotEqual(native, Datasets.CacheFile(Spec(), cache));
@@ -91,8 +91,8 @@ public sealed class DatasetCacheTests : IDisposable
     [Fact]
     public void A_failed_write_leaves_neither_a_final_nor_a_temporary_file()
     {
-        var cache = _tmp.Sub("cache5");
-        var splits = ImageFolder.Read(_source);
+        var cache = tmp.Sub("cache5");
+        var splits = ImageFolder.Read(source);
         splits.Test.Dispose(); // writing the test split now fails half-way through the file
         var path = Path.Combine(cache, "broken" + DatasetCache.Extension);
         Assert.ThrowsAny<Exception>(() => DatasetCache.Write(path, "key", splits));
@@ -103,8 +103,8 @@ public sealed class DatasetCacheTests : IDisposable
     [Fact]
     public void A_cache_built_for_another_key_is_not_used()
     {
-        var cache = _tmp.Sub("cache6");
-        using var splits = ImageFolder.Read(_source);
+        var cache = tmp.Sub("cache6");
+        using var splits = ImageFolder.Read(source);
         var path = Path.Combine(cache, "x" + DatasetCache.Extension);
         DatasetCache.Write(path, "key-a", splits);
         using (var a = DatasetCache.TryRead(path, "key-a")) Assert.NotNull(a);
@@ -117,13 +117,13 @@ public sealed class DatasetCacheTests : IDisposable
     public void Default_cache_dir_is_the_environment_variable_else_the_repo_data_folder_else_the_user_cache()
     {
         // The explicit overload: no process-wide environment changes while other test classes run.
-        Assert.Equal(_tmp.Path, Datasets.DefaultCacheDir(_tmp.Path, repoSearchStart: null));
+        Assert.Equal(tmp.Path, Datasets.DefaultCacheDir(tmp.Path, repoSearchStart: null));
         var root = Datasets.FindRepoRoot(AppContext.BaseDirectory);
         Assert.NotNull(root);
         Assert.True(File.Exists(Path.Combine(root, "LDae.sln")));
         Assert.Equal(Path.Combine(root, ".data"), Datasets.DefaultCacheDir(null, AppContext.BaseDirectory));
-        Assert.Null(Datasets.FindRepoRoot(_tmp.Path));
+        Assert.Null(Datasets.FindRepoRoot(tmp.Path));
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        Assert.Equal(Path.Combine(home, ".cache", "ldae"), Datasets.DefaultCacheDir("  ", _tmp.Path));
+        Assert.Equal(Path.Combine(home, ".cache", "ldae"), Datasets.DefaultCacheDir("  ", tmp.Path));
     }
 }

@@ -8,9 +8,9 @@ namespace LDae.Tests.Data;
 /// <summary>The ImageFolder reader on tiny PNG datasets written here, where every expected pixel is known.</summary>
 public sealed class ImageFolderTests : IDisposable
 {
-    readonly TempDir _tmp = new();
+    readonly TempDir tmp = new();
     public ImageFolderTests() => TorchRuntime.EnsureLoaded(threads: 1);
-    public void Dispose() => _tmp.Dispose();
+    public void Dispose() => tmp.Dispose();
 
     /// <summary>train: Zebra ×2, ant ×3; test: Zebra ×1, ant ×1 — listed in reverse name order on purpose.</summary>
     static List<(string, byte[]?)> Files(string prefix = "") =>
@@ -24,7 +24,7 @@ public sealed class ImageFolderTests : IDisposable
     [Fact]
     public void Pixels_are_planar_RGB_and_order_is_by_ordinal_name()
     {
-        var tar = Path.Combine(_tmp.Path, "tiny.tar.gz");
+        var tar = Path.Combine(tmp.Path, "tiny.tar.gz");
         DataTestFiles.WriteTar(tar, Files());
         using var s = ImageFolder.Read(tar, datasetName: "tiny");
         Assert.Equal(["Zebra", "ant"], s.Train.ClassNames); // ordinal: upper case sorts first
@@ -47,11 +47,11 @@ public sealed class ImageFolderTests : IDisposable
     [Fact]
     public void Folder_tar_and_tar_gz_with_a_top_folder_and_a_val_split_read_identically()
     {
-        var folder = _tmp.Sub("folder");
+        var folder = tmp.Sub("folder");
         foreach (var (name, content) in Files()) DataTestFiles.WriteFile(folder, name, content!);
-        var tar = Path.Combine(_tmp.Path, "plain.tar");
+        var tar = Path.Combine(tmp.Path, "plain.tar");
         DataTestFiles.WriteTar(tar, Files("./"));
-        var tgz = Path.Combine(_tmp.Path, "nested.tgz");
+        var tgz = Path.Combine(tmp.Path, "nested.tgz");
         DataTestFiles.WriteTar(tgz + ".gz", Files("mydata/").Select(f => (f.Item1.Replace("/test/", "/val/"), f.Item2)));
         File.Move(tgz + ".gz", tgz); // gzip is recognised by its magic bytes, not the file name
 
@@ -70,7 +70,7 @@ public sealed class ImageFolderTests : IDisposable
     [Fact]
     public void Grayscale_is_replicated_and_alpha_is_dropped()
     {
-        var root = _tmp.Sub("modes");
+        var root = tmp.Sub("modes");
         using (var gray = new SKBitmap(new SKImageInfo(2, 2, SKColorType.Gray8, SKAlphaType.Opaque)))
         {
             gray.Erase(new SKColor(90, 90, 90));
@@ -87,14 +87,14 @@ public sealed class ImageFolderTests : IDisposable
     public void Image_size_centre_crops_after_scaling_the_shorter_side()
     {
         // 8×4 images, ImageSize 4: the shorter side is already 4, so the result is exactly columns 2..5.
-        var root = _tmp.Sub("wide");
+        var root = tmp.Sub("wide");
         DataTestFiles.WriteFile(root, "train/w/0.png", DataTestFiles.Png(1, 8, 4));
         DataTestFiles.WriteFile(root, "test/w/0.png", DataTestFiles.Png(2, 8, 4));
         using var s = ImageFolder.Read(root, new ImageFolderOptions(ImageSize: 4));
         Assert.Equal(new long[] { 1, 3, 4, 4 }, s.Train.Images.shape);
         for (int x = 0; x < 4; x++) Assert.Equal(10 * (x + 2) + 1, s.Train.Images[0, 0, 0, x].item<byte>());
         // Upscaling a 4×3 image to 6: 8×6 after scaling, then the centred 6×6; mean colour is kept.
-        var small = _tmp.Sub("small");
+        var small = tmp.Sub("small");
         DataTestFiles.WriteFile(small, "train/s/0.png", DataTestFiles.Encode(4, 3, (_, _) => new SKColor(40, 80, 120)));
         DataTestFiles.WriteFile(small, "test/s/0.png", DataTestFiles.Encode(4, 3, (_, _) => new SKColor(40, 80, 120)));
         using var up = ImageFolder.Read(small, new ImageFolderOptions(ImageSize: 6));
@@ -105,7 +105,7 @@ public sealed class ImageFolderTests : IDisposable
     [Fact]
     public void Per_class_limit_and_single_threaded_decoding_give_the_same_first_images()
     {
-        var tar = Path.Combine(_tmp.Path, "t.tar");
+        var tar = Path.Combine(tmp.Path, "t.tar");
         DataTestFiles.WriteTar(tar, Files());
         using var all = ImageFolder.Read(tar, new ImageFolderOptions(MaxParallelism: 1));
         using var two = ImageFolder.Read(tar, new ImageFolderOptions(PerClassLimit: 2));

@@ -10,35 +10,35 @@ namespace LDae.Tests.Evaluation;
 
 public sealed class FeatureExtractorTests : IDisposable
 {
-    readonly Tensor _images;
-    readonly TempDir _dir = new();
+    readonly Tensor images;
+    readonly TempDir dir = new();
 
     public FeatureExtractorTests()
     {
         TorchRuntime.EnsureLoaded(threads: 1);
         using var g = LDae.Training.Seeding.Generator(1, "images");
-        _images = randint(0, 256, new long[] { 10, 3, 4, 4 }, dtype: ScalarType.Byte, generator: g);
+        images = randint(0, 256, new long[] { 10, 3, 4, 4 }, dtype: ScalarType.Byte, generator: g);
     }
 
     public void Dispose()
     {
-        _images.Dispose();
-        _dir.Dispose();
+        images.Dispose();
+        dir.Dispose();
     }
 
     [Fact]
     public void BatchedExtractionEqualsOneShot()
     {
-        using var expected = RawPixelFeatures.Of(ImageDataset.ToModelInput(_images));
+        using var expected = RawPixelFeatures.Of(ImageDataset.ToModelInput(images));
         var seenBatchSizes = new List<long>();
         Tensor Encoder(Tensor x) { seenBatchSizes.Add(x.shape[0]); return RawPixelFeatures.Of(x); }
 
-        using var batched = FeatureExtractor.Extract(Encoder, _images, batchSize: 4);
+        using var batched = FeatureExtractor.Extract(Encoder, images, batchSize: 4);
         Assert.Equal(new long[] { 4, 4, 2 }, seenBatchSizes);
         Assert.Equal(new long[] { 10, 48 }, batched.shape);
         Assert.True(Synthetic.Same(expected, batched));
 
-        var chunks = Enumerable.Range(0, 4).Select(i => ImageDataset.ToModelInput(_images.narrow(0, i * 3L, Math.Min(3, 10 - i * 3L))));
+        var chunks = Enumerable.Range(0, 4).Select(i => ImageDataset.ToModelInput(images.narrow(0, i * 3L, Math.Min(3, 10 - i * 3L))));
         using var streamed = FeatureExtractor.Extract(RawPixelFeatures.Of, chunks);
         Assert.True(Synthetic.Same(expected, streamed));
     }
@@ -49,7 +49,7 @@ public sealed class FeatureExtractorTests : IDisposable
         using var w = randn(new long[] { 48, 5 }, requires_grad: true);
         bool gradEnabled = true;
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        using (var f = FeatureExtractor.Extract(x => { gradEnabled = is_grad_enabled(); return x.flatten(1).matmul(w); }, _images, 3))
+        using (var f = FeatureExtractor.Extract(x => { gradEnabled = is_grad_enabled(); return x.flatten(1).matmul(w); }, images, 3))
         {
             Assert.False(f.requires_grad);
             Assert.Equal(before + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);   // only the result is alive
@@ -60,15 +60,15 @@ public sealed class FeatureExtractorTests : IDisposable
     [Fact]
     public void NonMatrixFeaturesAreRejected()
     {
-        Assert.Throws<InvalidOperationException>(() => FeatureExtractor.Extract(x => x, _images, 5));
+        Assert.Throws<InvalidOperationException>(() => FeatureExtractor.Extract(x => x, images, 5));
     }
 
     [Fact]
     public void CacheComputesOnceAndRoundTripsExactly()
     {
-        var cache = new FeatureCache(_dir.Sub("features"));
+        var cache = new FeatureCache(dir.Sub("features"));
         int computed = 0;
-        Tensor Compute() { computed++; return RawPixelFeatures.Of(ImageDataset.ToModelInput(_images)); }
+        Tensor Compute() { computed++; return RawPixelFeatures.Of(ImageDataset.ToModelInput(images)); }
 
         using var first = cache.GetOrCompute("run=abc/split=test", Compute);
         using var second = cache.GetOrCompute("run=abc/split=test", Compute);

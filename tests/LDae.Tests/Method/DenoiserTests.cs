@@ -14,7 +14,7 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     const int Size = 16, P = 4, D = 6;
 
-    readonly bool _loaded = Load();
+    readonly bool loaded = Load();
     static bool Load() { TorchRuntime.EnsureLoaded(threads: 1); return true; }
 
     static PatchPcaTokenizer Pca(LatentScaling scaling = LatentScaling.Global) =>

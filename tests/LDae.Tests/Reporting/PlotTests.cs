@@ -6,13 +6,13 @@ namespace LDae.Tests.Reporting;
 
 public sealed class PlotTests : IDisposable
 {
-    readonly string _dir = Path.Combine(Path.GetTempPath(), "ldae-plots-" + Guid.NewGuid().ToString("N")[..8]);
+    readonly string dir = Path.Combine(Path.GetTempPath(), "ldae-plots-" + Guid.NewGuid().ToString("N")[..8]);
 
-    string TempPng(string name) => Path.Combine(_dir, name);
+    string TempPng(string name) => Path.Combine(dir, name);
 
     public void Dispose()
     {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
     }
 
     [Fact]

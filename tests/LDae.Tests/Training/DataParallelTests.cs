@@ -9,21 +9,21 @@ namespace LDae.Tests.Training;
 
 public sealed class DataParallelTests : IDisposable
 {
-    readonly Tensor _x, _y;
+    readonly Tensor x, y;
 
     public DataParallelTests()
     {
         TorchRuntime.EnsureLoaded(threads: 1);
-        (_x, _y) = Synthetic.Regression(n: 32);
+        (x, y) = Synthetic.Regression(n: 32);
     }
 
     public void Dispose()
     {
-        _x.Dispose();
-        _y.Dispose();
+        x.Dispose();
+        y.Dispose();
     }
 
-    Batch FullBatch => new(_x, _y);
+    Batch FullBatch => new(x, y);
 
     /// <summary>Mean squared error with no randomness: the full-batch gradient is the reference for any split.</summary>
     static Func<Batch, Generator, StepLoss> PlainMse(TinyMlp model) => (batch, _) =>

@@ -8,20 +8,20 @@ namespace LDae.Tests.Training;
 
 public sealed class TrainerTests : IDisposable
 {
-    readonly Tensor _x, _y;
-    readonly TempDir _dir = new();
+    readonly Tensor x, y;
+    readonly TempDir dir = new();
 
     public TrainerTests()
     {
         TorchRuntime.EnsureLoaded(threads: 1);
-        (_x, _y) = Synthetic.Regression();
+        (x, y) = Synthetic.Regression();
     }
 
     public void Dispose()
     {
-        _x.Dispose();
-        _y.Dispose();
-        _dir.Dispose();
+        x.Dispose();
+        y.Dispose();
+        dir.Dispose();
     }
 
     // 256 examples / 32 = 8 steps per epoch. Checkpoint and log intervals deliberately do not divide each other
@@ -33,10 +33,10 @@ public sealed class TrainerTests : IDisposable
         CheckpointEverySteps = 7, LogEverySteps = 3, FinalLossWindow = 3,
     };
 
-    IBatchSource Source() => new TensorBatchSource(_x, _y, 32, seed: 5);
+    IBatchSource Source() => new TensorBatchSource(x, y, 32, seed: 5);
 
-    /// <summary>Runs one session in <paramref name="runDir"/> with a model initialised from <paramref name="initSeed"/>.</summary>
-    (TrainResult Result, TinyMlp Model) Session(string runDir, TrainOptions o, long initSeed = 1, ITrainProgress? progress = null, CancellationToken ct = default)
+    /// <summary>Runs the trainer once in <paramref name="runDir"/> with a model initialised from <paramref name="initSeed"/>.</summary>
+    (TrainResult Result, TinyMlp Model) TrainOnce(string runDir, TrainOptions o, long initSeed = 1, ITrainProgress? progress = null, CancellationToken ct = default)
     {
         var model = Synthetic.Model(initSeed);
         using var trainer = new Trainer(o, runDir, progress);
@@ -51,13 +51,13 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void StoppingAndResumingIsBitIdenticalToAnUninterruptedRun()
     {
-        var (full, fullModel) = Session(_dir.Sub("full"), Options);
+        var (full, fullModel) = TrainOnce(dir.Sub("full"), Options);
 
-        var (first, _) = Session(_dir.Sub("split"), Options with { StopAfterSteps = 20 });
+        var (first, _) = TrainOnce(dir.Sub("split"), Options with { StopAfterSteps = 20 });
         Assert.False(first.Completed);
         Assert.Equal(20, first.Steps);
         // A fresh process: a differently initialised model, everything restored from the checkpoint.
-        var (resumed, resumedModel) = Session(_dir.Sub("split"), Options, initSeed: 999);
+        var (resumed, resumedModel) = TrainOnce(dir.Sub("split"), Options, initSeed: 999);
 
         Assert.True(full.Completed && resumed.Completed);
         Assert.Equal(40, resumed.Steps);
@@ -66,10 +66,10 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(full.ImagesSeen, resumed.ImagesSeen);
         Assert.True(Synthetic.SameParameters(fullModel, resumedModel));
         // weights.bin holds the EMA weights: EMA state was resumed exactly too.
-        Assert.Equal(File.ReadAllBytes(Path.Combine(_dir.Sub("full"), Trainer.WeightsFileName)),
-                     File.ReadAllBytes(Path.Combine(_dir.Sub("split"), Trainer.WeightsFileName)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Sub("full"), Trainer.WeightsFileName)),
+                     File.ReadAllBytes(Path.Combine(dir.Sub("split"), Trainer.WeightsFileName)));
         // The log is the same line for line (timings aside), with no duplicated lines from the replayed part.
-        Assert.Equal(LogWithoutTimings(_dir.Sub("full")), LogWithoutTimings(_dir.Sub("split")));
+        Assert.Equal(LogWithoutTimings(dir.Sub("full")), LogWithoutTimings(dir.Sub("split")));
         fullModel.Dispose();
         resumedModel.Dispose();
     }
@@ -78,19 +78,19 @@ public sealed class TrainerTests : IDisposable
     public void DataParallelRunsResumeBitIdenticallyAndStayCloseToOneReplica()
     {
         var parallel = Options with { Replicas = 2 };
-        var (full, fullModel) = Session(_dir.Sub("dp-full"), parallel);
-        Session(_dir.Sub("dp-split"), parallel with { StopAfterSteps = 13 });
-        var (resumed, resumedModel) = Session(_dir.Sub("dp-split"), parallel, initSeed: 999);
+        var (full, fullModel) = TrainOnce(dir.Sub("dp-full"), parallel);
+        TrainOnce(dir.Sub("dp-split"), parallel with { StopAfterSteps = 13 });
+        var (resumed, resumedModel) = TrainOnce(dir.Sub("dp-split"), parallel, initSeed: 999);
         Assert.Equal(full.FinalLoss, resumed.FinalLoss);
         Assert.True(Synthetic.SameParameters(fullModel, resumedModel));
-        Assert.Equal(LogWithoutTimings(_dir.Sub("dp-full")), LogWithoutTimings(_dir.Sub("dp-split")));
+        Assert.Equal(LogWithoutTimings(dir.Sub("dp-full")), LogWithoutTimings(dir.Sub("dp-split")));
 
         // Other noise per shard, the same optimisation: the loss ends close to the single-replica run's.
-        var (single, singleModel) = Session(_dir.Sub("single"), Options);
+        var (single, singleModel) = TrainOnce(dir.Sub("single"), Options);
         Assert.NotEqual(single.FinalLoss, full.FinalLoss);
         Assert.InRange(full.FinalLoss / single.FinalLoss, 0.8, 1.25);
         // A checkpoint written with one replica count is not resumed with another.
-        Assert.Throws<InvalidOperationException>(() => Session(_dir.Sub("dp-full"), Options));
+        Assert.Throws<InvalidOperationException>(() => TrainOnce(dir.Sub("dp-full"), Options));
         foreach (var m in new[] { fullModel, resumedModel, singleModel }) m.Dispose();
     }
 
@@ -106,15 +106,15 @@ public sealed class TrainerTests : IDisposable
     public void CancellationCheckpointsAndResumesExactly()
     {
         var o = Options with { EmaDecay = 0, GradClip = 0 };
-        var (full, fullModel) = Session(_dir.Sub("full"), o);
+        var (full, fullModel) = TrainOnce(dir.Sub("full"), o);
 
         using var cts = new CancellationTokenSource();
-        var (stopped, _) = Session(_dir.Sub("cancel"), o, progress: new CancelAt(13, cts), ct: cts.Token);
+        var (stopped, _) = TrainOnce(dir.Sub("cancel"), o, progress: new CancelAt(13, cts), ct: cts.Token);
         Assert.Equal(13, stopped.Steps);
         Assert.False(stopped.Completed);
-        Assert.True(Checkpoint.ExistsIn(_dir.Sub("cancel")));
+        Assert.True(Checkpoint.ExistsIn(dir.Sub("cancel")));
 
-        var (resumed, resumedModel) = Session(_dir.Sub("cancel"), o, initSeed: 3);
+        var (resumed, resumedModel) = TrainOnce(dir.Sub("cancel"), o, initSeed: 3);
         Assert.Equal(full.FinalLoss, resumed.FinalLoss);
         Assert.True(Synthetic.SameParameters(fullModel, resumedModel));
         fullModel.Dispose();
@@ -124,9 +124,9 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void SameSeedSameNumbersOtherSeedOtherNumbers()
     {
-        var (a, ma) = Session(_dir.Sub("a"), Options);
-        var (b, mb) = Session(_dir.Sub("b"), Options);
-        var (c, mc) = Session(_dir.Sub("c"), Options with { Seed = 6 });   // same init and data order, other noise
+        var (a, ma) = TrainOnce(dir.Sub("a"), Options);
+        var (b, mb) = TrainOnce(dir.Sub("b"), Options);
+        var (c, mc) = TrainOnce(dir.Sub("c"), Options with { Seed = 6 });   // same init and data order, other noise
         Assert.Equal(a.FinalLoss, b.FinalLoss);
         Assert.True(Synthetic.SameParameters(ma, mb));
         Assert.NotEqual(a.FinalLoss, c.FinalLoss);
@@ -137,14 +137,14 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void LeftoverTempFileIsNotACheckpoint()
     {
-        var run = _dir.Sub("tmp");
+        var run = dir.Sub("tmp");
         Directory.CreateDirectory(run);
         File.WriteAllText(Checkpoint.PathIn(run) + AtomicFile.TempSuffix, "half-written garbage");
         Assert.False(Checkpoint.ExistsIn(run));
 
         long startedAt = -1;
-        var (r, m) = Session(run, Options, progress: new StartRecorder(s => startedAt = s));
-        var (clean, cm) = Session(_dir.Sub("clean"), Options);
+        var (r, m) = TrainOnce(run, Options, progress: new StartRecorder(s => startedAt = s));
+        var (clean, cm) = TrainOnce(dir.Sub("clean"), Options);
         Assert.Equal(0, startedAt);                                   // started fresh
         Assert.Equal(clean.FinalLoss, r.FinalLoss);
         Assert.True(Checkpoint.ExistsIn(run));
@@ -164,7 +164,7 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void AtomicWriteKeepsTheOldFileWhenWritingFails()
     {
-        var path = _dir.Sub("file.bin");
+        var path = dir.Sub("file.bin");
         AtomicFile.Write(path, s => s.Write([1, 2, 3]));
         Assert.Throws<InvalidOperationException>(() =>
             AtomicFile.Write(path, s => { s.Write([9, 9]); throw new InvalidOperationException("crash mid-write"); }));
@@ -186,7 +186,7 @@ public sealed class TrainerTests : IDisposable
         var probe = new LiveTensorProbe();
         var o = Options with { TotalSteps = 200, LogEverySteps = 20, CheckpointEverySteps = 50 };
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var (_, model) = Session(_dir.Sub("leak"), o, progress: probe);
+        var (_, model) = TrainOnce(dir.Sub("leak"), o, progress: probe);
         // Optimizer moments and EMA shadows exist from the first steps on; after that the count must be flat.
         Assert.Equal(10, probe.LiveAtLog.Count);
         Assert.All(probe.LiveAtLog.Where(kv => kv.Key >= 40), kv => Assert.Equal(probe.LiveAtLog[40], kv.Value));
@@ -200,8 +200,8 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void LogHasOneLinePerIntervalWithScheduleAndParts()
     {
-        var (result, model) = Session(_dir.Sub("log"), Options);
-        var log = TrainLogEntry.ReadAll(Path.Combine(_dir.Sub("log"), Trainer.LogFileName));
+        var (result, model) = TrainOnce(dir.Sub("log"), Options);
+        var log = TrainLogEntry.ReadAll(Path.Combine(dir.Sub("log"), Trainer.LogFileName));
         var schedule = Options.Schedule(stepsPerEpoch: 8);
         Assert.Equal(Enumerable.Range(1, 13).Select(i => 3L * i).Append(40), log.Select(e => e.Step));
         foreach (var e in log)
@@ -220,17 +220,17 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void ResumingWithOtherOptionsIsRefused()
     {
-        var (_, m) = Session(_dir.Sub("opts"), Options with { StopAfterSteps = 10 });
-        Assert.Throws<InvalidOperationException>(() => Session(_dir.Sub("opts"), Options with { BaseLr = 2e-2 }));
+        var (_, m) = TrainOnce(dir.Sub("opts"), Options with { StopAfterSteps = 10 });
+        Assert.Throws<InvalidOperationException>(() => TrainOnce(dir.Sub("opts"), Options with { BaseLr = 2e-2 }));
         m.Dispose();
     }
 
     [Fact]
     public void RerunningACompletedRunRestoresItWithoutTraining()
     {
-        var (done, trained) = Session(_dir.Sub("done"), Options);
+        var (done, trained) = TrainOnce(dir.Sub("done"), Options);
         long started = -1;
-        var (again, restored) = Session(_dir.Sub("done"), Options, initSeed: 77, progress: new StartRecorder(s => started = s));
+        var (again, restored) = TrainOnce(dir.Sub("done"), Options, initSeed: 77, progress: new StartRecorder(s => started = s));
         Assert.Equal(40, started);
         Assert.True(again.Completed);
         Assert.Equal(done.FinalLoss, again.FinalLoss);
@@ -246,11 +246,11 @@ public sealed class TrainerTests : IDisposable
     public void EvaluationWeightsAreTheEmaWeights()
     {
         var model = Synthetic.Model(1);
-        using var trainer = new Trainer(Options, _dir.Sub("ema"));
+        using var trainer = new Trainer(Options, dir.Sub("ema"));
         trainer.Run(model, Source(), Synthetic.NoisyMse(model));
         var ema = trainer.Ema!;
         using var fromFile = Synthetic.Model(2);
-        Trainer.LoadEvaluationWeights(fromFile, _dir.Sub("ema"));
+        Trainer.LoadEvaluationWeights(fromFile, dir.Sub("ema"));
 
         Assert.False(Synthetic.SameParameters(model, fromFile));          // training weights ≠ EMA weights
         using (trainer.EvaluationWeights())
@@ -287,7 +287,7 @@ public sealed class TrainerTests : IDisposable
     public void MismatchedBatchSizeIsRejected()
     {
         using var model = Synthetic.Model(1);
-        using var trainer = new Trainer(Options with { BatchSize = 64 }, _dir.Sub("bs"));
+        using var trainer = new Trainer(Options with { BatchSize = 64 }, dir.Sub("bs"));
         Assert.Throws<ArgumentException>(() => trainer.Run(model, Source(), Synthetic.NoisyMse(model)));
     }
 
@@ -295,7 +295,7 @@ public sealed class TrainerTests : IDisposable
     public void DivergingLossStopsWithTheStep()
     {
         using var model = Synthetic.Model(1);
-        using var trainer = new Trainer(Options, _dir.Sub("nan"));
+        using var trainer = new Trainer(Options, dir.Sub("nan"));
         var ex = Assert.Throws<InvalidOperationException>(() =>
             trainer.Run(model, Source(), (batch, g) => model.forward(batch.X).mean() * float.NaN));   // a bare Tensor is a StepLoss
         Assert.Contains("at step 0", ex.Message);

@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LDae.Diffusion;
+
+/// <summary>
+/// A noise schedule: x_t = γ_t·z + σ_t·ε, ε ~ N(0, I), for discrete t ∈ {1..T}. t = 0 is the clean input
+/// (γ = 1, σ = 0), which the linear probe uses. Values are precomputed in double precision; the tensor
+/// methods gather them for a batch of timesteps.
+/// </summary>
+public abstract class NoiseSchedule
+{
+    /// <summary>T of DDPM/DiT.</summary>
+    public const int DefaultSteps = 1000;
+
+    readonly double[] gammas, sigmas, vpSignals;
+
+    /// <param name="gamma">γ_t for t = 0..T.</param>
+    /// <param name="sigma">σ_t for t = 0..T.</param>
+    /// <param name="variancePreservingSignal">γ_t² of the variance-preserving schedule this one is derived from, t = 0..T (the loss weight).</param>
+    protected NoiseSchedule(double[] gamma, double[] sigma, double[] variancePreservingSignal)
+    {
+        if (gamma.Length < 2 || sigma.Length != gamma.Length || variancePreservingSignal.Length != gamma.Length)
+            throw new ArgumentException("γ, σ and the signal table must all have T + 1 entries");
+        if (gamma[0] != 1 || sigma[0] != 0 || variancePreservingSignal[0] != 1)
+            throw new ArgumentException("t = 0 must be the clean input: γ₀ = 1, σ₀ = 0");
+        gammas = gamma;
+        sigmas = sigma;
+        vpSignals = variancePreservingSignal;
+    }
+
+    /// <summary>Name as in configs, e.g. "linear-gamma2", "no-input-scaling(ddpm-linear-beta)".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Number of noisy steps T (t runs 1..T; 0 is clean).</summary>
+    public int Steps => gammas.Length - 1;
+
+    public double GammaAt(int t) => gammas[CheckStep(t)];
+    public double SigmaAt(int t) => sigmas[CheckStep(t)];
+
+    /// <summary>γ_t² of the underlying variance-preserving schedule, = SNR/(1 + SNR) there; used as the loss weight.</summary>
+    public double VariancePreservingSignalAt(int t) => vpSignals[CheckStep(t)];
+
+    /// <summary>Signal-to-noise ratio γ_t²/σ_t² (∞ at t = 0).</summary>
+    public double SignalToNoiseAt(int t) => GammaAt(t) * GammaAt(t) / (SigmaAt(t) * SigmaAt(t));
+
+    /// <summary>γ_t for a batch of integer timesteps (any shape) → float32 of the same shape.</summary>
+    public Tensor Gamma(Tensor t) => Gather(gammas, t);
+
+    /// <summary>σ_t for a batch of integer timesteps (any shape) → float32 of the same shape.</summary>
+    public Tensor Sigma(Tensor t) => Gather(sigmas, t);
+
+    /// <summary><see cref="VariancePreservingSignalAt"/> for a batch of integer timesteps → float32.</summary>
+    public Tensor VariancePreservingSignal(Tensor t) => Gather(vpSignals, t);
+
+    /// <summary>x_t = γ_t·z + σ_t·ε with one timestep per sample (t: N; z, ε: N×…).</summary>
+    public Tensor AddNoise(Tensor z, Tensor t, Tensor noise)
+    {
+        using var scope = NewDisposeScope();
+        var shape = new long[z.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = z.shape[0];
+        var gamma = Gamma(t).to(z.device).to_type(z.dtype).reshape(shape);
+        var sigma = Sigma(t).to(z.device).to_type(z.dtype).reshape(shape);
+        return (gamma * z + sigma * noise).MoveToOuterDisposeScope();
+    }
+
+    static Tensor Gather(double[] table, Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        var values = tensor(table, dtype: ScalarType.Float32, device: t.device);
+        var index = t.to_type(ScalarType.Int64);
+        return values.index_select(0, index.flatten()).reshape(index.shape).MoveToOuterDisposeScope();
+    }
+
+    int CheckStep(int t) => t >= 0 && t <= Steps ? t : throw new ArgumentOutOfRangeException(nameof(t), $"t must be in 0..{Steps}, got {t}");
+
+    /// <summary>σ_t = √(1 − γ_t²) for a variance-preserving schedule given γ_t².</summary>
+    protected static double[] SigmaFromSignal(double[] gammaSquared) => gammaSquared.Select(g2 => Math.Sqrt(Math.Max(0, 1 - g2))).ToArray();
+
+    public override string ToString() => Name;
+}

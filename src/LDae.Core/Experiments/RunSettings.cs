@@ -1,0 +1,103 @@
+using LDae.Data;
+using LDae.Diffusion;
+using LDae.Evaluation;
+using LDae.Harness;
+using LDae.Harness.Config;
+using LDae.Method;
+using LDae.Models;
+using LDae.Objectives;
+using LDae.Tokenizers;
+using LDae.Training;
+
+namespace LDae.Experiments;
+
+/// <summary>
+/// The one place where a resolved configuration (experiments/*.yaml + profile) becomes the method's objects:
+/// dataset spec, noise schedule, denoiser options, training and probe options.
+/// </summary>
+public static class RunSettings
+{
+    /// <summary>data.path, else (CIFAR-10) the copy LDAE_CIFAR10 names, else the dataset's official source.</summary>
+    public static DatasetSpec Dataset(ConfigTree c, string repoRoot) => new(
+        c.Text("data.dataset"),
+        c.TextOrNull("data.path") is { } p ? Repo.ResolvePath(p, repoRoot)
+            : c.Text("data.dataset") == Cifar10Binary.Name ? Datasets.Cifar10CopyFromEnvironment() : null,
+        c.IntOrNull("data.image_size") is { } s ? (int)s : null);
+
+    public static NoiseSchedule Schedule(ConfigTree c) => NoiseSchedules.Create(
+        c.Text("noise.schedule"),
+        inputScaling: c.Bool("noise.input_scaling"),
+        singleSigma: c.Bool("noise.single_level") ? c.Double("noise.single_sigma") : null);
+
+    public static LatentScaling Scaling(ConfigTree c) => c.Text("tokenizer.scaling") switch
+    {
+        "none" => LatentScaling.None,
+        "global" => LatentScaling.Global,
+        "per-dimension" => LatentScaling.PerDimension,
+        var s => throw new ConfigException("config", "tokenizer.scaling", $"'{s}' is not handled", "none, global, per-dimension"),
+    };
+
+    public static int LatentDim(ConfigTree c) => int.Parse(c.Text("tokenizer.latent_dim"), System.Globalization.CultureInfo.InvariantCulture);
+
+    public static DenoiserOptions Denoiser(ConfigTree c, int imageSize, int numClasses) => new()
+    {
+        ImageSize = imageSize,
+        Width = (int)c.Int("backbone.width"),
+        Depth = (int)c.Int("backbone.depth"),
+        Heads = (int)c.Int("backbone.heads"),
+        MlpRatio = c.Double("backbone.mlp_ratio"),
+        // One token per tokenizer patch: the pixel tokenizer is patchified by the backbone itself.
+        TokenPatch = c.Text("tokenizer.kind") == "pixels" ? (int)c.Int("tokenizer.patch") : 1,
+        Objective = new ObjectiveOptions
+        {
+            Prediction = c.Text("objective.prediction") switch
+            {
+                "epsilon" => Prediction.Epsilon,
+                "clean-data" => Prediction.CleanData,
+                _ => Prediction.OriginalImage,
+            },
+            Input = c.Text("objective.input") == "image" ? InputSpace.ImageViaInversePca : InputSpace.Latent,
+            Output = c.Text("objective.output") == "image" ? OutputSpace.ImageViaInversePca : OutputSpace.Latent,
+            ResidualWeight = c.Double("objective.residual_weight"),
+        },
+        ClassConditional = c.Bool("backbone.class_conditional"),
+        NumClasses = numClasses,
+        Placement = c.Text("backbone.conditioning") switch
+        {
+            "both" => ConditioningPlacement.Both,
+            "encoder" => ConditioningPlacement.Encoder,
+            "decoder" => ConditioningPlacement.Decoder,
+            _ => ConditioningPlacement.None,
+        },
+    };
+
+    /// <summary>train.lr is the peak learning rate itself (no batch-size rule: profiles set it per batch size).</summary>
+    public static TrainOptions Train(ConfigTree c) => new()
+    {
+        Epochs = (int)Math.Round(c.Int("train.epochs") * c.Double("train.length")),
+        BatchSize = (int)c.Int("train.batch_size"),
+        BaseLr = c.Double("train.lr"),
+        LrScaling = LrScaling.None,
+        MinLr = c.Double("train.min_lr"),
+        WarmupEpochs = c.Double("train.warmup_epochs"),
+        WeightDecay = c.Double("train.weight_decay"),
+        EmaDecay = c.Double("train.ema"),
+        GradClip = c.Double("train.grad_clip"),
+        Seed = c.Int("train.seed"),
+        Replicas = (int)c.Int("train.replicas"),
+        CheckpointEverySteps = (int)c.Int("train.checkpoint_every"),
+        LogEverySteps = 10,
+        NoWeightDecayNames = ["pos_embed"],
+    };
+
+    /// <summary>MAE's linear-probe recipe scaled to the profile: base lr × batch/256, warm-up = 1/9 of the epochs (MAE: 10 of 90).</summary>
+    public static ProbeOptions Probe(ConfigTree c) => new()
+    {
+        Epochs = (int)c.Int("probe.epochs"),
+        WarmupEpochs = c.Int("probe.epochs") / 9.0,
+        BatchSize = (int)c.Int("probe.batch_size"),
+        BaseLr = c.Double("probe.lr"),
+        LrScaling = LrScaling.Linear256,
+        Seed = c.Int("train.seed"),
+    };
+}

@@ -1,0 +1,240 @@
+using System.Text;
+
+namespace LDae.Reporting;
+
+/// <summary>
+/// The report as Markdown, generated from the numbers only. Everything is in a fixed order (tables and rows in
+/// the paper's order, other lists sorted ordinally), numbers use fixed invariant formats and the only dates are
+/// those of the metrics, so the same results always give the same bytes.
+/// </summary>
+public static class ReportMarkdown
+{
+    /// <summary>l-DAE "clearly" beats the random-init floor when its accuracy is at least this many points higher.</summary>
+    public const double ClearMargin = 5.0;
+
+    public static string Render(ReportModel model, IReadOnlyList<ReportFigure> figures)
+    {
+        var md = new StringBuilder();
+        Header(md, model);
+        Summary(md, model);
+        HowToRead(md, model);
+        foreach (var t in model.Tables) Table(md, model, t, figures.Where(f => f.Section == t.Table.Id).ToList());
+        var schedules = figures.Where(f => f.Section == ReportFigures.SchedulesSection).ToList();
+        if (schedules.Count > 0)
+        {
+            md.Append("## Noise schedules\n\n");
+            foreach (var f in schedules) Figure(md, f);
+        }
+        Provenance(md, model);
+        return md.ToString();
+    }
+
+    static void Header(StringBuilder md, ReportModel model)
+    {
+        md.Append($"# LDae results — profile `{model.Profile}`\n\n");
+        md.Append("A reproduction of *Deconstructing Denoising Diffusion Models for Self-Supervised Learning* (Chen, Liu, Xie, He 2024). ");
+        md.Append($"Profile `{model.Profile}`: {model.ProfileInfo.Description}.\n\n");
+        md.Append($"Every number below is read from `results/{model.Profile}/`; no result is typed by hand. ");
+        md.Append("**Paper** is the paper's linear-probe top-1 (%) on ImageNet (ViT-½L, 400 epochs) (the paper's tables, as given in `experiments/*.yaml`); ");
+        md.Append("**Ours** is our linear-probe top-1 (%) at this profile — different data and scale, so compare the direction of each step, not the level.\n\n");
+    }
+
+    static void Summary(StringBuilder md, ReportModel model)
+    {
+        md.Append("## Summary\n\n");
+        var rows = model.Rows.ToList();
+        var done = rows.Count(r => r.HasRun);
+        var notRun = rows.Where(r => !r.HasRun && r.Unavailable is null).ToList();
+        var unavailable = rows.Where(r => !r.HasRun && r.Unavailable is not null).ToList();
+        md.Append($"- Results: {done} of {rows.Count} rows completed; {notRun.Count} not run; {unavailable.Count} not available yet.\n");
+
+        foreach (var t in model.Tables.Where(t => t.HasPaperNumbers))
+        {
+            var steps = t.Rows.Select((r, i) => (Row: r, Cmp: StepComparison.Of(r, t.Previous[i]), Prev: t.Previous[i]))
+                .Where(s => s.Prev is not null).ToList();
+            var agree = steps.Count(s => s.Cmp.Direction == Direction.Agrees);
+            var disagree = steps.Where(s => s.Cmp.Direction == Direction.Disagrees).ToList();
+            var flat = steps.Count(s => s.Cmp.PaperFlat);
+            var missing = steps.Count(s => s.Cmp.Direction == Direction.None && !s.Cmp.PaperFlat);
+            var comparable = agree + disagree.Count;
+            md.Append($"- {ReportFigures.ShortTitle(t)}: ");
+            md.Append(comparable == 0
+                ? "no step can be compared with the paper yet"
+                : $"{agree} of {comparable} comparable step{S(comparable)} agree{(comparable == 1 ? "s" : "")} in direction with the paper");
+            if (disagree.Count > 0)
+                md.Append(". Disagree: " + string.Join("; ", disagree.Select(s =>
+                    $"{s.Row.Row.Title} (paper {Format.Delta(s.Cmp.PaperDelta!.Value)}, ours {Format.Delta(s.Cmp.OursDelta!.Value)})")));
+            var notComparable = new List<string>();
+            if (flat > 0) notComparable.Add($"{flat} step{S(flat)} where the paper shows no change");
+            if (missing > 0) notComparable.Add($"{missing} step{S(missing)} without both results");
+            md.Append(notComparable.Count > 0 ? $". Not comparable: {string.Join(", ", notComparable)}.\n" : ".\n");
+        }
+
+        Floor(md, model);
+
+        if (notRun.Count > 0)
+            md.Append("- Not run: " + string.Join(", ", notRun.Select(r => $"`{r.Row.FullId}`")) + ".\n");
+        foreach (var g in unavailable.GroupBy(r => r.Unavailable!).OrderBy(g => g.Key, StringComparer.Ordinal))
+            md.Append($"- {Capitalize(g.Key)}: {g.Count()} row{(g.Count() == 1 ? "" : "s")} ({string.Join(", ", g.Select(r => $"`{r.Row.FullId}`"))}).\n");
+        var stale = rows.Where(r => r.Stale).ToList();
+        if (stale.Count > 0)
+            md.Append("- Results from a different configuration than the row's current one (†, to re-run): " + string.Join(", ", stale.Select(r => $"`{r.Row.FullId}`")) + ".\n");
+        md.Append('\n');
+    }
+
+    /// <summary>l-DAE against the references it is built from: the random-init encoder and the raw pixels.</summary>
+    static void Floor(StringBuilder md, ReportModel model)
+    {
+        var random = model.References.FirstOrDefault(r => r.Config.Text("probe.encoder") == "random-init");
+        if (random?.Row.From is not { } ldaeId || model.Find(ldaeId) is not { } ldae) return;
+        var pixels = model.References.FirstOrDefault(r => r.Config.Text("probe.encoder") == "raw-pixels");
+        var name = $"l-DAE (`{ldae.Row.FullId}`)";
+        if (ldae.Ours is not { } ours)
+        {
+            md.Append($"- {name} has no result yet ({ldae.Missing}): whether it beats the random-init encoder cannot be judged.\n");
+            return;
+        }
+        if (random.Ours is not { } floor)
+            md.Append($"- {name}: {Format.Percent(ours)}; the random-init encoder has no result ({random.Missing}), so the margin over it cannot be judged.\n");
+        else
+        {
+            var margin = ours - floor;
+            var verdict = margin >= ClearMargin ? "clearly beats" : margin > 0 ? "beats, but not clearly (less than 5 points)," : "does not beat";
+            md.Append($"- {name} {verdict} the random-init encoder: {Format.Percent(ours)} vs {Format.Percent(floor)} ({Format.Delta(margin)} points; \"clearly\" means at least {Format.Number(ClearMargin, "0")} points).\n");
+        }
+        if (pixels?.Ours is { } px)
+            md.Append($"- {name} vs the probe on raw pixels: {Format.Percent(ours)} vs {Format.Percent(px)} ({Format.Delta(ours - px)} points).\n");
+        else if (pixels is not null)
+            md.Append($"- The probe on raw pixels has no result ({pixels.Missing}).\n");
+    }
+
+    static void HowToRead(StringBuilder md, ReportModel model)
+    {
+        md.Append("## How to read the tables\n\n");
+        md.Append("- **Paper**: the paper's number for the row; empty where the paper gives none. Tables for which the paper gives no per-row numbers have no Paper, Δ (paper) and direction columns.\n");
+        md.Append("- **d**: the latent dimension per token of the row at this profile (shown where the table varies it; D = p²·C is the patch dimension).\n");
+        md.Append("- **Ours** / **kNN**: top-1 (%) of the linear probe / of the k-nearest-neighbour classifier on our frozen encoder. ");
+        md.Append("*not run* where the row has no completed result (no metrics.json); *not available yet: needs …* where a part of the method it needs does not exist yet.\n");
+        md.Append("- **Δ vs previous row**: the row minus its previous row, in percentage points. The previous row is the row's parent in its chain of changes (its `from`) ");
+        md.Append("when that parent is in the same table, otherwise the row printed above it; a table's first row has none. ");
+        md.Append("Where the previous row is not the one above, the row's title names it (\"vs …\").\n");
+        md.Append("- **direction agrees**: ✓ when our Δ has the same sign as the paper's, ✗ when it does not, — when either Δ is missing or the paper's Δ is 0.0 (no direction to agree with).\n");
+        md.Append("- **Wall time** (h:mm:ss): the whole row, pretraining and probes. **Images/s**: pretraining throughput; — for rows without pretraining.\n");
+        md.Append("- † after our number: the result was computed from a different configuration than the row's current one (its YAML or the method changed since); re-run the row.\n");
+        md.Append("- Training curves are drawn for completed rows only; the reference rows (random-init encoder, raw pixels) are the floor every table stands on.\n\n");
+    }
+
+    static void Table(StringBuilder md, ReportModel model, TableResult t, IReadOnlyList<ReportFigure> figures)
+    {
+        md.Append($"## {t.Table.Title}\n\n");
+        if (!string.IsNullOrWhiteSpace(t.Table.Description)) md.Append(t.Table.Description.Trim().ReplaceLineEndings(" ")).Append("\n\n");
+
+        // Columns that would be empty for the whole table are left out: the paper's (when it gives no per-row
+        // numbers), FID (when neither side has one); d is shown when the table varies it.
+        var paper = t.HasPaperNumbers;
+        var fid = t.HasFid;
+        var dim = t.Rows.Where(r => r.Config.Text("tokenizer.kind") != "pixels").Select(r => r.Config.Text("tokenizer.latent_dim")).Distinct().Count() > 1;
+        var head = new List<(string Name, string Align)> { ("#", "---:"), ("Row", "---") };
+        if (dim) head.Add(("d", "---:"));
+        if (paper) head.Add(("Paper", "---:"));
+        head.Add(("Ours", "---:"));
+        head.Add(("kNN", "---:"));
+        if (fid) { head.Add(("FID (paper)", "---:")); head.Add(("FID (ours)", "---:")); }
+        if (paper) head.Add(("Δ vs previous row (paper)", "---:"));
+        head.Add(("Δ vs previous row (ours)", "---:"));
+        if (paper) head.Add(("direction agrees", ":---:"));
+        head.Add(("Wall time", "---:"));
+        head.Add(("Images/s", "---:"));
+        md.Append("| ").Append(string.Join(" | ", head.Select(h => h.Name))).Append(" |\n");
+        md.Append('|').Append(string.Join("|", head.Select(h => h.Align))).Append("|\n");
+        for (int i = 0; i < t.Rows.Count; i++)
+        {
+            var r = t.Rows[i];
+            var prev = t.Previous[i];
+            var cmp = StepComparison.Of(r, prev);
+            var title = Format.Cell(r.Row.Title);
+            if (prev is not null && (i == 0 || prev != t.Rows[i - 1])) title += $" (vs {Format.Cell(prev.Row.Title)})";
+            var m = r.Metrics;
+            var cells = new List<string> { Format.Integer(i + 1), title };
+            if (dim) cells.Add(r.Config.Text("tokenizer.kind") == "pixels" ? "—" : r.Config.Text("tokenizer.latent_dim"));
+            if (paper) cells.Add(Opt(r.Row.Paper.Acc));
+            cells.Add(Ours(r));
+            cells.Add(OptOurs(m?.KnnTop1));
+            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OptOurs(m?.Fid)); }
+            if (paper) cells.Add(OptDelta(cmp.PaperDelta));
+            cells.Add(OptDelta(cmp.OursDelta));
+            if (paper) cells.Add(Mark(cmp.Direction));
+            cells.Add(m is null ? "—" : Format.Duration(m.WallSeconds));
+            cells.Add(m is null || m.ImagesPerSecond <= 0 ? "—" : Format.Rate(m.ImagesPerSecond));
+            md.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
+        }
+        md.Append('\n');
+
+        var floor = model.References.Where(r => r.Row.Table != t.Table.Id).ToList();
+        if (floor.Count > 0)
+            md.Append("Floor (ours): " + string.Join(" · ", floor.Select(r => $"{r.Row.Title} {(r.Ours is { } v ? Format.Percent(v) : r.Missing)}")) + ".\n\n");
+
+        var notes = t.Rows.SelectMany(LogNotes).ToList();
+        foreach (var n in notes) md.Append($"- {n}\n");
+        if (notes.Count > 0) md.Append('\n');
+
+        foreach (var f in figures) Figure(md, f);
+    }
+
+    static IEnumerable<string> LogNotes(RowResult r)
+    {
+        if (r.Log.SkippedLines > 0)
+            yield return $"`{r.Row.FullId}`: {r.Log.SkippedLines} line{(r.Log.SkippedLines == 1 ? "" : "s")} of log.jsonl could not be read and {(r.Log.SkippedLines == 1 ? "was" : "were")} skipped.";
+        if (r.Log.NonFiniteLosses > 0)
+            yield return $"`{r.Row.FullId}`: {r.Log.NonFiniteLosses} logged step{(r.Log.NonFiniteLosses == 1 ? " has" : "s have")} a non-finite loss (not drawn).";
+    }
+
+    static void Figure(StringBuilder md, ReportFigure f) =>
+        md.Append($"![{f.Caption.Replace("[", "(").Replace("]", ")")}]({f.File})\n\n*{f.Caption}*\n\n");
+
+    static void Provenance(StringBuilder md, ReportModel model)
+    {
+        md.Append("## Provenance\n\n");
+        var ran = model.Rows.Where(r => r.HasRun).ToList();
+        if (ran.Count == 0)
+        {
+            md.Append($"No row has a result at profile `{model.Profile}` yet.\n");
+            return;
+        }
+        var p = ran.Select(r => r.Metrics!.Provenance).ToList();
+        md.Append($"From the metrics.json of the {ran.Count} completed row{(ran.Count == 1 ? "" : "s")} (distinct values, sorted; *dirty* = uncommitted changes in the checkout when the row ran).\n\n");
+        md.Append("| Field | Value(s) |\n|---|---|\n");
+        md.Append($"| Profile | `{model.Profile}` |\n");
+        var commits = ran.GroupBy(r => (r.Metrics!.Provenance.GitCommit, r.Metrics.Provenance.GitDirty))
+            .OrderBy(g => g.Key.GitCommit, StringComparer.Ordinal).ThenBy(g => g.Key.GitDirty)
+            .Select(g => $"`{Format.Cell(g.Key.GitCommit)}` ({(g.Key.GitDirty ? "dirty" : "clean")}, {g.Count()} row{(g.Count() == 1 ? "" : "s")})");
+        md.Append($"| Commits | {string.Join(", ", commits)} |\n");
+        md.Append($"| Method version | {Distinct(p.Select(x => Format.Integer(x.MethodVersion)))} |\n");
+        md.Append($"| Device | {Distinct(p.Select(x => x.Device))} |\n");
+        md.Append($"| Threads | {Distinct(p.Select(x => Format.Integer(x.Threads)))} |\n");
+        md.Append($"| Seeds | {Distinct(p.Select(x => Format.Integer(x.Seed)))} |\n");
+        md.Append($"| Machines | {Distinct(p.Select(x => x.Machine))} |\n");
+        md.Append($"| .NET | {Distinct(p.Select(x => x.Dotnet))} |\n");
+        md.Append($"| TorchSharp | {Distinct(p.Select(x => x.TorchSharpVersion))} |\n");
+        md.Append($"| LibTorch | {Distinct(p.Select(x => x.LibTorchVersion))} |\n");
+        md.Append($"| Tokenizers | {Distinct(ran.Select(r => r.Metrics!.Tokenizer))} |\n");
+        md.Append($"| First row started | {Format.Utc(p.Min(x => x.StartedUtc))} |\n");
+        md.Append($"| Last row finished | {Format.Utc(p.Max(x => x.FinishedUtc))} |\n");
+        md.Append($"| Total wall time of the rows | {Format.Duration(ran.Sum(r => r.Metrics!.WallSeconds))} |\n");
+    }
+
+    static string Distinct(IEnumerable<string> values) =>
+        string.Join(", ", values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(Format.Cell));
+
+    static string Ours(RowResult r) =>
+        r.Ours is { } v ? Format.Percent(v) + (r.Stale ? " †" : "")
+        : r.HasRun ? "—" + (r.Stale ? " †" : "")
+        : $"*{Format.Cell(r.Missing)}*";
+
+    static string Opt(double? v) => v is { } x ? Format.Percent(x) : "";
+    static string OptOurs(double? v) => v is { } x ? Format.Percent(x) : "—";
+    static string OptDelta(double? v) => v is { } x ? Format.Delta(x) : "—";
+    static string Mark(Direction d) => d switch { Direction.Agrees => "✓", Direction.Disagrees => "✗", _ => "—" };
+    static string S(int n) => n == 1 ? "" : "s";
+    static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+}
