@@ -88,6 +88,25 @@ public sealed class Augmentation
     }
 
     /// <summary>
+    /// The deterministic test-time view of a random-resized-crop pipeline: resize a square N×C×S×S batch to side
+    /// S/<paramref name="fraction"/>, then take the central S×S crop — i.e. the central fraction of each image
+    /// resampled (bilinearly, sub-pixel exact like <see cref="Apply"/>) to the input size. Draws nothing.
+    /// </summary>
+    public static Tensor CenterCrop(Tensor images, double fraction)
+    {
+        if (!images.is_floating_point() || images.dim() != 4 || images.shape[2] != images.shape[3])
+            throw new ArgumentException($"expected a float square N×C×S×S batch, got {images.dtype} [{string.Join(",", images.shape)}]", nameof(images));
+        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), $"crop fraction {fraction} must be in (0, 1]");
+        if (fraction == 1) return images.alias();
+        using var scope = NewDisposeScope();
+        var theta = tensor(new[] { fraction, 0, 0, 0, fraction, 0 }, [1, 2, 3], ScalarType.Float64)
+            .expand(images.shape[0], 2, 3).to(images.dtype, images.device);
+        var grid = nn.functional.affine_grid(theta, images.shape, align_corners: false);
+        return nn.functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false)
+            .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// One 2×3 matrix per image mapping output coordinates to input coordinates (both normalised to [-1, 1],
     /// the convention of affine_grid): x_in = f·w·x_out + c_x, y_in = h·y_out + c_y, where w, h are the crop's
     /// width and height as fractions of the image, (c_x, c_y) its centre and f = ±1 the flip.

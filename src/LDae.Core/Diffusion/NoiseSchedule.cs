@@ -5,8 +5,8 @@ namespace LDae.Diffusion;
 
 /// <summary>
 /// A noise schedule: x_t = γ_t·z + σ_t·ε, ε ~ N(0, I), for discrete t ∈ {1..T}. t = 0 is the clean input
-/// (γ = 1, σ = 0), which the linear probe uses. Values are precomputed in double precision; the tensor
-/// methods gather them for a batch of timesteps.
+/// (γ = 1, σ = 0). The linear probe tells the network a step t (the paper's t = 10; see Method/ProbeReadout).
+/// Values are precomputed in double precision; the tensor methods gather them for a batch of timesteps.
 /// </summary>
 public abstract class NoiseSchedule
 {

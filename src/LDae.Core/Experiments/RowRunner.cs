@@ -40,7 +40,7 @@ public sealed class RowUnavailableException(string message) : Exception(message)
 /// </summary>
 public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, string repoRoot, TextWriter log)
 {
-    const string HashStamp = "config.hash";
+    internal const string HashStamp = "config.hash";
 
     /// <summary>The row's metrics; null when pretraining stopped early (resumable) or only pretraining was asked.</summary>
     public RowMetrics? Run(RowRequest request)
@@ -49,14 +49,14 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         var hash = config.Hash();
         if (Availability.Missing(config) is { } missing) throw new RowUnavailableException($"{request.Row}: {missing}");
         var paths = store.Row(request.Profile, request.Row);
-        if (!request.Force && request.Stage != RowStage.ProbeOnly && store.IsUpToDate(request.Profile, request.Row, hash))
+        if (UpToDate(request, hash, paths))
         {
             log.WriteLine($"{request.Row}: up to date (config {hash})");
             return store.TryLoad(request.Profile, request.Row);
         }
 
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
-        if (!request.Force && request.Stage != RowStage.ProbeOnly && store.IsUpToDate(request.Profile, request.Row, hash))
+        if (UpToDate(request, hash, paths))
             return store.TryLoad(request.Profile, request.Row); // finished by the process we waited for
         PrepareFolder(paths, hash, request.Force);
         ResultStore.WriteAtomic(paths.Config,
@@ -65,6 +65,14 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             return Reuse(twin, request, paths);
         return Execute(request, config, hash, paths);
     }
+
+    /// <summary>
+    /// Nothing to do: the row has a result of this configuration — and, when only pretraining is asked, its
+    /// weights too (they are not committed with the results, so a finished row may have to pretrain again).
+    /// </summary>
+    bool UpToDate(RowRequest request, string hash, RowPaths paths) =>
+        !request.Force && request.Stage != RowStage.ProbeOnly && store.IsUpToDate(request.Profile, request.Row, hash)
+        && (request.Stage != RowStage.PretrainOnly || File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)));
 
     /// <summary>
     /// Rows that resolve to the same configuration (augmentation/none, training-length/1x and the l-DAE of
@@ -99,6 +107,11 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         var wall = Stopwatch.StartNew();
         int threads = (int)config.Int("train.threads");
         long seed = config.Int("train.seed");
+        string encoder = config.Text("probe.encoder");
+        // A probe-only row probes its source row's weights: made (or found) before this row loads anything.
+        var source = PretrainingSource.For(registry, registry.Row(request.Row), request.Profile);
+        string? weightsDir = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request);
+        if (source is not null && request.Stage == RowStage.PretrainOnly) return null;
         TorchRuntime.EnsureLoaded(threads, log);
         var device = ResolveDevice(request.Device);
 
@@ -107,26 +120,22 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         int classes = train.ClassNames.Count;
         log.WriteLine($"{request.Row}: {train.Name} {train.Count} train / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}; config {hash}");
 
-        string encoder = config.Text("probe.encoder");
         string tokenizerName = TokenizerArtifact.For(config)?.Name ?? (encoder == "raw-pixels" ? "none" : "pixels");
+        var readout = encoder == "raw-pixels" ? null : RunSettings.Readout(config);
         TrainResult? trained = null;
         long parameters = 0;
-        var pretrainWatch = Stopwatch.StartNew();
-        Tensor trainFeatures, testFeatures;
-        int extractBatch = 512;
-        if (encoder == "raw-pixels")
+        FrozenEncoder frozen = (x, _) => RawPixelFeatures.Of(x);
+        using var denoiser = encoder == "raw-pixels" ? null : NewDenoiser(config, request.Profile, train, test, classes, seed);
+        if (denoiser is not null)
         {
-            trainFeatures = FeatureExtractor.Extract(RawPixelFeatures.Of, train.Images, extractBatch, ImageDataset.ToModelInput);
-            testFeatures = FeatureExtractor.Extract(RawPixelFeatures.Of, test.Images, extractBatch, ImageDataset.ToModelInput);
-        }
-        else
-        {
-            var tokenizer = TokenizerArtifacts.GetOrBuild(config, request.Profile, store, train, test, log);
-            using var init = Seeding.Seed(seed);
-            using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), init);
             denoiser.to(device);
             parameters = denoiser.parameters().Sum(p => p.numel());
-            if (encoder == "trained")
+            if (weightsDir is not null)
+            {
+                log.WriteLine($"{request.Row}: probes the pretrained weights of {source!.FullId} (it differs only in probe.* keys); no pretraining here");
+                Trainer.LoadEvaluationWeights(denoiser, weightsDir);
+            }
+            else if (encoder == "trained")
             {
                 var options = RunSettings.Train(config) with { StopAfterSteps = request.StopAfterSteps };
                 if (request.Stage == RowStage.ProbeOnly)
@@ -146,27 +155,17 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
                     Trainer.LoadEvaluationWeights(denoiser, paths.Dir); // EMA weights when EMA is on
                 }
             }
-            pretrainWatch.Stop();
             denoiser.eval();
             if (trained is not null && config.Text("objective.prediction") == "original-image")
                 RowFigures.Write(Path.Combine(paths.Dir, "figures"), denoiser, test, seed);
-            Tensor FeaturesOf(Tensor x) => denoiser.Features(x.to(device)).cpu();
-            trainFeatures = FeatureExtractor.Extract(FeaturesOf, train.Images, extractBatch, ImageDataset.ToModelInput);
-            testFeatures = FeatureExtractor.Extract(FeaturesOf, test.Images, extractBatch, ImageDataset.ToModelInput);
+            frozen = (x, noise) => denoiser.Features(x.to(device), readout, noise).cpu();
         }
-        pretrainWatch.Stop();
 
         var probeWatch = Stopwatch.StartNew();
-        ProbeResult probe;
-        double knn;
-        using (trainFeatures)
-        using (testFeatures)
-        {
-            probe = LinearProbe.Run(trainFeatures, train.Labels, testFeatures, test.Labels, classes, RunSettings.Probe(config));
-            knn = KnnProbe.Top1(trainFeatures, train.Labels, testFeatures, test.Labels, classes, (int)config.Int("probe.knn_k"));
-        }
+        var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, RunSettings.ProbeProtocol(config));
         probeWatch.Stop();
-        log.WriteLine($"{request.Row}: linear probe top-1 {100 * probe.TestTop1:0.00}% (train {100 * probe.TrainTop1:0.00}%), kNN top-1 {100 * knn:0.00}%");
+        var setup = ProbeRecord.Of(config, readout);
+        log.WriteLine($"{request.Row}: linear probe top-1 {100 * probe.Linear.TestTop1:0.00}% (train {100 * probe.Linear.TrainTop1:0.00}%), kNN top-1 {100 * probe.KnnTop1:0.00}%; {ProbeRecord.Describe(setup)}");
 
         var metrics = new RowMetrics
         {
@@ -174,9 +173,9 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             Profile = request.Profile,
             ConfigHash = hash,
             Tokenizer = tokenizerName,
-            ProbeTop1 = Math.Round(100 * probe.TestTop1, 2),
-            ProbeTrainTop1 = Math.Round(100 * probe.TrainTop1, 2),
-            KnnTop1 = Math.Round(100 * knn, 2),
+            ProbeTop1 = Math.Round(100 * probe.Linear.TestTop1, 2),
+            ProbeTrainTop1 = Math.Round(100 * probe.Linear.TrainTop1, 2),
+            KnnTop1 = Math.Round(100 * probe.KnnTop1, 2),
             FinalLoss = trained is null ? null : Math.Round(trained.FinalLoss, 6),
             FinalLossSubspace = trained?.FinalParts.TryGetValue("subspace", out var s) == true ? Math.Round(s, 6) : null,
             FinalLossResidual = trained?.FinalParts.TryGetValue("residual", out var r) == true ? Math.Round(r, 6) : null,
@@ -186,10 +185,20 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             ImagesPerSecond = Math.Round(trained?.ImagesPerSecond ?? 0, 1),
             ProbeSeconds = Math.Round(probeWatch.Elapsed.TotalSeconds, 2),
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
+            Probe = setup,
+            WeightsFrom = weightsDir is null ? null : source!.FullId,
             Provenance = RunProvenance.Capture(repoRoot, request.Device, threads, seed, started),
         };
         ResultStore.WriteAtomic(paths.Metrics, metrics.ToJson());
         return metrics;
+    }
+
+    /// <summary>The row's denoiser at its seeded initialisation, on its tokenizer artifact (fitted or trained first if needed).</summary>
+    Denoiser NewDenoiser(ConfigTree config, string profile, ImageDataset train, ImageDataset test, int classes, long seed)
+    {
+        var tokenizer = TokenizerArtifacts.GetOrBuild(config, profile, store, train, test, log);
+        using var init = Seeding.Seed(seed);
+        return new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), init);
     }
 
     TrainResult Pretrain(Denoiser denoiser, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths paths, Device device)

@@ -98,6 +98,22 @@ public static class RunSettings
         BatchSize = (int)c.Int("probe.batch_size"),
         BaseLr = c.Double("probe.lr"),
         LrScaling = LrScaling.Linear256,
+        Optimizer = c.Text("probe.optimizer") == "lars" ? ProbeOptimizer.Lars : ProbeOptimizer.Sgd,
         Seed = c.Int("train.seed"),
     };
+
+    /// <summary>Cached or augmented features, the linear probe's recipe and kNN's k.</summary>
+    public static ProbeProtocol ProbeProtocol(ConfigTree c) => new(
+        c.Text("probe.features") == "augmented" ? ProbeFeatureMode.Augmented : ProbeFeatureMode.Cached,
+        Probe(c),
+        (int)c.Int("probe.knn_k"));
+
+    /// <summary>The probe's time step, clean or noisy input, and the blocks it reads after (probe.blocks = depth/2 + probe.split).</summary>
+    public static ProbeReadout Readout(ConfigTree c)
+    {
+        long t = c.Int("probe.t");
+        if (t < 0 || t > NoiseSchedule.DefaultSteps)
+            throw new ConfigException("config", "probe.t", $"is {t}", $"a time step 0..{NoiseSchedule.DefaultSteps}");
+        return new ProbeReadout((int)t, c.Bool("probe.noisy_input"), (int)c.Int("probe.blocks"));
+    }
 }

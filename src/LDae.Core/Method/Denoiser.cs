@@ -115,19 +115,30 @@ public sealed class Denoiser : nn.Module
     }
 
     /// <summary>
-    /// Representation for the linear probe: encoder tokens on the clean input (t = 0; null label when
-    /// class-conditional), mean-pooled over tokens → N×width, or N×L×width without pooling. With image
-    /// input, "clean" is decode(encode(x)), the PCA reconstruction, since that is what the network sees in
-    /// training as the noise goes to zero.
+    /// Representation for the linear probe as <paramref name="readout"/> defines it (default: the paper's, t = 10,
+    /// clean input, after the encoder): tokens after the read blocks, null label when class-conditional,
+    /// mean-pooled over tokens → N×width, or N×L×width without pooling. <paramref name="noise"/> draws ε for noisy
+    /// input (required then, unless t = 0).
     /// </summary>
-    public Tensor Features(Tensor images, bool meanPool = true)
+    public Tensor Features(Tensor images, ProbeReadout? readout = null, Generator? noise = null, bool meanPool = true)
     {
         CheckImages(images);
+        readout ??= ProbeReadout.Paper;
+        if (readout.T < 0 || readout.T > Schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(readout), $"probe t must be in 0..{Schedule.Steps}, got {readout.T}");
+        int blocks = readout.Blocks ?? BackboneOptions.EncoderDepth;
+        if (blocks < 1 || blocks > BackboneOptions.Depth)
+            throw new ArgumentOutOfRangeException(nameof(readout), $"the probe reads after 1..{BackboneOptions.Depth} blocks, got {blocks}");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var z = Tokenizer.Encode(images);
-        var t = zeros([images.shape[0]], ScalarType.Int64, device: images.device);
-        var tokens = backbone.EncodeTokens(NetworkInput(z), t, null);
+        var t = full([images.shape[0]], (long)readout.T, ScalarType.Int64, device: images.device);
+        if (readout.NoisyInput && readout.T > 0)
+        {
+            if (noise is null) throw new ArgumentNullException(nameof(noise), "noisy input needs a generator for the noise");
+            z = Schedule.AddNoise(z, t, randn(z.shape, dtype: z.dtype, generator: noise, device: z.device));
+        }
+        var tokens = backbone.RunBlocks(backbone.EmbedPatches(NetworkInput(z)), backbone.Conditioning(t, null), 0, blocks);
         return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
     }
 

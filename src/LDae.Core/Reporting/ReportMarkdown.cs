@@ -119,6 +119,8 @@ public static class ReportMarkdown
         md.Append("when that parent is in the same table, otherwise the row printed above it; a table's first row has none. ");
         md.Append("Where the previous row is not the one above, the row's title names it (\"vs …\").\n");
         md.Append("- **direction agrees**: ✓ when our Δ has the same sign as the paper's, ✗ when it does not, — when either Δ is missing or the paper's Δ is 0.0 (no direction to agree with).\n");
+        md.Append("- **Probe** / **k**: the probe's time step t and clean or noisy input / the blocks it reads after, of the model's depth (shown where the table varies them; every other row is probed at t = 10 with clean input after the encoder, depth/2 blocks, as the paper's tables).\n");
+        md.Append($"- The linear probe of this run: {ProbeProtocol(model)}.\n");
         md.Append("- **Wall time** (h:mm:ss): the whole row, pretraining and probes. **Images/s**: pretraining throughput; — for rows without pretraining.\n");
         md.Append("- † after our number: the result was computed from a different configuration than the row's current one (its YAML or the method changed since); re-run the row.\n");
         md.Append("- Training curves are drawn for completed rows only; the reference rows (random-init encoder, raw pixels) are the floor every table stands on.\n\n");
@@ -134,8 +136,13 @@ public static class ReportMarkdown
         var paper = t.HasPaperNumbers;
         var fid = t.HasFid;
         var dim = t.Rows.Where(r => r.Config.Text("tokenizer.kind") != "pixels").Select(r => r.Config.Text("tokenizer.latent_dim")).Distinct().Count() > 1;
+        var encoders = t.Rows.Where(r => r.Config.Text("probe.encoder") != "raw-pixels").ToList();
+        var probe = encoders.Select(r => ProbeCell(r.Config)).Distinct().Count() > 1;
+        var blocks = encoders.Select(r => r.Config.Int("probe.split")).Distinct().Count() > 1;
         var head = new List<(string Name, string Align)> { ("#", "---:"), ("Row", "---") };
         if (dim) head.Add(("d", "---:"));
+        if (probe) head.Add(("Probe", "---"));
+        if (blocks) head.Add(("k", "---:"));
         if (paper) head.Add(("Paper", "---:"));
         head.Add(("Ours", "---:"));
         head.Add(("kNN", "---:"));
@@ -157,6 +164,8 @@ public static class ReportMarkdown
             var m = r.Metrics;
             var cells = new List<string> { Format.Integer(i + 1), title };
             if (dim) cells.Add(r.Config.Text("tokenizer.kind") == "pixels" ? "—" : r.Config.Text("tokenizer.latent_dim"));
+            if (probe) cells.Add(ProbeCell(r.Config));
+            if (blocks) cells.Add(BlocksCell(r.Config));
             if (paper) cells.Add(Opt(r.Row.Paper.Acc));
             cells.Add(Ours(r));
             cells.Add(OptOurs(m?.KnnTop1));
@@ -218,9 +227,41 @@ public static class ReportMarkdown
         md.Append($"| TorchSharp | {Distinct(p.Select(x => x.TorchSharpVersion))} |\n");
         md.Append($"| LibTorch | {Distinct(p.Select(x => x.LibTorchVersion))} |\n");
         md.Append($"| Tokenizers | {Distinct(ran.Select(r => r.Metrics!.Tokenizer))} |\n");
+        md.Append($"| Probe features | {Distinct(ran.Select(r => r.Metrics!.Probe?.Features ?? "not recorded"))} |\n");
+        md.Append($"| Probe optimizer | {Distinct(ran.Select(r => r.Metrics!.Probe?.Optimizer ?? "not recorded"))} |\n");
         md.Append($"| First row started | {Format.Utc(p.Min(x => x.StartedUtc))} |\n");
         md.Append($"| Last row finished | {Format.Utc(p.Max(x => x.FinishedUtc))} |\n");
         md.Append($"| Total wall time of the rows | {Format.Duration(ran.Sum(r => r.Metrics!.WallSeconds))} |\n");
+    }
+
+    /// <summary>
+    /// How the completed rows were probed, from their metrics: cached or augmented features and the optimizer
+    /// (a row that ran before these were recorded counts as "not recorded").
+    /// </summary>
+    static string ProbeProtocol(ReportModel model)
+    {
+        var setups = model.Rows.Where(r => r.HasRun).Select(r => r.Metrics!.Probe).ToList();
+        if (setups.Count == 0) return "no row has run yet";
+        static string Features(string? f) => f switch
+        {
+            "augmented" => "augmented features (MAE's protocol: a random resized crop + flip of every training image each epoch through the frozen encoder, one center crop for testing and kNN)",
+            "cached" => "cached features (one pass of the frozen encoder over the stored images, no augmentation)",
+            _ => "features not recorded",
+        };
+        var features = setups.Select(p => Features(p?.Features)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var optimizers = setups.Select(p => p?.Optimizer switch { "lars" => "LARS", "sgd" => "momentum SGD", _ => "optimizer not recorded" })
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        return $"{string.Join("; ", features)}; {string.Join(", ", optimizers)}";
+    }
+
+    static string ProbeCell(Harness.Config.ConfigTree c) => c.Text("probe.encoder") == "raw-pixels" ? "—"
+        : $"t = {Format.Integer(c.Int("probe.t"))}, {(c.Bool("probe.noisy_input") ? "noisy" : "clean")}";
+
+    /// <summary>"k of depth"; — where there is no such split (raw pixels, or k outside 1 … depth − 1 at this profile).</summary>
+    static string BlocksCell(Harness.Config.ConfigTree c)
+    {
+        long k = c.Int("probe.blocks"), depth = c.Int("backbone.depth");
+        return c.Text("probe.encoder") == "raw-pixels" || k < 1 || k >= depth ? "—" : $"{Format.Integer(k)} of {Format.Integer(depth)}";
     }
 
     static string Distinct(IEnumerable<string> values) =>

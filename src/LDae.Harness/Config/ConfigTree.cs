@@ -59,13 +59,15 @@ public sealed class ConfigTree
     public bool Bool(string path) => (bool)this[path]!;
 
     /// <summary>Canonical JSON (sorted keys, invariant numbers): the input of the config hash.</summary>
-    public string ToCanonicalJson()
+    public string ToCanonicalJson() => CanonicalJson(_values);
+
+    static string CanonicalJson(IEnumerable<KeyValuePair<string, object?>> values)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = false }))
         {
             w.WriteStartObject();
-            foreach (var (k, v) in _values)
+            foreach (var (k, v) in values)
             {
                 w.WritePropertyName(k);
                 switch (v)
@@ -83,8 +85,21 @@ public sealed class ConfigTree
     }
 
     /// <summary>SHA-256 of the canonical config and the method-code version, first 16 hex digits.</summary>
-    public string Hash() =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"method-v{MethodVersion.Current}\n" + ToCanonicalJson())))[..16];
+    public string Hash() => HashOf(ToCanonicalJson());
+
+    /// <summary>The prefix of the keys that say how a pretrained encoder is probed, never how it is pretrained.</summary>
+    public const string ProbePrefix = "probe.";
+
+    /// <summary>
+    /// The pretraining identity: the hash of every key except the probe's (probe.*), with the method version.
+    /// Two configurations with the same identity pretrain the same weights (same data, tokenizer, objective,
+    /// model, budget and seed), so a row that only changes how it is probed can probe another row's weights.
+    /// </summary>
+    public string PretrainingHash() =>
+        HashOf(CanonicalJson(_values.Where(kv => !kv.Key.StartsWith(ProbePrefix, StringComparison.Ordinal))));
+
+    static string HashOf(string canonicalJson) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"method-v{MethodVersion.Current}\n" + canonicalJson)))[..16];
 
     /// <summary>Nested YAML, for the resolved config written beside the results.</summary>
     public string ToYaml()

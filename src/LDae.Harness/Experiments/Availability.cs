@@ -3,8 +3,9 @@ using LDae.Harness.Config;
 namespace LDae.Harness.Experiments;
 
 /// <summary>
-/// Which parts of the method exist yet. A row that needs a missing part says so when run — it is never
-/// silently skipped or faked. Extend the sets when a part lands (a test checks each listed kind is buildable).
+/// Which parts of the method exist yet, and whether the profile's model has what the row reads (an
+/// encoder/decoder split). A row that needs a missing part says so when run — it is never silently skipped or
+/// faked. Extend the sets when a part lands (a test checks each listed kind is buildable).
 /// </summary>
 public static class Availability
 {
@@ -25,7 +26,19 @@ public static class Availability
         var method = config.Text("pretrain.method");
         if (!Methods.Contains(method)) return $"not available yet: needs {Names.GetValueOrDefault(method, method)}";
         if (config.Text("probe.encoder") == "raw-pixels") return null;
+        if (SplitOutOfRange(config) is { } split) return split;
         var kind = config.Text("tokenizer.kind");
         return Tokenizers.Contains(kind) ? null : $"not available yet: needs {Names.GetValueOrDefault(kind, kind)}";
+    }
+
+    /// <summary>
+    /// A split of the encoder/decoder study that this profile's model does not have: a split leaves at least one
+    /// block on each side, 1 ≤ k ≤ depth − 1 (k = depth/2 + probe.split).
+    /// </summary>
+    static string? SplitOutOfRange(ConfigTree config)
+    {
+        long k = config.Int("probe.blocks"), depth = config.Int("backbone.depth");
+        return k >= 1 && k <= depth - 1 ? null
+            : $"not at this profile: probing after k blocks needs 1 ≤ k ≤ depth − 1 = {depth - 1}";
     }
 }

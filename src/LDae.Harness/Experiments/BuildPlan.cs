@@ -11,7 +11,9 @@ public sealed record PlanTarget(string Name, PlanTargetKind Kind, IReadOnlyList<
 
 /// <summary>
 /// The build graph generated from experiments/*.yaml for one profile: one target per row, per table, per
-/// tokenizer artifact, and <c>tables</c> (all rows). build/build.cake only wires these to Cake.
+/// tokenizer artifact, and <c>tables</c> (all rows). A row depends on its tokenizer artifact and, when it only
+/// re-probes another row's weights, on that row (<see cref="PretrainingSource"/>). build/build.cake only wires
+/// these to Cake.
 /// </summary>
 public static class BuildPlan
 {
@@ -33,6 +35,8 @@ public static class BuildPlan
                     deps.Add(artifact.Target);
                     tokenizers.TryAdd(artifact.Target, new PlanTarget(artifact.Target, PlanTargetKind.Tokenizer, [], $"fit/train the tokenizer {artifact.Name}"));
                 }
+                // A probe-only row probes the weights its source row pretrains.
+                if (missing is null && PretrainingSource.For(registry, row, profile) is { } source) deps.Add(source.FullId);
                 targets.Add(new PlanTarget(row.FullId, PlanTargetKind.Row, deps, row.Title) { Unavailable = missing });
             }
             targets.Add(new PlanTarget(table.Id, PlanTargetKind.Table, table.Rows.Select(r => r.FullId).ToList(), table.Title));

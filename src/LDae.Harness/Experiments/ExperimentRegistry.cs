@@ -70,7 +70,7 @@ public sealed class ExperimentRegistry
 
     public ConfigTree Resolve(string fullId, string profileName) => Resolve(Row(fullId), profileName);
 
-    /// <summary>Sizes from backbone.size, D and d from the patch and the dataset's channels.</summary>
+    /// <summary>Sizes from backbone.size, D and d from the patch and the dataset's channels, the probe's block count from the depth.</summary>
     public static ConfigTree Derive(ConfigTree tree)
     {
         var size = tree.Text("backbone.size");
@@ -85,6 +85,7 @@ public sealed class ExperimentRegistry
             ["data.channels"] = channels,
             ["tokenizer.patch_dim"] = (long)patchDim,
             ["tokenizer.latent_dim"] = LatentDimension.Resolve(tree.Text("tokenizer.latent_dim"), patchDim).ToString(CultureInfo.InvariantCulture),
+            ["probe.blocks"] = tree.Int($"sizes.{size}.depth") / 2 + tree.Int("probe.split"),
         };
         var dropped = ConfigSchema.Keys.Select(k => k.Path).Where(p => p.StartsWith("sizes.", StringComparison.Ordinal));
         return tree.Derive(derived, dropped);

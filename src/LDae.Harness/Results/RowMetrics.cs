@@ -20,6 +20,21 @@ public sealed record Provenance
     public required DateTimeOffset FinishedUtc { get; init; }
 }
 
+/// <summary>The probe settings a row ran with (the resolved probe.* keys), as recorded in metrics.json.</summary>
+public sealed record ProbeSetup
+{
+    /// <summary>The time step the encoder was told; null for raw pixels (no encoder).</summary>
+    public int? T { get; init; }
+    /// <summary>Whether the input was noised at t's level (false: clean input).</summary>
+    public bool NoisyInput { get; init; }
+    /// <summary>The blocks the probe read after (the encoder/decoder split); null for raw pixels.</summary>
+    public int? Blocks { get; init; }
+    /// <summary>"cached" (one pass over the stored images) or "augmented" (MAE's crops and flips, features recomputed every epoch).</summary>
+    public required string Features { get; init; }
+    /// <summary>"sgd" or "lars".</summary>
+    public required string Optimizer { get; init; }
+}
+
 /// <summary>
 /// metrics.json of one row: the measured numbers. Written last and atomically, so its presence means the row
 /// completed. Accuracies are percentages (top-1 × 100), like the paper's tables.
@@ -45,6 +60,10 @@ public sealed record RowMetrics
     public double ProbeSeconds { get; init; }
     public double WallSeconds { get; init; }
     public double? Fid { get; init; }
+    /// <summary>How the linear probe and kNN read the features; null in results written before it was recorded.</summary>
+    public ProbeSetup? Probe { get; init; }
+    /// <summary>A probe-only row: the row whose pretrained weights were probed (this row trained nothing).</summary>
+    public string? WeightsFrom { get; init; }
     /// <summary>Set when another row has the same resolved config (e.g. augmentation/none is the l-DAE itself): its result is reused, not retrained.</summary>
     public string? SameAs { get; init; }
     public required Provenance Provenance { get; init; }

@@ -133,7 +133,7 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void Features_are_the_pooled_encoder_tokens_of_the_clean_input()
+    public void Features_are_the_pooled_encoder_tokens_of_the_clean_input_at_t_10()
     {
         using var scope = NewDisposeScope();
         var options = Tiny(LDae) with { ClassConditional = true, NumClasses = 10, Depth = 4 };
@@ -147,11 +147,84 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(new long[] { 5, (Size / P) * (Size / P), 32 }, tokens.shape);
         Assert.True(SyntheticShapes.MaxAbsDiff(tokens.mean([1]), features) < 1e-6);
 
-        // image input: the clean input is the PCA reconstruction as a space-to-depth grid; t = 0; null label
+        // image input: the clean input is the PCA reconstruction as a space-to-depth grid; the paper's t = 10; null label
         var clean = Patches.ImageToGrid(model.Tokenizer.Decode(model.Tokenizer.Encode(images)), P);
-        var expected = model.Backbone.EncodeTokens(clean, zeros(5, ScalarType.Int64), full(5, 10L));
+        var expected = model.Backbone.EncodeTokens(clean, full(5, 10L), full(5, 10L));
         Assert.True(SyntheticShapes.MaxAbsDiff(expected, tokens) < 1e-5);
         Assert.True(SyntheticShapes.MaxAbsDiff(features[0], features[1]) > 1e-4, "different images, different features");
+    }
+
+    /// <summary>A t-conditioned model after some training: adaLN modulations away from their zero init, so t matters.</summary>
+    static Denoiser Conditioned(ObjectiveOptions objective, NoiseSchedule schedule, bool timestep = true)
+    {
+        var model = new Denoiser(Pca(), schedule, Tiny(objective) with { Depth = 4, TimestepConditional = timestep }, new Generator(2, CPU));
+        using var g = new Generator(3, CPU);
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("modulation", StringComparison.OrdinalIgnoreCase) || name.Contains("time", StringComparison.OrdinalIgnoreCase)) WeightInit.Normal(p, 0.05, g);
+        return model;
+    }
+
+    [Fact]
+    public void The_probe_tells_the_encoder_t_and_noisy_input_adds_that_steps_noise_as_training_does()
+    {
+        using var scope = NewDisposeScope();
+        var schedule = NoiseSchedules.Create(NoiseSchedules.LinearGammaSquaredName);
+        using var model = Conditioned(new ObjectiveOptions { Prediction = Prediction.CleanData }, schedule);
+        var images = SyntheticShapes.Make(5, 1, Size, seed: 9);
+        var z = model.Tokenizer.Encode(images);
+        var t = full(5, 20L);
+
+        // clean input at t = 20: the clean latent, the encoder told t = 20
+        var clean = model.Features(images, new ProbeReadout(20));
+        Assert.True(SyntheticShapes.MaxAbsDiff(model.Backbone.EncodeTokens(z, t, null).mean([1]), clean) < 1e-5);
+        Assert.True(SyntheticShapes.MaxAbsDiff(model.Features(images, new ProbeReadout(0)), clean) > 1e-3, "t reaches the encoder");
+
+        // noisy input at t = 20: z_t = γ_t z + σ_t ε with ε drawn from the generator, the encoder told t = 20
+        var noisy = model.Features(images, new ProbeReadout(20, NoisyInput: true), new Generator(11, CPU));
+        var eps = randn(z.shape, generator: new Generator(11, CPU));
+        var zt = z * schedule.GammaAt(20) + eps * schedule.SigmaAt(20);
+        Assert.True(SyntheticShapes.MaxAbsDiff(model.Backbone.EncodeTokens(zt, t, null).mean([1]), noisy) < 1e-5);
+        Assert.True(SyntheticShapes.MaxAbsDiff(noisy, clean) > 1e-3);
+        var again = model.Features(images, new ProbeReadout(20, NoisyInput: true), new Generator(11, CPU));
+        Assert.Equal(0, SyntheticShapes.MaxAbsDiff(again, noisy));
+
+        // the noise level of t = 0 is zero: noisy input is the clean input there
+        var noisyAt0 = model.Features(images, new ProbeReadout(0, NoisyInput: true), new Generator(11, CPU));
+        Assert.Equal(0, SyntheticShapes.MaxAbsDiff(noisyAt0, model.Features(images, new ProbeReadout(0))));
+        Assert.Throws<ArgumentNullException>(() => model.Features(images, new ProbeReadout(20, NoisyInput: true)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Features(images, new ProbeReadout(1001)));
+    }
+
+    [Fact]
+    public void Without_t_conditioning_t_only_chooses_the_noise_and_a_single_level_is_one_noise_for_every_t()
+    {
+        using var scope = NewDisposeScope();
+        using var model = Conditioned(LDae, NoiseSchedules.Create(NoiseSchedules.LinearGammaSquaredName, false, SingleNoiseLevel.DefaultSigma), timestep: false);
+        var images = SyntheticShapes.Make(5, 1, Size, seed: 9);
+        Assert.Equal(0, SyntheticShapes.MaxAbsDiff(model.Features(images, new ProbeReadout(0)), model.Features(images, new ProbeReadout(80))));
+        var at10 = model.Features(images, new ProbeReadout(10, NoisyInput: true), new Generator(4, CPU));
+        var at80 = model.Features(images, new ProbeReadout(80, NoisyInput: true), new Generator(4, CPU));
+        Assert.Equal(0, SyntheticShapes.MaxAbsDiff(at10, at80));
+        Assert.True(SyntheticShapes.MaxAbsDiff(at10, model.Features(images, new ProbeReadout(10))) > 1e-4);
+    }
+
+    [Fact]
+    public void The_probe_reads_after_k_blocks_for_the_encoder_decoder_split()
+    {
+        using var scope = NewDisposeScope();
+        using var model = Conditioned(new ObjectiveOptions(), NoiseSchedules.Create(NoiseSchedules.LinearGammaSquaredName));
+        var images = SyntheticShapes.Make(3, 1, Size, seed: 9);
+        var z = model.Tokenizer.Encode(images);
+        var c = model.Backbone.Conditioning(full(3, 10L), null);
+        var embedded = model.Backbone.EmbedPatches(z);
+        foreach (int k in new[] { 1, 2, 3 })
+        {
+            var expected = model.Backbone.RunBlocks(embedded, c, 0, k).mean([1]);
+            Assert.True(SyntheticShapes.MaxAbsDiff(expected, model.Features(images, new ProbeReadout(10, Blocks: k))) < 1e-5, $"k = {k}");
+        }
+        // depth 4: the encoder is 2 blocks, the default readout
+        Assert.Equal(0, SyntheticShapes.MaxAbsDiff(model.Features(images, new ProbeReadout(10, Blocks: 2)), model.Features(images)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.Features(images, new ProbeReadout(10, Blocks: 5)));
     }
 
     [Fact]

@@ -53,6 +53,22 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     }
 
     [Fact]
+    public void The_probe_studies_show_the_probe_setting_and_the_report_says_how_the_rows_were_probed()
+    {
+        // # | Row | Probe | Paper | Ours | kNN | …: the probe's t and input, the paper's number, ours.
+        var t20 = Cells(Line("t = 20, noisy input"));
+        Assert.Equal(["8", "t = 20, noisy input", "t = 20, noisy", "65.0", "85.6", "81.2"], t20[..6]);
+        Assert.Equal("t = 0, clean", Cells(Line("t = 0, clean input"))[2]);
+        // the encoder/decoder split: k of the depth where this profile's model has the split, — where it has none
+        Assert.Equal("3 of 4", Cells(Line("k = depth/2 + 1 (paper: 13 of 24)"))[2]);
+        Assert.Equal("—", Cells(Line("k = depth/2 + 2 (paper: 14 of 24)"))[2]);
+        Assert.Contains("*not at this profile: probing after k blocks needs 1 ≤ k ≤ depth − 1 = 3*", Line("k = depth/2 + 2 (paper: 14 of 24)"));
+        // one fixture row records its probe (cached, SGD); the others predate the record
+        Assert.Contains("- The linear probe of this run: cached features (one pass of the frozen encoder over the stored images, no augmentation); features not recorded; momentum SGD, optimizer not recorded.\n", Md);
+        Assert.Contains("| Probe features | cached, not recorded |", Md);
+    }
+
+    [Fact]
     public void A_result_of_another_configuration_is_marked_stale()
     {
         Assert.Equal("76.3 †", Cells(Line("patch-wise PCA, d = D (vs patch-wise PCA)"))[3]);
@@ -64,7 +80,7 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     [Fact]
     public void Provenance_lists_distinct_values_from_the_metrics()
     {
-        Assert.Contains("| Commits | `3f2a9c1e` (clean, 8 rows), `b7e04d2a` (dirty, 6 rows) |", Md);
+        Assert.Contains("| Commits | `3f2a9c1e` (clean, 9 rows), `b7e04d2a` (dirty, 6 rows) |", Md);
         Assert.Contains("| First row started | 2025-06-01 08:00:00 UTC |", Md);
         Assert.DoesNotContain("generated", Md, StringComparison.OrdinalIgnoreCase);
     }
@@ -78,7 +94,7 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
             .Select(f => Path.GetRelativePath(fx.Output.Directory, f).Replace(Path.DirectorySeparatorChar, '/')).Order().ToList();
         Assert.Equal(files, sources.Order().ToList());
         Assert.Equal(
-            ["rows/table3/predict-original-image/denoising.png", "table1-fid.png", "table1-trajectory.png", "table2-latent-dim.png", "table2-loss.png",
+            ["encoder-split-trajectory.png", "probe-t-trajectory.png", "rows/table3/predict-original-image/denoising.png", "table1-fid.png", "table1-trajectory.png", "table2-latent-dim.png", "table2-loss.png",
              "table3-loss-parts.png", "table3-loss.png", "table3-probe.png", "table3-trajectory.png"],
             files);
         Assert.Contains("<table>", html);
