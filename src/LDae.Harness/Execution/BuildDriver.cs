@@ -266,7 +266,7 @@ public sealed class BuildDriver
     string Describe(StepRun run)
     {
         var where = run.JobId is { } job ? $"job {job} " : "";
-        var log = run.Log is { } l ? $"; log {Relative(l)}" : run.JobId is null ? " (its output is above)" : "";
+        var log = run.Log is { } l ? $"; log {Relative(l)}" : "";
         return $"{run.Step.Name}: {where}{run.Detail ?? run.State.ToString()}{log}";
     }
 

@@ -26,15 +26,27 @@ public sealed record BuildOptions
     /// </summary>
     public static BuildOptions FromArguments(Func<string, string?> argument, string repoRoot, string configuration)
     {
-        var executor = argument("executor") ?? "local";
+        string? Value(string name) => argument(name) switch
+        {
+            null => null,
+            "" => throw new BuildInputException($"--{name} needs a value (--{name}=…)"),
+            var v => v,
+        };
+        bool Flag(string name) => argument(name) switch
+        {
+            null or "false" => false,
+            "" or "true" => true,
+            var v => throw new BuildInputException($"--{name}={v}: expected no value, true or false"),
+        };
+        var executor = Value("executor") ?? "local";
         if (!Executors.Contains(executor)) throw new BuildInputException($"--executor={executor}: expected {string.Join(" or ", Executors)}");
-        var device = argument("device") ?? "cpu";
+        var device = Value("device") ?? "cpu";
         if (device is not ("cpu" or "cuda")) throw new BuildInputException($"--device={device}: expected cpu or cuda");
         var slurm = new SlurmOptions
         {
-            Partition = argument("partition") is { Length: > 0 } p ? p : null,
+            Partition = Value("partition"),
             ExtraArguments = ShellWords.Split(argument("slurm-args") ?? "", "--slurm-args"),
-            Wait = argument("no-wait") is null,
+            Wait = !Flag("no-wait"),
         };
         if (executor != "slurm" && (slurm.Partition is not null || slurm.ExtraArguments.Count > 0 || !slurm.Wait))
             throw new BuildInputException("--partition, --slurm-args and --no-wait need --executor=slurm");
@@ -43,10 +55,10 @@ public sealed record BuildOptions
             RepoRoot = repoRoot,
             ResultsRoot = Repo.Results(repoRoot),
             Cli = Path.Combine(repoRoot, "src", "LDae.Cli", "bin", configuration, "net10.0", "ldae.dll"),
-            Profile = argument("profile") is { Length: > 0 } profile ? profile : Experiments.Profile.Default,
-            Target = argument("target") is { Length: > 0 } target ? target : "Default",
+            Profile = Value("profile") ?? Experiments.Profile.Default,
+            Target = Value("target") ?? "Default",
             Device = device,
-            Force = argument("force") is not null,
+            Force = Flag("force"),
             Executor = executor,
             Slurm = slurm,
         };

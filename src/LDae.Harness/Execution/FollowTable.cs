@@ -59,9 +59,9 @@ public sealed class FollowTable(BuildConsole console)
 
     void Redraw(IReadOnlyList<string> lines)
     {
-        int columns;
-        try { columns = Math.Max(20, Console.WindowWidth - 1); }
-        catch (IOException) { columns = 200; }
+        int columns; // lines longer than the terminal would wrap and break the count of lines to redraw
+        try { columns = Console.WindowWidth > 20 ? Console.WindowWidth - 1 : int.MaxValue; }
+        catch (IOException) { columns = int.MaxValue; }
         var text = new System.Text.StringBuilder();
         if (drawn > 0) text.Append($"\u001b[{drawn}F\u001b[J"); // back to the table's first line, clear below
         foreach (var line in lines) text.Append(line.Length > columns ? line[..columns] : line).Append('\n');

@@ -15,7 +15,7 @@ public sealed class LocalExecutor(BuildOptions options, BuildConsole console, In
         var exit = ChildProcess.Run(DotnetHost.Path, [options.Cli, .. step.Arguments], options.RepoRoot, interrupt, options.ChildEnvironment);
         (run.State, run.Detail) = exit == 0 ? (StepState.Done, null)
             : interrupt.Signal is { } signal ? (StepState.Cancelled, $"stopped by {signal}")
-            : (StepState.Failed, $"ldae exited with code {exit}");
+            : (StepState.Failed, $"ldae exited with code {exit} (its output is above)");
         return run;
     }
 

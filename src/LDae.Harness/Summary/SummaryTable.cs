@@ -61,9 +61,10 @@ public static class SummaryTable
     /// <summary>Aligned columns for the terminal; the status painted where colour is allowed.</summary>
     public static IReadOnlyList<string> ConsoleLines(BuildSummary summary, BuildConsole console)
     {
-        var lines = new List<string> { $"Rows ({summary.Profile}, {summary.Executor}):" };
+        var lines = new List<string>();
         if (summary.Rows.Count > 0)
         {
+            lines.Add($"Rows ({summary.Profile}, {summary.Executor}):");
             var cells = summary.Rows.Select(Cells).ToList();
             var widths = Header.Select((h, i) => Math.Max(h.Length, cells.Max(c => c[i].Length))).ToList();
             lines.Add("  " + string.Join("  ", Header.Select((h, i) => console.Paint(h.PadRight(widths[i]), Tone.Strong))).TrimEnd());
@@ -72,7 +73,6 @@ public static class SummaryTable
                     i == 1 ? console.Paint(cell.PadRight(widths[i]), StatusTone(row.Outcome.Status)) : cell.PadRight(widths[i]))).TrimEnd());
             lines.Add("  " + Counts(summary));
         }
-        else lines.Add("  (no rows)");
         foreach (var f in summary.Failures) lines.Add(console.Paint("  failed: " + f, Tone.Bad));
         return lines;
     }

@@ -31,6 +31,10 @@ public class BuildOptionsTests
         Assert.Contains("--device=tpu", Assert.Throws<BuildInputException>(() => Parse(("device", "tpu"))).Message);
         Assert.Contains("need --executor=slurm", Assert.Throws<BuildInputException>(() => Parse(("no-wait", ""))).Message);
         Assert.Contains("--slurm-args", Assert.Throws<BuildInputException>(() => Parse(("executor", "slurm"), ("slurm-args", "--x='a"))).Message);
+        Assert.Equal("--profile needs a value (--profile=…)", Assert.Throws<BuildInputException>(() => Parse(("profile", ""))).Message);
+        Assert.False(Parse(("force", "false")).Force);
+        Assert.True(Parse(("force", "")).Force);
+        Assert.Contains("--force=yes", Assert.Throws<BuildInputException>(() => Parse(("force", "yes"))).Message);
     }
 
     [Fact]

@@ -93,8 +93,7 @@ public class BuildScriptTests
     }
 
     [Theory]
-    [InlineData(15)] // SIGTERM: forwarded to the row, which stops; the build waits for it
-    [InlineData(2)]  // SIGINT, as `kill -INT`: the same
+    [InlineData(15)] // SIGTERM: forwarded to the row, which stops; the build waits for it (SIGINT takes the same path: ChildProcessTests)
     [InlineData(9)]  // SIGKILL: the build cannot forward it; the row gets its parent-death signal
     public void A_signal_to_build_sh_leaves_no_row_running_and_no_result(int signal)
     {

@@ -109,7 +109,7 @@ sealed class RecordingExecutor(string results, Func<BuildStep, StepState>? outco
             if (step.Kind == StepKind.Row) BuildTestFiles.WriteResult(results, step.Name, 70);
             else BuildTestFiles.WriteArtifact(results, step.Name);
         }
-        return new StepRun(step) { State = state, Detail = state == StepState.Failed ? "ldae exited with code 1" : null };
+        return new StepRun(step) { State = state, Detail = state == StepState.Failed ? "ldae exited with code 1 (its output is above)" : null };
     }
 
     public void Follow(IReadOnlyList<StepRun> runs) { }

@@ -34,10 +34,14 @@ public sealed class SlurmClient
         return ParseSubmitted(output);
     }
 
+    /// <summary>What the last squeue that failed printed on stderr.</summary>
+    public string? QueueError { get; private set; }
+
     /// <summary>This user's pending and running jobs; null when squeue did not answer (then nothing is concluded).</summary>
     public IReadOnlyList<QueuedJob>? Queue()
     {
-        var (exit, output, _) = Run("squeue", ["--me", "--noheader", "--format=%i|%j|%T|%r|%M"]);
+        var (exit, output, error) = Run("squeue", ["--me", "--noheader", "--format=%i|%j|%T|%r|%M"]);
+        QueueError = exit == 0 ? null : $"exit {exit}: {error.Trim()}";
         return exit == 0 ? ParseQueue(output) : null;
     }
 

@@ -24,7 +24,7 @@ public sealed class SlurmExecutor(BuildOptions options, JobResources resources, 
     {
         var run = new StepRun(step);
         var name = SlurmJob.Name(options.ResultsRoot, options.Profile, step.Name);
-        queuedAtStart ??= (client.Queue() ?? throw new SlurmException("squeue did not answer: is slurmctld reachable?"))
+        queuedAtStart ??= (client.Queue() ?? throw new SlurmException($"squeue failed ({client.QueueError}); is this a Slurm login node, and SLURM_CONF right?"))
             .GroupBy(j => j.Name).ToDictionary(g => g.Key, g => g.First());
         if (queuedAtStart.TryGetValue(name, out var queued))
         {
