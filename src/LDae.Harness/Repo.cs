@@ -15,7 +15,12 @@ public static class Repo
     }
 
     public static string Experiments(string? root = null) => Path.Combine(root ?? Root(), "experiments");
-    public static string Results(string? root = null) => Path.Combine(root ?? Root(), "results");
+    /// <summary>Environment variable naming another results folder (e.g. on a cluster's shared scratch filesystem).</summary>
+    public const string ResultsVariable = "LDAE_RESULTS";
+
+    /// <summary>The results tree: <c>$LDAE_RESULTS</c> when set, else <c>&lt;root&gt;/results</c>.</summary>
+    public static string Results(string? root = null) =>
+        Environment.GetEnvironmentVariable(ResultsVariable) is { Length: > 0 } custom ? Path.GetFullPath(custom) : Path.Combine(root ?? Root(), "results");
 
     /// <summary>Resolves a path from a config (relative paths are relative to the repository root).</summary>
     public static string ResolvePath(string path, string? root = null) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(root ?? Root(), path));

@@ -17,7 +17,7 @@ namespace LDae.Experiments;
 /// </summary>
 public static class TokenizerArtifacts
 {
-    public const string ManifestFile = "artifact.json";
+    public const string ManifestFile = TokenizerArtifact.ManifestFile;
 
     /// <summary>Tokenizer kinds this class can build and load (pixels needs no artifact).</summary>
     public static readonly IReadOnlySet<string> Kinds = new HashSet<string>(LearnedTokenizerSpec.Kinds.Append("pca"));

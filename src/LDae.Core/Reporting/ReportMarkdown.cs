@@ -1,4 +1,5 @@
 using System.Text;
+using LDae.Harness.Results;
 
 namespace LDae.Reporting;
 
@@ -50,7 +51,7 @@ public static class ReportMarkdown
 
         foreach (var t in model.Tables.Where(t => t.HasPaperNumbers))
         {
-            var steps = t.Rows.Select((r, i) => (Row: r, Cmp: StepComparison.Of(r, t.Previous[i]), Prev: t.Previous[i]))
+            var steps = t.Rows.Select((r, i) => (Row: r, Cmp: r.StepFrom(t.Previous[i]), Prev: t.Previous[i]))
                 .Where(s => s.Prev is not null).ToList();
             var agree = steps.Count(s => s.Cmp.Direction == Direction.Agrees);
             var disagree = steps.Where(s => s.Cmp.Direction == Direction.Disagrees).ToList();
@@ -158,7 +159,7 @@ public static class ReportMarkdown
         {
             var r = t.Rows[i];
             var prev = t.Previous[i];
-            var cmp = StepComparison.Of(r, prev);
+            var cmp = r.StepFrom(prev);
             var title = Format.Cell(r.Row.Title);
             if (prev is not null && (i == 0 || prev != t.Rows[i - 1])) title += $" (vs {Format.Cell(prev.Row.Title)})";
             var m = r.Metrics;

@@ -22,9 +22,13 @@ public sealed record RowResult(
 
     /// <summary>What the report prints instead of a number when there is none.</summary>
     public string Missing => Unavailable ?? "not run";
+
+    /// <summary>This row against the row its Δ is measured against (none for a table's first row).</summary>
+    public StepComparison StepFrom(RowResult? previous) =>
+        StepComparison.Of(Row.Paper.Acc, previous?.Row.Paper.Acc, Ours, previous?.Ours);
 }
 
-/// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against.</summary>
+/// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against (<see cref="ExperimentTable.PreviousIndex"/>).</summary>
 public sealed record TableResult(ExperimentTable Table, IReadOnlyList<RowResult> Rows, IReadOnlyList<RowResult?> Previous)
 {
     public bool HasPaperNumbers => Table.Rows.Any(r => r.Paper.Acc is not null);
@@ -48,20 +52,10 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
         foreach (var table in registry.Tables)
         {
             var rows = table.Rows.Select(r => LoadRow(registry, store, profile, r)).ToList();
-            var previous = rows.Select((r, i) => PreviousRow(rows, i)).ToList();
+            var previous = rows.Select((r, i) => table.PreviousIndex(i) is { } p ? rows[p] : null).ToList();
             tables.Add(new TableResult(table, rows, previous));
         }
         return new ReportModel(profile, registry.Profile(profile), tables);
-    }
-
-    /// <summary>
-    /// The row a Δ is measured against: the row's parent in the chain (its From) when that row is in the same
-    /// table, otherwise the row printed above it. A table's first row without a parent in the table has none.
-    /// </summary>
-    public static RowResult? PreviousRow(IReadOnlyList<RowResult> rows, int index)
-    {
-        if (rows[index].Row.From is { } from && rows.FirstOrDefault(r => r.Row.FullId == from) is { } parent) return parent;
-        return index > 0 ? rows[index - 1] : null;
     }
 
     static RowResult LoadRow(ExperimentRegistry registry, ResultStore store, string profile, ExperimentRow row)

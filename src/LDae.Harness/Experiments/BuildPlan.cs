@@ -50,6 +50,22 @@ public static class BuildPlan
     public static IEnumerable<string> RowsUsing(IReadOnlyList<PlanTarget> plan, string tokenizer) =>
         plan.Where(t => t.Kind == PlanTargetKind.Row && t.DependsOn.Contains(tokenizer)).Select(t => t.Name);
 
+    /// <summary>The rows a build of <paramref name="target"/> reaches (its dependencies, transitively; unknown names reach none).</summary>
+    public static IReadOnlySet<string> RowsReachedFrom(IReadOnlyList<PlanTarget> plan, string target)
+    {
+        var byName = plan.ToDictionary(t => t.Name);
+        var rows = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([target]);
+        while (pending.TryPop(out var name))
+        {
+            if (!seen.Add(name) || !byName.TryGetValue(name, out var t)) continue;
+            if (t.Kind == PlanTargetKind.Row) rows.Add(name);
+            foreach (var d in t.DependsOn) pending.Push(d);
+        }
+        return rows;
+    }
+
     /// <summary>
     /// Whether a build that reaches <paramref name="tokenizer"/> as a dependency must make it: some row using it
     /// has no up-to-date result. A tokenizer artifact is a means to its rows and is not committed, so on a clean

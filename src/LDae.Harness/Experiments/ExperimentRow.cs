@@ -26,4 +26,16 @@ public sealed record ExperimentTable(string Id, string Title, string Description
 {
     /// <summary>Position in the paper (tables first, then studies, then references).</summary>
     public int Order { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The index of the row a Δ is measured against: the row's parent in the chain (its From) when that row is in
+    /// the same table, otherwise the row printed above it. A table's first row without a parent in the table has none.
+    /// </summary>
+    public int? PreviousIndex(int index)
+    {
+        if (Rows[index].From is { } from)
+            for (int i = 0; i < Rows.Count; i++)
+                if (Rows[i].FullId == from) return i;
+        return index > 0 ? index - 1 : null;
+    }
 }

@@ -11,10 +11,13 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
 {
     public const string Default = "quick";
 
+    /// <summary>What one job of this profile asks a cluster for (<c>resources:</c>; not part of any config).</summary>
+    public JobResources Resources { get; init; } = JobResources.None;
+
     /// <summary>
     /// Loads experiments/profiles.yaml: a mapping from profile name to {description, optional extends, and scale
-    /// keys}. <c>extends: other</c> starts from an earlier profile's keys and overrides some (e.g. the quick budget
-    /// on another dataset), so the shared budget is written once.
+    /// keys, and optional cluster <c>resources</c>}. <c>extends: other</c> starts from an earlier profile's keys and
+    /// resources and overrides some (e.g. the quick budget on another dataset), so the shared budget is written once.
     /// </summary>
     public static IReadOnlyDictionary<string, Profile> LoadAll(string path)
     {
@@ -27,15 +30,18 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
             var own = ConfigTree.Flatten(m, $"{path} (profile {name})");
             own.Remove("description", out var description);
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+            var resources = JobResources.None;
             if (own.Remove("extends", out var parentName))
             {
                 if (parentName is not string parent || !result.TryGetValue(parent, out var baseProfile))
                     throw new ConfigException(path, $"{name}.extends", $"names '{parentName}', which is not a profile defined above it",
                         string.Join(", ", result.Keys));
                 foreach (var (key, value) in baseProfile.Values) values[key] = value;
+                resources = baseProfile.Resources;
             }
+            resources = JobResources.Take(own, resources, $"{path} (profile {name})");
             foreach (var (key, value) in own) values[key] = value;
-            var profile = new Profile(name, description as string ?? "", values, path);
+            var profile = new Profile(name, description as string ?? "", values, path) { Resources = resources };
             // Validate now, so a bad profile fails before any work.
             ConfigTree.Defaults().With(values, $"{path} (profile {name})", KeyScope.Scale);
             result[name] = profile;

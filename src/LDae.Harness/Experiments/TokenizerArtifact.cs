@@ -11,6 +11,9 @@ namespace LDae.Harness.Experiments;
 /// </summary>
 public sealed record TokenizerArtifact(string Name, string Hash)
 {
+    /// <summary>Written last into the artifact's folder: its presence means the artifact is complete.</summary>
+    public const string ManifestFile = "artifact.json";
+
     public string Target => "tokenizer/" + Name;
     public string FolderName => $"{Name}-{Hash}";
 

@@ -31,18 +31,6 @@ public class ReportPartsTests
     }
 
     [Fact]
-    public void Direction_compares_signs_and_has_none_when_the_paper_is_flat_or_a_number_is_missing()
-    {
-        Assert.Equal(Direction.Agrees, new StepComparison(-2.7, -0.1).Direction);
-        Assert.Equal(Direction.Disagrees, new StepComparison(1.2, -0.2).Direction);
-        Assert.Equal(Direction.Disagrees, new StepComparison(1.2, 0.0).Direction);
-        Assert.Equal(Direction.None, new StepComparison(0.0, 0.5).Direction);
-        Assert.True(new StepComparison(0.0, 0.5).PaperFlat);
-        Assert.Equal(Direction.None, new StepComparison(1.2, null).Direction);
-        Assert.Equal(Direction.None, new StepComparison(null, 1.0).Direction);
-    }
-
-    [Fact]
     public void Numbers_have_fixed_invariant_formats()
     {
         Assert.Equal("64.5", Format.Percent(64.45000001));

@@ -10,7 +10,7 @@ namespace LDae.Tokenizers.Learned;
 /// </summary>
 public sealed record LearnedTokenizerArtifact
 {
-    public const string FileName = "artifact.json";
+    public const string FileName = LDae.Harness.Experiments.TokenizerArtifact.ManifestFile;
     public const string WeightsFileName = "tokenizer.bin";
 
     public required string Kind { get; init; }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LDae.Reporting;
+namespace LDae.Harness.Results;
 
 /// <summary>Fixed, culture-invariant number formats, so the same results give byte-identical reports.</summary>
 public static class Format

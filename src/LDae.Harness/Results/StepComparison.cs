@@ -1,4 +1,4 @@
-namespace LDae.Reporting;
+namespace LDae.Harness.Results;
 
 /// <summary>Whether one step of a table moves our accuracy the same way it moved the paper's.</summary>
 public enum Direction
@@ -9,7 +9,10 @@ public enum Direction
     Disagrees,
 }
 
-/// <summary>The Δ of a row against its previous row, in the paper and in ours (percentage points).</summary>
+/// <summary>
+/// The Δ of a row against its previous row (<see cref="Experiments.ExperimentTable.PreviousIndex"/>), in the paper
+/// and in ours (percentage points). The report's tables and the end-of-build summary both judge a step with it.
+/// </summary>
 public sealed record StepComparison(double? PaperDelta, double? OursDelta)
 {
     public Direction Direction =>
@@ -20,8 +23,9 @@ public sealed record StepComparison(double? PaperDelta, double? OursDelta)
     /// <summary>True when the paper gives both numbers but shows no change (nothing to agree with).</summary>
     public bool PaperFlat => PaperDelta == 0;
 
-    public static StepComparison Of(RowResult row, RowResult? previous) =>
-        new(Delta(row.Row.Paper.Acc, previous?.Row.Paper.Acc), Delta(row.Ours, previous?.Ours));
+    /// <summary>The step from a previous row to a row: the paper's numbers and ours (null where missing).</summary>
+    public static StepComparison Of(double? paper, double? paperPrevious, double? ours, double? oursPrevious) =>
+        new(Delta(paper, paperPrevious), Delta(ours, oursPrevious));
 
     // Paper numbers have one decimal: rounding the difference keeps 63.6 − 63.6 exactly 0 and 62.1 − 57.5 exactly 4.6.
     static double? Delta(double? a, double? b) => a is { } x && b is { } y ? Math.Round(x - y, 6) : null;

@@ -1,0 +1,81 @@
+namespace LDae.Harness.Execution;
+
+/// <summary>A wrong build option: the build exits 2 with this one line.</summary>
+public sealed class BuildInputException(string message) : Exception(message);
+
+/// <summary>The options of one build (./build.sh arguments) that the steps' commands and the executors need.</summary>
+public sealed record BuildOptions
+{
+    public required string RepoRoot { get; init; }
+    /// <summary>The results tree (LDAE_RESULTS, else &lt;repo&gt;/results); passed to every ldae process and job.</summary>
+    public required string ResultsRoot { get; init; }
+    /// <summary>ldae.dll of the build output.</summary>
+    public required string Cli { get; init; }
+    public required string Profile { get; init; }
+    public required string Target { get; init; }
+    public string Device { get; init; } = "cpu";
+    public bool Force { get; init; }
+    public string Executor { get; init; } = "local";
+    public SlurmOptions Slurm { get; init; } = new();
+
+    public static readonly IReadOnlyList<string> Executors = ["local", "slurm"];
+
+    /// <summary>
+    /// The options from ./build.sh's arguments (<paramref name="argument"/> gives an option's value, "" for a flag
+    /// without one, null when absent).
+    /// </summary>
+    public static BuildOptions FromArguments(Func<string, string?> argument, string repoRoot, string configuration)
+    {
+        string? Value(string name) => argument(name) switch
+        {
+            null => null,
+            "" => throw new BuildInputException($"--{name} needs a value (--{name}=…)"),
+            var v => v,
+        };
+        bool Flag(string name) => argument(name) switch
+        {
+            null or "false" => false,
+            "" or "true" => true,
+            var v => throw new BuildInputException($"--{name}={v}: expected no value, true or false"),
+        };
+        var executor = Value("executor") ?? "local";
+        if (!Executors.Contains(executor)) throw new BuildInputException($"--executor={executor}: expected {string.Join(" or ", Executors)}");
+        var device = Value("device") ?? "cpu";
+        if (device is not ("cpu" or "cuda")) throw new BuildInputException($"--device={device}: expected cpu or cuda");
+        var slurm = new SlurmOptions
+        {
+            Partition = Value("partition"),
+            ExtraArguments = ShellWords.Split(argument("slurm-args") ?? "", "--slurm-args"),
+            Wait = !Flag("no-wait"),
+        };
+        if (executor != "slurm" && (slurm.Partition is not null || slurm.ExtraArguments.Count > 0 || !slurm.Wait))
+            throw new BuildInputException("--partition, --slurm-args and --no-wait need --executor=slurm");
+        return new BuildOptions
+        {
+            RepoRoot = repoRoot,
+            ResultsRoot = Repo.Results(repoRoot),
+            Cli = Path.Combine(repoRoot, "src", "LDae.Cli", "bin", configuration, "net10.0", "ldae.dll"),
+            Profile = Value("profile") ?? Experiments.Profile.Default,
+            Target = Value("target") ?? "Default",
+            Device = device,
+            Force = Flag("force"),
+            Executor = executor,
+            Slurm = slurm,
+        };
+    }
+
+    /// <summary>The environment every ldae process and job gets: the results tree, so all of them write the same one.</summary>
+    public IReadOnlyDictionary<string, string> ChildEnvironment => new Dictionary<string, string> { [Repo.ResultsVariable] = ResultsRoot };
+}
+
+/// <summary>Options of the Slurm executor.</summary>
+public sealed record SlurmOptions
+{
+    public string? Partition { get; init; }
+    /// <summary>Extra sbatch options (--slurm-args), given after the profile's, so they override them.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+    /// <summary>False with --no-wait: submit and return; a later --target=report collects.</summary>
+    public bool Wait { get; init; } = true;
+    /// <summary>How often squeue is asked while following the jobs.</summary>
+    public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(5);
+}

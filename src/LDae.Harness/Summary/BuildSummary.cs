@@ -1,0 +1,64 @@
+using LDae.Harness.Experiments;
+using LDae.Harness.Results;
+
+namespace LDae.Harness.Summary;
+
+/// <summary>What became of a row in a build.</summary>
+public enum RowStatus
+{
+    Ran,
+    UpToDate,
+    Failed,
+    /// <summary>Needs a part of the method that does not exist yet.</summary>
+    NotAvailable,
+    /// <summary>Not started: a step it needs failed, or the build was interrupted first.</summary>
+    NotRun,
+    /// <summary>Submitted to the cluster and not ended yet (--no-wait, or left running on Ctrl-C).</summary>
+    Submitted,
+    Cancelled,
+    /// <summary>Another process holds the row's run lock.</summary>
+    RunningElsewhere,
+}
+
+/// <summary>A row's outcome as the build saw it; <see cref="Detail"/> says why (job id, exit state, log path).</summary>
+public sealed record RowOutcome(RowStatus Status, string? Detail = null);
+
+/// <summary>
+/// One line of the end-of-build table: the row, what the build did with it, the paper's number and ours, and the
+/// step from the row's previous row judged by <see cref="StepComparison"/> — the same judgement the report makes.
+/// </summary>
+public sealed record SummaryRow(ExperimentRow Row, RowOutcome Outcome, double? Ours, StepComparison Step)
+{
+    public double? Paper => Row.Paper.Acc;
+}
+
+/// <summary>
+/// The end-of-build summary: every row the build touched, in the paper's order, plus the steps that failed
+/// (tokenizers included) with where to look. Built from results/ and the build's outcomes only, so a local and a
+/// Slurm build of the same rows print the same table.
+/// </summary>
+public sealed record BuildSummary(string Profile, string Target, string Executor, IReadOnlyList<SummaryRow> Rows, IReadOnlyList<string> Failures)
+{
+    public bool Failed => Failures.Count > 0;
+
+    public static BuildSummary Of(ExperimentRegistry registry, ResultStore store, string profile, string target, string executor,
+        IReadOnlyDictionary<string, RowOutcome> outcomes, IReadOnlyList<string> failures)
+    {
+        var rows = new List<SummaryRow>();
+        foreach (var table in registry.Tables)
+        {
+            double? Ours(ExperimentRow row) =>
+                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == registry.Resolve(row, profile).Hash() ? m.ProbeTop1 : null;
+            for (int i = 0; i < table.Rows.Count; i++)
+            {
+                var row = table.Rows[i];
+                if (!outcomes.TryGetValue(row.FullId, out var outcome)) continue;
+                var ours = Ours(row);
+                var previous = table.PreviousIndex(i) is { } p ? table.Rows[p] : null;
+                var step = StepComparison.Of(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous));
+                rows.Add(new SummaryRow(row, outcome, ours, step));
+            }
+        }
+        return new BuildSummary(profile, target, executor, rows, failures);
+    }
+}

@@ -1,0 +1,47 @@
+using LDae.Harness;
+using LDae.Harness.Experiments;
+using LDae.Harness.Results;
+using Xunit;
+
+namespace LDae.Tests.Harness;
+
+/// <summary>How a step of a table is judged — shared by the report and the end-of-build summary.</summary>
+public class StepComparisonTests
+{
+    [Fact]
+    public void Direction_compares_signs_and_has_none_when_the_paper_is_flat_or_a_number_is_missing()
+    {
+        Assert.Equal(Direction.Agrees, new StepComparison(-2.7, -0.1).Direction);
+        Assert.Equal(Direction.Disagrees, new StepComparison(1.2, -0.2).Direction);
+        Assert.Equal(Direction.Disagrees, new StepComparison(1.2, 0.0).Direction);
+        Assert.Equal(Direction.None, new StepComparison(0.0, 0.5).Direction);
+        Assert.True(new StepComparison(0.0, 0.5).PaperFlat);
+        Assert.Equal(Direction.None, new StepComparison(1.2, null).Direction);
+        Assert.Equal(Direction.None, new StepComparison(null, 1.0).Direction);
+    }
+
+    [Fact]
+    public void A_step_is_the_row_minus_its_previous_row_on_each_side()
+    {
+        Assert.Equal(new StepComparison(4.6, -1.5), StepComparison.Of(62.1, 57.5, 70.0, 71.5));
+        Assert.Equal(new StepComparison(0.0, null), StepComparison.Of(63.6, 63.6, 70.0, null));
+        Assert.Equal(new StepComparison(null, null), StepComparison.Of(63.6, null, null, null));
+    }
+
+    [Fact]
+    public void The_previous_row_is_the_parent_in_the_table_else_the_row_above()
+    {
+        var registry = ExperimentRegistry.Load(Repo.Experiments());
+        foreach (var table in registry.Tables)
+        {
+            Assert.Null(table.Rows[0].From is { } f && table.Rows.Any(r => r.FullId == f) ? (int?)0 : table.PreviousIndex(0));
+            for (int i = 1; i < table.Rows.Count; i++)
+            {
+                var previous = table.PreviousIndex(i);
+                Assert.NotNull(previous);
+                var parentInTable = table.Rows.FirstOrDefault(r => r.FullId == table.Rows[i].From);
+                Assert.Equal(parentInTable?.FullId ?? table.Rows[i - 1].FullId, table.Rows[previous.Value].FullId);
+            }
+        }
+    }
+}
