@@ -29,6 +29,7 @@ public sealed class ExperimentRegistry
             if (row.From is { } from && !_rows.ContainsKey(from))
                 throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", _rows.Keys));
             _ = Chain(row); // detects cycles
+            ConfigTree.Defaults().With(row.Delta, $"{row.File} (row {row.FullId})", KeyScope.Semantic); // keys, scopes, types and ranges now, for every row
         }
     }
 

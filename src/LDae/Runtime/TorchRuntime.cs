@@ -133,22 +133,22 @@ public static class TorchRuntime
     }
 
     /// <summary>
-    /// The original's bytes once they parse as a whole ELF file: a build copying the package's file over it at this
-    /// moment (a first build, a package update) leaves a short file for a little while.
+    /// The original's bytes once they can be read and parse as a whole ELF file: a build copying the package's file
+    /// over it at this moment (a first build, a package update) holds it locked and leaves a short file for a while.
     /// </summary>
     static byte[] ReadComplete(string path)
     {
         for (int attempt = 1; ; attempt++)
         {
-            var bytes = File.ReadAllBytes(path);
             try
             {
+                var bytes = File.ReadAllBytes(path);
                 _ = ElfVersionNeeds.Read(bytes);
                 return bytes;
             }
-            catch (Exception e) when (e is InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException && attempt < 50)
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException && attempt < 100)
             {
-                Thread.Sleep(200);
+                Thread.Sleep(100);
             }
         }
     }
