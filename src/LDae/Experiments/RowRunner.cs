@@ -51,12 +51,14 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     /// <summary>The row's metrics (also when already up to date); null when pretraining stopped early (resumable) or only pretraining was asked.</summary>
     public RowMetrics? Run(RowRequest request)
     {
+        // What the row is: defaults ⊕ profile ⊕ its chain of deltas ⊕ overrides. A wrong key or value fails here.
         var config = registry.Resolve(request.Row, request.Profile, request.Overrides);
         var hash = config.Hash();
         if (Availability.Missing(config) is { } missing) throw new RowUnavailableException($"{request.Row}: {missing}");
         var paths = store.Row(request.Profile, request.Row);
         if (UpToDate(request, hash)) return store.TryLoad(request.Profile, request.Row);
 
+        // Whatever could make the run impossible is found before the row's folder is touched.
         store.CheckWritable(paths);
         var device = ResolveDevice(request.Device, (int)config.Int("train.threads"));
         using var log = new RowConsoleLog(output);
@@ -64,22 +66,27 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
 
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
         if (UpToDate(request, hash)) return store.TryLoad(request.Profile, request.Row); // finished by the process we waited for
-        var staging = OpenStaging(request, config, hash, paths);
+        var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, request.Row) : null;
+        var staging = twin is null ? OpenStaging(request, config, hash, paths) : RowStaging.Open(paths, hash, fresh: true);
         log.Attach(staging.Files.Console);
         if (Checkpoint.ExistsIn(staging.Files.Dir)) log.WriteLine($"{request.Row}: resuming the interrupted run in {paths.Staging}");
         WriteResolvedConfig(staging.Files.Config, request, config, hash);
 
-        var metrics = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) && store.FindByHash(request.Profile, hash, request.Row) is { } twin
-            ? Reuse(twin, request, staging.Files, log)
-            : Execute(request, config, hash, data, device, staging.Files, log);
+        // The protocol (tokenizer → pretrain → probe → metrics), or the result of a row with the same configuration.
+        var metrics = twin is not null ? Reuse(twin, request, staging.Files, log) : Execute(request, config, hash, data, device, staging.Files, log);
         if (metrics is null) return null; // the staging folder keeps the work for the next run
-
-        if (File.Exists(staging.Files.Log)) TrainingCurveCsv.Write(staging.Files.Log, staging.Files.Curve);
-        ResultStore.WriteAtomic(staging.Files.Metrics, metrics.ToJson());
-        log.Detach();
-        staging.Publish();
+        Publish(staging, metrics, paths, log);
         log.WriteLine($"{request.Row}: wrote {paths.Metrics}");
         return metrics;
+    }
+
+    /// <summary>The training curve as CSV, metrics.json last, then the whole folder swapped into the row's place.</summary>
+    static void Publish(RowStaging staging, RowMetrics metrics, RowPaths paths, RowConsoleLog log)
+    {
+        if (File.Exists(staging.Files.Log)) TrainingCurveCsv.Write(staging.Files.Log, staging.Files.Curve);
+        ResultStore.WriteAtomic(staging.Files.Metrics, metrics.ToJson());
+        log.Detach(); // console.log moves with the folder
+        staging.Publish();
     }
 
     bool UpToDate(RowRequest request, string hash)

@@ -83,6 +83,33 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(before, checkout.SnapshotResults());
     }
 
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("not an archive")]
+    public void A_corrupt_cifar_tarball_is_one_line_naming_it_and_nothing_is_written(string damage)
+    {
+        var tarball = Path.Combine(checkout.Root, "cifar.tar.gz");
+        Data.DataTestFiles.WriteTar(tarball, from split in new[] { "train", "test" } from c in new[] { "cat", "dog" } from i in Enumerable.Range(0, 20)
+                                             select ($"{split}/{c}/{i}.png", (byte[]?)Data.DataTestFiles.Png(i, 32, 32)));
+        var bytes = File.ReadAllBytes(tarball);
+        File.WriteAllBytes(tarball, damage == "truncated" ? bytes[..(bytes.Length / 2)] : System.Text.Encoding.ASCII.GetBytes(new string('x', 5000)));
+        var cache = Path.Combine(checkout.Root, "data-cache");
+        var previous = Environment.GetEnvironmentVariable("LDAE_DATA");
+        Environment.SetEnvironmentVariable("LDAE_DATA", cache); // no official CIFAR-10 binary to fall back on
+        try
+        {
+            var (code, _, error) = Ldae("run", "--row", "table3/pca-ddm", "--profile", "ci", "--set", "data.dataset=cifar10", "--set", $"data.path={tarball}");
+            Assert.True(code == 2, $"exit {code}: {error}");
+            Assert.Contains($"{tarball}: ", Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LDAE_DATA", previous);
+        }
+        Assert.Empty(checkout.SnapshotResults());
+        Assert.Empty(Directory.Exists(cache) ? Directory.GetFiles(cache, "*.ldds", SearchOption.AllDirectories) : []);
+    }
+
     [Fact]
     public void Cuda_without_a_gpu_is_an_input_error_before_anything_is_written()
     {
