@@ -57,8 +57,8 @@ public class EndToEndTests
             var stopped = runner.Run(new LDae.Experiments.RowRequest(row, CiResults.Profile) { StopAfterSteps = 25 });
             Assert.Null(stopped);
             var paths = new ResultStore(fresh).Row(CiResults.Profile, row);
-            Assert.False(File.Exists(paths.Metrics));
-            Assert.True(Checkpoint.ExistsIn(paths.Dir));
+            Assert.False(Directory.Exists(paths.Dir)); // nothing published until the row is complete
+            Assert.True(Checkpoint.ExistsIn(paths.Staging));
 
             var resumed = runner.Run(new LDae.Experiments.RowRequest(row, CiResults.Profile));
             Assert.NotNull(resumed);

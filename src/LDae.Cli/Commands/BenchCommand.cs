@@ -1,39 +1,57 @@
+using System.CommandLine;
 using LDae.Benchmarks;
-using LDae.Harness;
-using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--replicas R] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active|bounded] [--json PATH]`.</summary>
 static class BenchCommand
 {
-    public static int Run(CliArgs a)
+    /// <summary>`ldae bench [--profile ci|quick] [--steps N] [--threads T] [--replicas R] [--omp-wait passive|active|bounded] [--json PATH] …`.</summary>
+    public static Command Create(CliContext context)
     {
         var defaults = new BenchmarkOptions();
-        var options = defaults with
+        var row = CliOptions.Row(required: false, $"the row to train [default: {defaults.Row}]");
+        var profile = CliOptions.Profile();
+        var steps = CliOptions.Count("--steps", "timed training steps (after the warm-up)", 1, defaults.Steps);
+        var warmup = CliOptions.Count("--warmup", "warm-up steps before timing", 1, defaults.WarmupSteps);
+        var threads = CliOptions.Whole("--threads", "torch threads [default: the profile's train.threads]", min: 1);
+        var replicas = CliOptions.Whole("--replicas", "data-parallel replicas [default: the profile's train.replicas]", min: 1);
+        var probeImages = CliOptions.Count("--probe-images", "images pushed through the frozen encoder to time feature extraction", 1, defaults.ProbeImages);
+        var matmulSize = CliOptions.Count("--matmul-size", "side of the square fp32 matmul used as the machine's yardstick", 1, defaults.MatmulSize);
+        var breakdownSteps = CliOptions.Count("--breakdown-steps", "steps timed phase by phase after the main measurement", 1, defaults.BreakdownSteps);
+        var ompWait = new Option<string>("--omp-wait") { Description = "libgomp's wait policy [default: bounded unless OMP_WAIT_POLICY is set]" };
+        ompWait.AcceptOnlyFromAmong("passive", "active", "bounded");
+        var json = new Option<string>("--json") { Description = "also write the figures as JSON to this file" };
+        var command = new Command("bench", "training/probe throughput, FLOP/s against a matmul yardstick, step breakdown, RSS growth")
         {
-            Row = a.Get("row", defaults.Row),
-            Profile = a.Get("profile", defaults.Profile),
-            Steps = a.Int("steps", defaults.Steps),
-            WarmupSteps = a.Int("warmup", defaults.WarmupSteps),
-            Threads = a.Get("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null,
-            Replicas = a.Get("replicas") is { } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : null,
-            ProbeImages = a.Int("probe-images", defaults.ProbeImages),
-            MatmulSize = a.Int("matmul-size", defaults.MatmulSize),
-            BreakdownSteps = a.Int("breakdown-steps", defaults.BreakdownSteps),
-            OpenMpWait = a.Get("omp-wait"),
+            row, profile, steps, warmup, threads, replicas, probeImages, matmulSize, breakdownSteps, ompWait, json,
+            CliOptions.Device("the benchmark runs on the CPU"), CliOptions.Flag("--force", "accepted and ignored (a benchmark always runs)"),
         };
-        string? json = a.Get("json");
-        a.Get("device"); a.Flag("force"); // passed by the build to every target; the benchmark runs on the CPU
-        a.RejectUnknown();
-        var report = TrainingBenchmark.RunRow(options, Repo.Root(), Console.Error);
-        Console.Write(report.ToTable());
-        if (json is not null)
+        command.SetAction(parse =>
         {
-            ResultStore.WriteAtomic(json, report.ToJson());
-            Console.WriteLine($"wrote {json}");
-        }
-        return 0;
+            var registry = context.Registry();
+            var options = defaults with
+            {
+                Row = parse.GetValue(row) is { } r ? CliOptions.KnownRow(registry, r) : defaults.Row,
+                Profile = CliOptions.KnownProfile(registry, parse.GetValue(profile)!),
+                Steps = parse.GetValue(steps),
+                WarmupSteps = parse.GetValue(warmup),
+                Threads = (int?)parse.GetValue(threads),
+                Replicas = (int?)parse.GetValue(replicas),
+                ProbeImages = parse.GetValue(probeImages),
+                MatmulSize = parse.GetValue(matmulSize),
+                BreakdownSteps = parse.GetValue(breakdownSteps),
+                OpenMpWait = parse.GetValue(ompWait),
+            };
+            var report = TrainingBenchmark.RunRow(options, context.RepoRoot, context.Error);
+            context.Out.Write(report.ToTable());
+            if (parse.GetValue(json) is { } path)
+            {
+                ResultStore.WriteAtomic(path, report.ToJson());
+                context.Out.WriteLine($"wrote {path}");
+            }
+            return 0;
+        });
+        return command;
     }
 }

@@ -1,4 +1,4 @@
-using LDae.Harness;
+using System.CommandLine;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Reporting;
@@ -7,19 +7,25 @@ namespace LDae.Cli.Commands;
 
 static class ReportCommand
 {
-    /// <summary>ldae report --profile P: plots + results/&lt;P&gt;/report/index.md and index.html, from results only.</summary>
-    public static int Run(CliArgs a)
+    /// <summary>`ldae report [--profile P]`: plots + results/&lt;P&gt;/report/index.md and index.html, from results only.</summary>
+    public static Command Create(CliContext context)
     {
-        var profile = a.Get("profile", Profile.Default);
-        a.Get("device"); a.Flag("force"); // passed by the build to every target; a report needs neither
-        a.RejectUnknown();
-        var registry = ExperimentRegistry.Load(Repo.Experiments());
-        registry.Profile(profile); // fails early on an unknown profile
-        var store = new ResultStore(Repo.Results());
-        var output = Report.Write(registry, store, profile, schedules: SchedulesInUse(registry, store, profile));
-        Console.WriteLine($"report: {output.MarkdownPath}");
-        Console.WriteLine($"report: {output.HtmlPath} ({output.Figures.Count} figures)");
-        return 0;
+        var profile = CliOptions.Profile();
+        var command = new Command("report", "plots + results/<profile>/report/index.md and index.html, from results only (trains nothing)")
+        {
+            profile, CliOptions.Device("a report trains nothing"), CliOptions.Flag("--force", "accepted and ignored (the report is always rewritten)"),
+        };
+        command.SetAction(parse =>
+        {
+            var registry = context.Registry();
+            var name = CliOptions.KnownProfile(registry, parse.GetValue(profile)!);
+            var store = new ResultStore(context.Results);
+            var output = Report.Write(registry, store, name, schedules: SchedulesInUse(registry, store, name));
+            context.Out.WriteLine($"report: {output.MarkdownPath}");
+            context.Out.WriteLine($"report: {output.HtmlPath} ({output.Figures.Count} figures)");
+            return 0;
+        });
+        return command;
     }
 
     /// <summary>Every distinct noise schedule (name, input scaling, single level) of the completed rows, as plain arrays.</summary>

@@ -1,41 +1,42 @@
+using System.CommandLine;
 using LDae.Experiments;
-using LDae.Harness;
-using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae run | pretrain | probe --row table/row [--profile P] [--device cpu|cuda] [--force [--reuse-twin]] [--stop-after N]`.</summary>
+/// <summary>`ldae run | pretrain | probe --row table/row [--profile P] [--device cpu|cuda] [--force] [--set KEY=VALUE]…`.</summary>
 static class RunCommand
 {
-    public static int Run(CliArgs a) => Execute(a, RowStage.PretrainAndProbe);
-    public static int Pretrain(CliArgs a) => Execute(a, RowStage.PretrainOnly);
-    public static int Probe(CliArgs a) => Execute(a, RowStage.ProbeOnly);
-
-    static int Execute(CliArgs a, RowStage stage)
+    public static Command Create(CliContext context, string name, RowStage stage, string description)
     {
-        var root = Repo.Root();
-        var registry = ExperimentRegistry.Load(Repo.Experiments(root));
-        var request = new RowRequest(a.Require("row"), a.Get("profile", Profile.Default))
+        var row = CliOptions.Row();
+        var profile = CliOptions.Profile();
+        var device = CliOptions.Device();
+        var force = CliOptions.Flag("--force", stage == RowStage.ProbeOnly
+            ? "accepted and ignored (a probe always runs)"
+            : "run again although the result is up to date (and drop an interrupted run's checkpoint); the previous result stays until the new one is complete");
+        var set = CliOptions.Set();
+        var command = new Command(name, description) { row, profile, device, force, set };
+        var reuseTwin = CliOptions.Flag("--reuse-twin", "with --force: take the result of another row with the same configuration (the build sets it once that row was recomputed)");
+        var stopAfter = CliOptions.Whole("--stop-after", "stop pretraining (with a checkpoint) after this many steps in total; the next run resumes", min: 0);
+        if (stage == RowStage.PretrainAndProbe) command.Options.Add(reuseTwin);
+        if (stage != RowStage.ProbeOnly) command.Options.Add(stopAfter);
+
+        command.SetAction(parse =>
         {
-            Device = a.Get("device", "cpu"),
-            Force = a.Flag("force"),
-            ReuseTwin = a.Flag("reuse-twin"),
-            Stage = stage,
-            StopAfterSteps = a.Get("stop-after") is { } s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : null,
-        };
-        a.RejectUnknown();
-        registry.Row(request.Row); // unknown row → clear error before any work
-        try
-        {
-            var metrics = new RowRunner(registry, new ResultStore(Repo.Results(root)), root, Console.Out).Run(request);
-            if (metrics is not null) Console.WriteLine($"{request.Row}: wrote {new ResultStore(Repo.Results(root)).Row(request.Profile, request.Row).Metrics}");
+            var registry = context.Registry();
+            var request = new RowRequest(CliOptions.KnownRow(registry, parse.GetValue(row)!), CliOptions.KnownProfile(registry, parse.GetValue(profile)!))
+            {
+                Device = parse.GetValue(device)!,
+                Force = parse.GetValue(force),
+                ReuseTwin = parse.GetValue(reuseTwin),
+                Stage = stage,
+                StopAfterSteps = parse.GetValue(stopAfter),
+                Overrides = CliOptions.Overrides(parse, set),
+            };
+            new RowRunner(registry, new ResultStore(context.Results), context.RepoRoot, context.Out).Run(request);
             return 0;
-        }
-        catch (RowUnavailableException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 3;
-        }
+        });
+        return command;
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -7,29 +8,34 @@ namespace LDae.Data;
 /// The decoded dataset on disk, so that decoding (gzip, JPEG, resizing) happens once per machine.
 /// One file holds both splits; it is written to a temporary name and renamed into place, so a file with the
 /// final name is always complete — an interrupted prepare leaves only a temporary file, which readers ignore.
+/// Its contents are hashed: a file changed in place afterwards (a disk error, a stray write) is detected when read
+/// and rebuilt, and the hash is what a result's provenance records as the data it ran on.
 /// </summary>
 /// <remarks>
 /// Format (little-endian): magic "LDAEDATA", int32 version, string key, int32 class count + class names,
-/// then per split: string name, int32 N, C, H, W, N int64 labels, N·C·H·W uint8 pixels; then "LDAE-END".
-/// Strings are .NET BinaryWriter strings (7-bit length prefix, UTF-8). The key records what the file was
-/// built from (dataset, source, size, limit); a file whose key, version or length does not match is rebuilt.
+/// then per split: string name, int32 N, C, H, W, N int64 labels, N·C·H·W uint8 pixels; then the 32-byte SHA-256
+/// of everything before it, then "LDAE-END". Strings are .NET BinaryWriter strings (7-bit length prefix, UTF-8).
+/// The key records what the file was built from (dataset, source, size, limit); a file whose key, version, length
+/// or hash does not match is rebuilt.
 /// </remarks>
 public static class DatasetCache
 {
-    public const int Version = 1;
+    public const int Version = 2;
     public const string Extension = ".ldds";
     static readonly byte[] Magic = "LDAEDATA"u8.ToArray();
     static readonly byte[] EndMagic = "LDAE-END"u8.ToArray();
     const int ChunkImages = 4096; // pixels move between file and tensor in slices, never as one giant array
 
-    /// <summary>Writes <paramref name="splits"/> atomically to <paramref name="path"/> (temp file + rename).</summary>
-    public static void Write(string path, string key, DatasetSplits splits)
+    /// <summary>Writes <paramref name="splits"/> atomically to <paramref name="path"/> (temp file + rename); returns the contents' SHA-256 (hex).</summary>
+    public static string Write(string path, string key, DatasetSplits splits)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var tmp = TempName(path);
         try
         {
-            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            string sha;
+            using (var raw = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            using (var file = new HashingStream(raw))
             using (var w = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true))
             {
                 w.Write(Magic);
@@ -52,11 +58,15 @@ public static class DatasetCache
                         file.Write(chunk.bytes);
                     }
                 }
-                w.Write(EndMagic);
                 w.Flush();
-                file.Flush(flushToDisk: true);
+                var hash = file.Hash();
+                raw.Write(hash);
+                raw.Write(EndMagic);
+                raw.Flush(flushToDisk: true);
+                sha = Convert.ToHexStringLower(hash);
             }
             File.Move(tmp, path, overwrite: true);
+            return sha;
         }
         finally
         {
@@ -74,7 +84,8 @@ public static class DatasetCache
         ImageDataset? train = null;
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            using var raw = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            using var file = new HashingStream(raw);
             using var r = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
             if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) return Stale(log, path, "not a dataset cache file");
             int version = r.ReadInt32();
@@ -89,13 +100,21 @@ public static class DatasetCache
             if (train is null) return Stale(log, path, "truncated or damaged train split");
             var test = ReadSplit(file, r, classes, path);
             if (test is null) { train.Dispose(); return Stale(log, path, "truncated or damaged test split"); }
-            if (!r.ReadBytes(EndMagic.Length).AsSpan().SequenceEqual(EndMagic) || file.Position != file.Length)
+            var computed = file.Hash();
+            var stored = new byte[computed.Length];
+            if (raw.Read(stored) != stored.Length || !ReadExactly(raw, EndMagic.Length).AsSpan().SequenceEqual(EndMagic) || raw.Position != raw.Length)
             {
                 train.Dispose();
                 test.Dispose();
                 return Stale(log, path, "missing end marker (truncated or damaged)");
             }
-            return new DatasetSplits(train, test);
+            if (!computed.AsSpan().SequenceEqual(stored))
+            {
+                train.Dispose();
+                test.Dispose();
+                return Stale(log, path, "its contents do not match the SHA-256 recorded when it was written (changed in place)");
+            }
+            return new DatasetSplits(train, test) { Sha256 = Convert.ToHexStringLower(stored) };
         }
         catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException)
         {
@@ -104,13 +123,13 @@ public static class DatasetCache
         }
     }
 
-    static ImageDataset? ReadSplit(FileStream file, BinaryReader r, string[] classes, string path)
+    static ImageDataset? ReadSplit(HashingStream file, BinaryReader r, string[] classes, string path)
     {
         var name = r.ReadString();
         int n = r.ReadInt32(), c = r.ReadInt32(), h = r.ReadInt32(), w = r.ReadInt32();
         if (n < 0 || c <= 0 || h <= 0 || w <= 0) return null;
         long needed = n * 8L + (long)n * c * h * w;
-        if (file.Length - file.Position < needed) return null;
+        if (file.Remaining < needed) return null;
 
         using var scope = NewDisposeScope();
         var labels = empty(n, ScalarType.Int64);
@@ -128,6 +147,55 @@ public static class DatasetCache
     {
         log?.WriteLine($"[data] ignoring cache {path}: {why}; rebuilding");
         return null;
+    }
+
+    static byte[] ReadExactly(Stream s, int count)
+    {
+        var bytes = new byte[count];
+        return s.ReadAtLeast(bytes, count, throwOnEndOfStream: false) == count ? bytes : [];
+    }
+
+    /// <summary>Passes reads or writes through to a file and feeds every byte to a SHA-256.</summary>
+    sealed class HashingStream(FileStream inner) : Stream
+    {
+        readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        /// <summary>The SHA-256 of the bytes passed so far (the hash then starts over).</summary>
+        public byte[] Hash() => sha.GetHashAndReset();
+
+        public long Remaining => inner.Length - inner.Position;
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            sha.AppendData(buffer[..n]);
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            sha.AppendData(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override bool CanRead => inner.CanRead;
+        public override bool CanSeek => false;
+        public override bool CanWrite => inner.CanWrite;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) sha.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>A unique temporary name beside <paramref name="path"/>; never matched by readers.</summary>

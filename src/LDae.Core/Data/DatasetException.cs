@@ -4,7 +4,7 @@ namespace LDae.Data;
 /// The one error type of the data layer: a missing, truncated or malformed input. The message names the
 /// file (or folder) and the problem in one sentence, and when the data is missing it says how to get it.
 /// </summary>
-public sealed class DatasetException : Exception
+public sealed class DatasetException : LDae.Harness.InputException
 {
     /// <summary>The file or folder the problem is about, when there is one.</summary>
     public string? FilePath { get; }

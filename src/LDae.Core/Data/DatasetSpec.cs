@@ -15,6 +15,9 @@ public sealed record DatasetSpec(string Name, string? Path = null, int? ImageSiz
 /// <summary>The train and test splits of one dataset (same classes, same image shape).</summary>
 public sealed record DatasetSplits(ImageDataset Train, ImageDataset Test) : IDisposable
 {
+    /// <summary>SHA-256 (hex) of the data cache file's contents these splits were read from or written to; null before caching.</summary>
+    public string? Sha256 { get; init; }
+
     public void Dispose()
     {
         Train.Dispose();

@@ -138,9 +138,9 @@ public static class Datasets
             if (source.Kind != "imagefolder") splits = Reshape(splits, spec);
             log?.WriteLine($"[data] {spec.Name}: decoded {source.Path} in {clock.Elapsed.TotalSeconds:0.00} s ({Describe(splits)})");
             clock.Restart();
-            DatasetCache.Write(cachePath, CacheKey(spec, source), splits);
+            var sha = DatasetCache.Write(cachePath, CacheKey(spec, source), splits);
             log?.WriteLine($"[data] {spec.Name}: wrote cache {cachePath} ({new FileInfo(cachePath).Length / 1e6:0.0} MB) in {clock.Elapsed.TotalSeconds:0.00} s");
-            return splits;
+            return splits with { Sha256 = sha };
         }
         catch
         {

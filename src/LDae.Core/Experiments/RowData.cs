@@ -12,6 +12,9 @@ public sealed class RowData : IDisposable
     public ImageDataset Train => _trainSubset ?? _splits.Train;
     public ImageDataset Test => _testSubset ?? _splits.Test;
 
+    /// <summary>SHA-256 of the cached dataset both subsets are cut from (recorded in a result's provenance).</summary>
+    public string? Sha256 => _splits.Sha256;
+
     public RowData(ConfigTree config, string repoRoot, TextWriter log)
     {
         long seed = config.Int("train.seed");

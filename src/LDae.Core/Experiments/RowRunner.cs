@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LDae.Data;
 using LDae.Evaluation;
+using LDae.Harness;
 using LDae.Harness.Config;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
@@ -16,7 +17,7 @@ namespace LDae.Experiments;
 public sealed record RowRequest(string Row, string Profile)
 {
     public string Device { get; init; } = "cpu";
-    /// <summary>Discard any result and checkpoint of this row and start over.</summary>
+    /// <summary>Run again from scratch although the result is up to date (and drop an interrupted run's checkpoint); the previous result stays until the new one is complete.</summary>
     public bool Force { get; init; }
     /// <summary>
     /// With <see cref="Force"/>: still take the result of another row with the same configuration (same_as) instead of
@@ -27,6 +28,8 @@ public sealed record RowRequest(string Row, string Profile)
     public RowStage Stage { get; init; } = RowStage.PretrainAndProbe;
     /// <summary>Stop pretraining (with a checkpoint) after this many steps in total; the next run resumes.</summary>
     public long? StopAfterSteps { get; init; }
+    /// <summary>Command-line overrides (<c>--set key=value</c>), applied on top of the profile and the row.</summary>
+    public ConfigOverrides Overrides { get; init; } = ConfigOverrides.None;
 }
 
 public enum RowStage { PretrainAndProbe, PretrainOnly, ProbeOnly }
@@ -36,128 +39,161 @@ public sealed class RowUnavailableException(string message) : Exception(message)
 
 /// <summary>
 /// Runs one row of the paper: resolve its config → data → tokenizer artifact → pretrain the denoiser
-/// (resumable) → frozen-encoder linear probe and kNN → metrics.json, written last and atomically.
+/// (resumable) → frozen-encoder linear probe and kNN → metrics.json.
 /// </summary>
-public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, string repoRoot, TextWriter log)
+/// <remarks>
+/// Nothing of a finished result is touched before the run is known to be possible: the configuration, the results
+/// folder's writability, the device and the data are checked first. The run then works in the row's staging folder
+/// (<see cref="RowStaging"/>) and only a complete result replaces the previous one.
+/// </remarks>
+public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, string repoRoot, TextWriter output)
 {
-    internal const string HashStamp = "config.hash";
-
-    /// <summary>The row's metrics; null when pretraining stopped early (resumable) or only pretraining was asked.</summary>
+    /// <summary>The row's metrics (also when already up to date); null when pretraining stopped early (resumable) or only pretraining was asked.</summary>
     public RowMetrics? Run(RowRequest request)
     {
-        var config = registry.Resolve(request.Row, request.Profile);
+        // What the row is: defaults ⊕ profile ⊕ its chain of deltas ⊕ overrides. A wrong key or value fails here.
+        var config = registry.Resolve(request.Row, request.Profile, request.Overrides);
         var hash = config.Hash();
         if (Availability.Missing(config) is { } missing) throw new RowUnavailableException($"{request.Row}: {missing}");
         var paths = store.Row(request.Profile, request.Row);
-        if (UpToDate(request, hash, paths))
-        {
-            log.WriteLine($"{request.Row}: up to date (config {hash})");
-            return store.TryLoad(request.Profile, request.Row);
-        }
+        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.Row);
+
+        // Whatever could make the run impossible is found before the row's folder is touched.
+        store.CheckWritable(paths);
+        var device = ResolveDevice(request.Device, (int)config.Int("train.threads"));
+        using var log = new RowConsoleLog(output);
+
+        // A probe-only row probes its source row's weights: made (or found) before this row loads anything.
+        var source = PretrainingSource.For(registry, registry.Row(request.Row), request.Profile);
+        var weights = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request);
+        if (source is not null && request.Stage == RowStage.PretrainOnly) return null;
+        using var data = new RowData(config, repoRoot, log);
 
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
-        if (UpToDate(request, hash, paths))
-            return store.TryLoad(request.Profile, request.Row); // finished by the process we waited for
-        PrepareFolder(paths, hash, request.Force);
-        ResultStore.WriteAtomic(paths.Config,
-            $"# {request.Row} at profile {request.Profile}; config hash {hash}\n# chain: {string.Join(" → ", registry.Chain(registry.Row(request.Row)).Select(r => r.FullId))}\n" + config.ToYaml());
-        if (request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) && store.FindByHash(request.Profile, hash, request.Row) is { } twin)
-            return Reuse(twin, request, paths);
-        return Execute(request, config, hash, paths);
+        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.Row); // finished by the process we waited for
+        var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, request.Row) : null;
+        var staging = twin is null && weights is null ? OpenStaging(request, config, hash, paths) : RowStaging.Open(paths, hash, fresh: true);
+        log.Attach(staging.Files.Console);
+        if (Checkpoint.ExistsIn(staging.Files.Dir)) log.WriteLine($"{request.Row}: resuming the interrupted run in {paths.Staging}");
+        WriteResolvedConfig(staging.Files.Config, request, config, hash);
+
+        // The protocol (tokenizer → pretrain → probe → metrics), or the result of a row with the same configuration.
+        var metrics = twin is not null ? Reuse(twin, request, staging.Files, log) : Execute(request, config, hash, data, device, weights, staging.Files, log);
+        if (metrics is null) return null; // the staging folder keeps the work for the next run
+        Publish(staging, metrics, paths, log);
+        log.WriteLine($"{request.Row}: wrote {paths.Metrics}");
+        return metrics;
+    }
+
+    /// <summary>The training curve as CSV, metrics.json last, then the whole folder swapped into the row's place.</summary>
+    static void Publish(RowStaging staging, RowMetrics metrics, RowPaths paths, RowConsoleLog log)
+    {
+        if (File.Exists(staging.Files.Log)) TrainingCurveCsv.Write(staging.Files.Log, staging.Files.Curve);
+        ResultStore.WriteAtomic(staging.Files.Metrics, metrics.ToJson());
+        log.Detach(); // console.log moves with the folder
+        staging.Publish();
     }
 
     /// <summary>
-    /// Nothing to do: the row has a result of this configuration — and, when only pretraining is asked, its
-    /// weights too (they are not committed with the results, so a finished row may have to pretrain again).
+    /// Nothing to do: the row has a result of this configuration — and, when only pretraining is asked, its weights
+    /// too (they are not committed with the results, so a finished row may have to pretrain again).
     /// </summary>
-    bool UpToDate(RowRequest request, string hash, RowPaths paths) =>
-        !request.Force && request.Stage != RowStage.ProbeOnly && store.IsUpToDate(request.Profile, request.Row, hash)
-        && (request.Stage != RowStage.PretrainOnly || File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)));
+    bool UpToDate(RowRequest request, string hash, RowPaths paths)
+    {
+        if (request.Force || request.Stage == RowStage.ProbeOnly || !store.IsUpToDate(request.Profile, request.Row, hash)) return false;
+        if (request.Stage == RowStage.PretrainOnly && !File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName))) return false;
+        output.WriteLine($"{request.Row}: up to date (config {hash})");
+        return true;
+    }
+
+    /// <summary>
+    /// A new or resumed run works in the row's staging folder. A re-probe (<c>ldae probe</c>) takes the weights of
+    /// <c>ldae pretrain</c> from there, else a copy of the finished row, whose training fields it keeps.
+    /// </summary>
+    RowStaging OpenStaging(RowRequest request, ConfigTree config, string hash, RowPaths paths)
+    {
+        if (request.Stage != RowStage.ProbeOnly || config.Text("probe.encoder") != "trained")
+            return RowStaging.Open(paths, hash, fresh: request.Force);
+        var staged = RowStaging.Open(paths, hash, fresh: false);
+        if (File.Exists(Path.Combine(staged.Files.Dir, Trainer.WeightsFileName))) return staged;
+        if (store.IsUpToDate(request.Profile, request.Row, hash) && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
+            return RowStaging.CopyOfPublished(paths, hash);
+        throw new InputException($"{request.Row}: no pretrained weights at profile {request.Profile} (config {hash}); " +
+                                 $"run `ldae pretrain --row {request.Row} --profile {request.Profile}` first");
+    }
+
+    void WriteResolvedConfig(string path, RowRequest request, ConfigTree config, string hash)
+    {
+        var header = new List<string>
+        {
+            $"# {request.Row} at profile {request.Profile}; config hash {hash}",
+            $"# chain: {string.Join(" → ", registry.Chain(registry.Row(request.Row)).Select(r => r.FullId))}",
+        };
+        header.AddRange(request.Overrides.Describe().Select(o => $"# --set {o}"));
+        ResultStore.WriteAtomic(path, string.Join("\n", header) + "\n" + config.ToYaml());
+    }
 
     /// <summary>
     /// Rows that resolve to the same configuration (augmentation/none, training-length/1x and the l-DAE of
     /// Table 3, say) are one experiment: the result is copied, marked with the row it came from.
     /// </summary>
-    RowMetrics Reuse(RowMetrics twin, RowRequest request, RowPaths paths)
+    RowMetrics Reuse(RowMetrics twin, RowRequest request, RowPaths staged, TextWriter log)
     {
         log.WriteLine($"{request.Row}: same configuration as {twin.Row} — reusing its result");
         var source = store.Row(request.Profile, twin.Row);
-        if (File.Exists(source.Log)) File.Copy(source.Log, paths.Log, overwrite: true);
-        var metrics = twin with { Row = request.Row, SameAs = twin.Row };
-        ResultStore.WriteAtomic(paths.Metrics, metrics.ToJson());
-        return metrics;
+        if (File.Exists(source.Log)) File.Copy(source.Log, staged.Log, overwrite: true);
+        return twin with { Row = request.Row, SameAs = twin.Row, Overrides = OverridesOf(request) };
     }
 
-    /// <summary>A folder left by another configuration (or --force) is emptied: its checkpoint must not be resumed.</summary>
-    static void PrepareFolder(RowPaths paths, string hash, bool force)
-    {
-        Directory.CreateDirectory(paths.Dir);
-        var stamp = Path.Combine(paths.Dir, HashStamp);
-        if (force || !File.Exists(stamp) || File.ReadAllText(stamp).Trim() != hash)
-        {
-            foreach (var f in Directory.GetFiles(paths.Dir).Where(f => Path.GetFileName(f) != ".lock")) File.Delete(f);
-            foreach (var d in Directory.GetDirectories(paths.Dir)) Directory.Delete(d, recursive: true);
-            ResultStore.WriteAtomic(stamp, hash + "\n");
-        }
-    }
+    static IReadOnlyDictionary<string, string>? OverridesOf(RowRequest request) =>
+        request.Overrides.IsEmpty ? null : request.Overrides.Values.ToDictionary(kv => kv.Key, kv => Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
 
-    RowMetrics? Execute(RowRequest request, ConfigTree config, string hash, RowPaths paths)
+    /// <summary>
+    /// The protocol of a row, in its staging folder: tokenizer → pretrain (or the source row's weights, for a
+    /// probe-only row) → figures → probes → metrics.
+    /// </summary>
+    RowMetrics? Execute(RowRequest request, ConfigTree config, string hash, RowData data, Device device, SourceWeights.Found? weights,
+                        RowPaths staged, TextWriter log)
     {
         var started = DateTimeOffset.UtcNow;
         var wall = Stopwatch.StartNew();
         int threads = (int)config.Int("train.threads");
         long seed = config.Int("train.seed");
-        string encoder = config.Text("probe.encoder");
-        // A probe-only row probes its source row's weights: made (or found) before this row loads anything.
-        var source = PretrainingSource.For(registry, registry.Row(request.Row), request.Profile);
-        string? weightsDir = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request);
-        if (source is not null && request.Stage == RowStage.PretrainOnly) return null;
-        TorchRuntime.EnsureLoaded(threads, log);
-        var device = ResolveDevice(request.Device);
-
-        using var data = new RowData(config, repoRoot, log);
         var (train, test) = (data.Train, data.Test);
         int classes = train.ClassNames.Count;
         log.WriteLine($"{request.Row}: {train.Name} {train.Count} train / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}; config {hash}");
 
+        string encoder = config.Text("probe.encoder");
         string tokenizerName = TokenizerArtifact.For(config)?.Name ?? (encoder == "raw-pixels" ? "none" : "pixels");
         var readout = encoder == "raw-pixels" ? null : RunSettings.Readout(config);
         TrainResult? trained = null;
         long parameters = 0;
         FrozenEncoder frozen = (x, _) => RawPixelFeatures.Of(x);
-        using var denoiser = encoder == "raw-pixels" ? null : NewDenoiser(config, request.Profile, train, test, classes, seed);
+        using var denoiser = encoder == "raw-pixels" ? null : NewDenoiser(config, request.Profile, train, test, classes, seed, log);
         if (denoiser is not null)
         {
             denoiser.to(device);
             parameters = denoiser.parameters().Sum(p => p.numel());
-            if (weightsDir is not null)
+            if (weights is not null)
             {
-                log.WriteLine($"{request.Row}: probes the pretrained weights of {source!.FullId} (it differs only in probe.* keys); no pretraining here");
-                Trainer.LoadEvaluationWeights(denoiser, weightsDir);
+                log.WriteLine($"{request.Row}: probes the pretrained weights of {weights.Row} (it differs only in probe.* keys); no pretraining here");
+                Trainer.LoadEvaluationWeights(denoiser, weights.Dir);
             }
             else if (encoder == "trained")
             {
-                var options = RunSettings.Train(config) with { StopAfterSteps = request.StopAfterSteps };
-                if (request.Stage == RowStage.ProbeOnly)
+                // A re-probe trains no step: the trainer resumes at the end of the finished run and hands back its result.
+                var options = RunSettings.Train(config) with { StopAfterSteps = request.Stage == RowStage.ProbeOnly ? 0 : request.StopAfterSteps };
+                trained = Pretrain(denoiser, config, options, train, staged, device, log);
+                if (!trained.Completed || request.Stage == RowStage.PretrainOnly)
                 {
-                    if (!File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
-                        throw new FileNotFoundException($"{request.Row}: no pretrained weights in {paths.Dir}; run `ldae pretrain --row {request.Row}` first");
-                    Trainer.LoadEvaluationWeights(denoiser, paths.Dir);
+                    log.WriteLine(trained.Completed ? $"{request.Row}: pretrained" : $"{request.Row}: stopped at step {trained.Steps}/{trained.TotalSteps}; rerun to resume");
+                    return null;
                 }
-                else
-                {
-                    trained = Pretrain(denoiser, config, options, train, paths, device);
-                    if (!trained.Completed || request.Stage == RowStage.PretrainOnly)
-                    {
-                        log.WriteLine(trained.Completed ? $"{request.Row}: pretrained" : $"{request.Row}: stopped at step {trained.Steps}/{trained.TotalSteps}; rerun to resume");
-                        return null;
-                    }
-                    Trainer.LoadEvaluationWeights(denoiser, paths.Dir); // EMA weights when EMA is on
-                }
+                Trainer.LoadEvaluationWeights(denoiser, staged.Dir); // EMA weights when EMA is on
             }
             denoiser.eval();
             if (trained is not null && config.Text("objective.prediction") == "original-image")
-                RowFigures.Write(Path.Combine(paths.Dir, "figures"), denoiser, test, seed);
+                RowFigures.Write(Path.Combine(staged.Dir, "figures"), denoiser, test, seed);
             frozen = (x, noise) => denoiser.Features(x.to(device), readout, noise).cpu();
         }
 
@@ -167,7 +203,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         var setup = ProbeRecord.Of(config, readout);
         log.WriteLine($"{request.Row}: linear probe top-1 {100 * probe.Linear.TestTop1:0.00}% (train {100 * probe.Linear.TrainTop1:0.00}%), kNN top-1 {100 * probe.KnnTop1:0.00}%; {ProbeRecord.Describe(setup)}");
 
-        var metrics = new RowMetrics
+        return new RowMetrics
         {
             Row = request.Row,
             Profile = request.Profile,
@@ -186,33 +222,37 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             ProbeSeconds = Math.Round(probeWatch.Elapsed.TotalSeconds, 2),
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
             Probe = setup,
-            WeightsFrom = weightsDir is null ? null : source!.FullId,
-            Provenance = RunProvenance.Capture(repoRoot, request.Device, threads, seed, started),
+            WeightsFrom = weights?.Row,
+            Overrides = OverridesOf(request),
+            Provenance = RunProvenance.Capture(repoRoot, request.Device, threads, seed, started) with { DataSha256 = data.Sha256 },
         };
-        ResultStore.WriteAtomic(paths.Metrics, metrics.ToJson());
-        return metrics;
     }
 
     /// <summary>The row's denoiser at its seeded initialisation, on its tokenizer artifact (fitted or trained first if needed).</summary>
-    Denoiser NewDenoiser(ConfigTree config, string profile, ImageDataset train, ImageDataset test, int classes, long seed)
+    Denoiser NewDenoiser(ConfigTree config, string profile, ImageDataset train, ImageDataset test, int classes, long seed, TextWriter log)
     {
         var tokenizer = TokenizerArtifacts.GetOrBuild(config, profile, store, train, test, log);
         using var init = Seeding.Seed(seed);
         return new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), init);
     }
 
-    TrainResult Pretrain(Denoiser denoiser, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths paths, Device device)
+    static TrainResult Pretrain(Denoiser denoiser, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths staged, Device device, TextWriter log)
     {
         var source = new TensorBatchSource(train.Images, train.Labels, options.BatchSize, options.Seed);
-        using var trainer = new Trainer(options, paths.Dir, new ConsoleTrainProgress(log));
+        using var trainer = new Trainer(options, staged.Dir, new ConsoleTrainProgress(log));
         return trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, device));
     }
 
-    static Device ResolveDevice(string name) => name switch
+    /// <summary>Loads libtorch (the one start-up path, <see cref="TorchRuntime"/>) and checks the device exists.</summary>
+    static Device ResolveDevice(string name, int threads)
     {
-        "cpu" => CPU,
-        "cuda" when cuda.is_available() => CUDA,
-        "cuda" => throw new InvalidOperationException("--device cuda: no CUDA device (build with -p:TorchBackend=cuda on a machine with a GPU)"),
-        _ => throw new ArgumentException($"unknown device '{name}'; cpu or cuda"),
-    };
+        TorchRuntime.EnsureLoaded(threads);
+        return name switch
+        {
+            "cpu" => CPU,
+            "cuda" when cuda.is_available() => CUDA,
+            "cuda" => throw new InputException("--device cuda: no CUDA device is available (the default build is CPU-only; build with -p:TorchBackend=cuda on a machine with a GPU)"),
+            _ => throw new InputException($"--device {name}: unknown device; expected cpu or cuda"),
+        };
+    }
 }

@@ -118,8 +118,7 @@ public static class ReportFigures
             {
                 var rel = $"{RowFiguresFolder}/{r.Row.Table}/{r.Row.Id}/{Path.GetFileName(source)}";
                 var target = Path.Combine(dir, rel.Replace('/', Path.DirectorySeparatorChar));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(source, target, overwrite: true);
+                LDae.Training.AtomicFile.Write(target, s => { using var from = File.OpenRead(source); from.CopyTo(s); });
                 yield return new ReportFigure(t.Table.Id, rel, $"{r.Row.Title}: {Path.GetFileNameWithoutExtension(source)}");
             }
     }

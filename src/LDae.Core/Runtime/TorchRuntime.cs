@@ -1,75 +1,156 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using System.Security.Cryptography;
 using TorchSharp;
 
 namespace LDae.Runtime;
 
 /// <summary>
-/// The one entry point before any <c>torch.*</c> call: makes libtorch loadable on this platform, sets the
-/// thread count deliberately and seeds the generators.
+/// How this process starts libtorch: makes it loadable on this platform, sets the OpenMP and malloc policies
+/// before the native libraries load, and sets the thread count deliberately.
 /// </summary>
 /// <remarks>
-/// TorchSharp-cpu 0.107.0's <c>libLibTorchSharp.so</c> requires <c>GLIBCXX_3.4.32</c> (GCC 13's libstdc++)
-/// for one symbol, <c>std::ios_base_library_init()</c>, which nothing relocates against. Debian 12 ships
-/// libstdc++ up to 3.4.30, so loading fails. Where the libstdc++ this process already uses lacks the
-/// version, we mark that single requirement weak in the copy next to our assembly (build output; never
-/// the NuGet cache), so the loader accepts it. Doing it here rather than in an MSBuild step covers every
-/// output folder (CLI, test host, benchmark) with one tested code path, before the library is first
-/// loaded. The write is atomic (temp + rename, which also breaks any hard link to the package cache).
+/// <para>TorchSharp-cpu 0.107.0's <c>libLibTorchSharp.so</c> requires <c>GLIBCXX_3.4.32</c> (GCC 13's libstdc++)
+/// for one symbol, <c>std::ios_base_library_init()</c>, which nothing relocates against. Debian 12 ships libstdc++ up
+/// to 3.4.30, so loading fails. Where the libstdc++ this process uses lacks the version, we load a copy of the
+/// library in which that single requirement is marked weak, so the loader accepts it.</para>
+/// <para>The copy sits beside the original in the build output as <c>libLibTorchSharp.ldae-&lt;hash&gt;.so</c>, named
+/// by the SHA-256 of the original it was made from, written once (temp file + rename) and never modified. The
+/// original is never touched, so <c>dotnet build</c> has no reason to copy the package's file over it again, and a
+/// build racing a running process cannot leave an unpatched or half-written library where that process loads
+/// from. Beside the original, the copy finds libtorch through the same <c>$ORIGIN</c> run path.</para>
+/// <para>Every entry point goes through here without having to remember it: when LDae.Core is loaded, a module
+/// initializer sets the process settings and hooks <see cref="Resolve"/> into TorchSharp's native-library loading,
+/// so the first torch call of any command, test or benchmark loads the patched copy. <see cref="EnsureLoaded"/>
+/// makes that happen at a chosen moment and sets the thread count.</para>
 /// </remarks>
 public static class TorchRuntime
 {
     public const string MissingVersion = "GLIBCXX_3.4.32";
+    const string LibraryName = "LibTorchSharp";
+    const string LibraryFile = "libLibTorchSharp.so";
     static readonly object Gate = new();
-    static bool _ready;
+    static bool ready;
+    static IntPtr? libraryHandle;
 
-    /// <summary>What <see cref="PatchIfNeeded"/> did, for the log and the tests.</summary>
+    /// <summary>What <see cref="PatchedCopy"/> found or did, for the log and the tests.</summary>
     public enum PatchOutcome { NotNeeded, AlreadyPatched, Patched, LibraryNotFound }
 
-    public static void EnsureLoaded(int? threads = null, TextWriter? log = null)
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before any code of this library first calls torch, whichever entry point that is.")]
+    internal static void Install()
+    {
+        PrepareProcess();
+        var torchSharp = typeof(torch).Assembly;
+        // TorchSharp loads LibTorchSharp itself first (NativeLibrary.TryLoad by name, which asks only the load
+        // context's event once probing failed), then binds its P/Invokes (which ask the resolver first).
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (assembly, name) => assembly == torchSharp ? Resolve(name, assembly, null) : IntPtr.Zero;
+        NativeLibrary.SetDllImportResolver(torchSharp, Resolve);
+    }
+
+    /// <summary>Loads libtorch now (if it is not loaded yet) and sets the number of intra-op threads.</summary>
+    public static void EnsureLoaded(int? threads = null)
     {
         lock (Gate)
         {
-            if (!_ready)
+            if (!ready)
             {
-                // libgomp's default long spin-wait made 2-thread steps 3–12× slower on a shared machine, sleeping at
-                // once (PASSIVE) wastes a quarter of a quiet one: a bounded spin unless the user chose (see OpenMpWaitPolicy).
-                if (OperatingSystem.IsLinux() && OpenMpWaitPolicy.Current() is null && OpenMpWaitPolicy.CurrentSpinCount() is null
-                    && !OpenMpWaitPolicy.IsOpenMpLoaded())
-                    OpenMpWaitPolicy.Set(OpenMpWaitPolicy.Bounded);
-                // keep freed activation memory in the process between steps (see MallocPolicy)
-                MallocPolicy.Apply();
-                var outcome = PatchIfNeeded(AppContext.BaseDirectory, SystemLibStdCxx());
-                if (outcome == PatchOutcome.Patched)
-                    (log ?? Console.Error).WriteLine($"[ldae] marked {MissingVersion} weak in the build-output copy of libLibTorchSharp.so (system libstdc++ lacks it)");
                 _ = torch.TryInitializeDeviceType(DeviceType.CPU);
-                _ready = true;
+                ready = true;
             }
             if (threads is > 0) torch.set_num_threads(threads.Value);
         }
     }
 
-    /// <summary>Patches <c>libLibTorchSharp.so</c> under <paramref name="outputDir"/> when <paramref name="libStdCxx"/> lacks the version.</summary>
-    public static PatchOutcome PatchIfNeeded(string outputDir, string? libStdCxx)
+    /// <summary>TorchSharp's native-library resolver: the loadable LibTorchSharp, or zero (default probing) for the rest.</summary>
+    static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        var candidates = new[]
+        if (name != LibraryName) return IntPtr.Zero;
+        lock (Gate)
         {
-            Path.Combine(outputDir, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
-            Path.Combine(outputDir, "libLibTorchSharp.so"),
-        }.Where(File.Exists).ToList();
-        if (candidates.Count == 0) return PatchOutcome.LibraryNotFound;
-        if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return PatchOutcome.NotNeeded;
-
-        var outcome = PatchOutcome.AlreadyPatched;
-        foreach (var lib in candidates)
-        {
-            var bytes = File.ReadAllBytes(lib);
-            if (!ElfVersionNeeds.Read(bytes).Any(r => r.Version == MissingVersion)) continue;
-            if (!ElfVersionNeeds.MarkWeak(bytes, MissingVersion)) continue;
-            var tmp = lib + ".patch-" + Environment.ProcessId;
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, lib, overwrite: true);
-            outcome = PatchOutcome.Patched;
+            // Decided once: every P/Invoke TorchSharp binds later (some inside a data-parallel step, where the
+            // managed heap must not grow) asks again.
+            if (libraryHandle is { } known) return known;
+            var (outcome, path) = PatchedCopy(AppContext.BaseDirectory, SystemLibStdCxx());
+            if (outcome == PatchOutcome.Patched)
+                Console.Out.WriteLine($"[ldae] wrote {path}: {LibraryFile} with {MissingVersion} marked weak (the system libstdc++ lacks it)");
+            libraryHandle = outcome is PatchOutcome.Patched or PatchOutcome.AlreadyPatched ? NativeLibrary.Load(path!) : IntPtr.Zero;
+            return libraryHandle.Value;
         }
-        return outcome;
+    }
+
+    /// <summary>Settings native libraries read once, when they load: they must be in place before libtorch is.</summary>
+    static void PrepareProcess()
+    {
+        // libgomp's default long spin-wait made 2-thread steps 3–12× slower on a shared machine, sleeping at
+        // once (PASSIVE) wastes a quarter of a quiet one: a bounded spin unless the user chose (see OpenMpWaitPolicy).
+        if (OperatingSystem.IsLinux() && OpenMpWaitPolicy.Current() is null && OpenMpWaitPolicy.CurrentSpinCount() is null
+            && !OpenMpWaitPolicy.IsOpenMpLoaded())
+            OpenMpWaitPolicy.Set(OpenMpWaitPolicy.Bounded);
+        // keep freed activation memory in the process between steps (see MallocPolicy)
+        MallocPolicy.Apply();
+    }
+
+    /// <summary>
+    /// The library to load from <paramref name="outputDir"/>: when <paramref name="libStdCxx"/> lacks
+    /// <see cref="MissingVersion"/>, the patched copy beside the original (written now if it is missing); otherwise
+    /// nothing (null path: TorchSharp's own probing loads the original).
+    /// </summary>
+    public static (PatchOutcome Outcome, string? Path) PatchedCopy(string outputDir, string? libStdCxx)
+    {
+        var original = new[]
+        {
+            Path.Combine(outputDir, "runtimes", "linux-x64", "native", LibraryFile),
+            Path.Combine(outputDir, LibraryFile),
+        }.FirstOrDefault(File.Exists);
+        if (original is null) return (PatchOutcome.LibraryNotFound, null);
+        if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return (PatchOutcome.NotNeeded, null);
+
+        var bytes = ReadComplete(original);
+        if (!ElfVersionNeeds.Read(bytes).Any(r => r.Version == MissingVersion && !r.IsWeak)) return (PatchOutcome.NotNeeded, null);
+        var copy = Path.Combine(Path.GetDirectoryName(original)!, $"libLibTorchSharp.ldae-{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}.so");
+        if (File.Exists(copy)) return (PatchOutcome.AlreadyPatched, copy);
+        ElfVersionNeeds.MarkWeak(bytes, MissingVersion);
+        var tmp = $"{copy}.tmp-{Environment.ProcessId}";
+        try
+        {
+            File.WriteAllBytes(tmp, bytes);
+            File.Move(tmp, copy, overwrite: true); // a process racing us writes the same bytes
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write the patched copy {copy} ({e.Message}); the system libstdc++ lacks {MissingVersion}, so " +
+                                  $"{original} cannot be loaded as it is: make the build output writable or install GCC 13's libstdc++", e);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+        return (PatchOutcome.Patched, copy);
+    }
+
+    /// <summary>
+    /// The original's bytes once they can be read and parse as a whole ELF file: a build copying the package's file
+    /// over it at this moment (a first build, a package update) holds it locked and leaves a short file for a while.
+    /// </summary>
+    static byte[] ReadComplete(string path)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var bytes = File.ReadAllBytes(path);
+                _ = ElfVersionNeeds.Read(bytes);
+                return bytes;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentOutOfRangeException or IndexOutOfRangeException && attempt < 100)
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 
     /// <summary>The libstdc++ mapped into this process (the .NET runtime links it), else the Debian path.</summary>

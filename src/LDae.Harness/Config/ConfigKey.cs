@@ -30,10 +30,10 @@ public sealed record ConfigKey(string Path, KeyType Type, object? Default, KeySc
         switch (Type)
         {
             case KeyType.Int:
-                if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l)) return l;
+                if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l)) return InRange(l, l, text, where);
                 break;
             case KeyType.Double:
-                if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
+                if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return InRange(d, d, text, where);
                 break;
             case KeyType.Bool:
                 if (text is "true" or "True") return true;
@@ -51,12 +51,19 @@ public sealed record ConfigKey(string Path, KeyType Type, object? Default, KeySc
         throw new ConfigException(where, Path, $"'{text}' is not valid", Describe());
     }
 
+    /// <summary>The value, or a <see cref="ConfigException"/> when it lies outside the key's <see cref="ConfigRanges">range</see>.</summary>
+    object InRange(object value, double number, string text, string where) =>
+        ConfigRanges.For(Path) is not { } range || range.Contains(number) ? value
+        : throw new ConfigException(where, Path, $"is {text}, out of range", Describe());
+
+    string RangeText => ConfigRanges.For(Path) is { } range ? " " + range.Describe() : "";
+
     public string Describe() => Type switch
     {
         KeyType.Enum => "one of: " + string.Join(", ", Allowed),
         KeyType.LatentDim => "an integer, \"D\" (the patch dimension p²·C) or \"D/k\"",
-        KeyType.Int => "an integer" + (Nullable ? " or null" : ""),
-        KeyType.Double => "a number" + (Nullable ? " or null" : ""),
+        KeyType.Int => "an integer" + RangeText + (Nullable ? " or null" : ""),
+        KeyType.Double => "a number" + RangeText + (Nullable ? " or null" : ""),
         KeyType.Bool => "true or false",
         _ => "text" + (Nullable ? " or null" : ""),
     };
@@ -64,7 +71,7 @@ public sealed record ConfigKey(string Path, KeyType Type, object? Default, KeySc
 
 /// <summary>A configuration error: names the file, the key, the problem and the allowed values.</summary>
 public sealed class ConfigException(string where, string key, string problem, string allowed)
-    : Exception($"{where}: key '{key}' {problem}; expected {allowed}")
+    : InputException($"{where}: key '{key}' {problem}; expected {allowed}")
 {
     public string Where { get; } = where;
     public string Key { get; } = key;

@@ -30,7 +30,7 @@ public sealed class ConfigTree
         foreach (var (path, raw) in delta)
         {
             var key = ConfigSchema.Get(path, where);
-            if (key.Scope == KeyScope.Derived && onlyScope is not null)
+            if (key.Scope == KeyScope.Derived)
                 throw new ConfigException(where, path, "is derived when a row is resolved and cannot be set", "no value");
             if (onlyScope is { } scope && key.Scope != scope)
                 throw new ConfigException(where, path, scope == KeyScope.Semantic
@@ -134,7 +134,7 @@ public sealed class ConfigTree
         var result = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (k, v) in node.Children)
         {
-            var path = prefix + ((YamlScalarNode)k).Value;
+            var path = prefix + Experiments.YamlFiles.Key(k, where);
             switch (v)
             {
                 case YamlMappingNode m:

@@ -29,6 +29,7 @@ public sealed class ExperimentRegistry
             if (row.From is { } from && !_rows.ContainsKey(from))
                 throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", _rows.Keys));
             _ = Chain(row); // detects cycles
+            ConfigTree.Defaults().With(row.Delta, $"{row.File} (row {row.FullId})", KeyScope.Semantic); // keys, scopes, types and ranges now, for every row
         }
     }
 
@@ -58,17 +59,20 @@ public sealed class ExperimentRegistry
         return chain;
     }
 
-    /// <summary>The full, validated configuration of a row at a profile.</summary>
-    public ConfigTree Resolve(ExperimentRow row, string profileName)
+    /// <summary>The full, validated configuration of a row at a profile, with command-line overrides (if any) on top.</summary>
+    public ConfigTree Resolve(ExperimentRow row, string profileName, ConfigOverrides? overrides = null)
     {
         var profile = Profile(profileName);
         var tree = ConfigTree.Defaults().With(profile.Values, $"{profile.File} (profile {profile.Name})", KeyScope.Scale);
         foreach (var r in Chain(row))
             tree = tree.With(r.Delta, $"{r.File} (row {r.FullId})", KeyScope.Semantic);
-        return Derive(tree);
+        if (overrides is { IsEmpty: false }) tree = tree.With(overrides.Values, ConfigOverrides.Where);
+        var resolved = Derive(tree);
+        ConfigChecks.Validate(resolved, $"{row.FullId} at profile {profileName}" + (overrides is { IsEmpty: false } ? $" with --set {overrides}" : ""));
+        return resolved;
     }
 
-    public ConfigTree Resolve(string fullId, string profileName) => Resolve(Row(fullId), profileName);
+    public ConfigTree Resolve(string fullId, string profileName, ConfigOverrides? overrides = null) => Resolve(Row(fullId), profileName, overrides);
 
     /// <summary>Sizes from backbone.size, D and d from the patch and the dataset's channels, the probe's block count from the depth.</summary>
     public static ConfigTree Derive(ConfigTree tree)
@@ -107,8 +111,8 @@ public sealed class ExperimentRegistry
     {
         var root = YamlFiles.LoadMapping(path);
         var known = new HashSet<string> { "table", "order", "title", "description", "from", "rows" };
-        foreach (var k in root.Children.Keys.Cast<YamlScalarNode>())
-            if (!known.Contains(k.Value!)) throw new ConfigException(path, k.Value!, "is unknown at the top level", "one of: " + string.Join(", ", known));
+        foreach (var k in root.Children.Keys.Select(k => YamlFiles.Key(k, path)))
+            if (!known.Contains(k)) throw new ConfigException(path, k, "is unknown at the top level", "one of: " + string.Join(", ", known));
         var id = YamlFiles.Scalar(root, "table") ?? Path.GetFileNameWithoutExtension(path);
         if (id != Path.GetFileNameWithoutExtension(path))
             throw new ConfigException(path, "table", $"is '{id}' but the file is named {Path.GetFileName(path)}", "the file name without .yaml");
@@ -123,8 +127,8 @@ public sealed class ExperimentRegistry
         foreach (var node in seq.Children)
         {
             if (node is not YamlMappingNode m) throw new ConfigException(path, "rows", "holds a non-mapping", "rows as mappings");
-            foreach (var k in m.Children.Keys.Cast<YamlScalarNode>())
-                if (!rowKeys.Contains(k.Value!)) throw new ConfigException(path, k.Value!, "is unknown in a row", "one of: " + string.Join(", ", rowKeys));
+            foreach (var k in m.Children.Keys.Select(k => YamlFiles.Key(k, path)))
+                if (!rowKeys.Contains(k)) throw new ConfigException(path, k, "is unknown in a row", "one of: " + string.Join(", ", rowKeys));
             var rowId = YamlFiles.Scalar(m, "id") ?? throw new ConfigException(path, "id", "is missing in a row", "a row id");
             if (!System.Text.RegularExpressions.Regex.IsMatch(rowId, "^[a-z0-9][a-z0-9-]*$"))
                 throw new ConfigException(path, "id", $"'{rowId}' is not a valid row id", "lower-case letters, digits and dashes");

@@ -25,7 +25,7 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
         var result = new Dictionary<string, Profile>(StringComparer.Ordinal);
         foreach (var (k, v) in root.Children)
         {
-            var name = ((YamlScalarNode)k).Value!;
+            var name = YamlFiles.Key(k, path);
             if (v is not YamlMappingNode m) throw new ConfigException(path, name, "is not a mapping", "a profile's keys");
             var own = ConfigTree.Flatten(m, $"{path} (profile {name})");
             own.Remove("description", out var description);
@@ -48,28 +48,4 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
         }
         return result;
     }
-}
-
-static class YamlFiles
-{
-    public static YamlMappingNode LoadMapping(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
-        var stream = new YamlStream();
-        try
-        {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            throw new ConfigException(path, $"(line {e.Start.Line})", "is not valid YAML: " + e.Message, "valid YAML");
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new ConfigException(path, "(root)", "is not a mapping", "a YAML mapping");
-        return root;
-    }
-
-    public static string? Scalar(YamlMappingNode m, string key) =>
-        m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? (v as YamlScalarNode)?.Value : null;
 }

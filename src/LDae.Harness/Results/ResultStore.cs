@@ -2,7 +2,9 @@ namespace LDae.Harness.Results;
 
 /// <summary>
 /// The results tree: <c>results/&lt;profile&gt;/&lt;table&gt;/&lt;row&gt;/</c> with metrics.json, config.resolved.yaml,
-/// log.jsonl and checkpoints/. Reports, plots and snapshots read only from here.
+/// log.jsonl, its CSV, console.log and the weights. Reports, plots and snapshots read only from here. A row folder
+/// only ever holds a finished run: a run works in its staging folder beside it (<see cref="RowStaging"/>) and
+/// swaps it into place when complete.
 /// </summary>
 public sealed class ResultStore(string root)
 {
@@ -14,45 +16,123 @@ public sealed class ResultStore(string root)
 
     public string ReportDir(string profile) => Path.Combine(Root, profile, "report");
 
-    /// <summary>The completed result of a row, or null when it has not run (or was interrupted).</summary>
+    /// <summary>The result of a row, or null when it has not run. A metrics.json that is not valid JSON is an <see cref="InvalidDataException"/>.</summary>
     public RowMetrics? TryLoad(string profile, string rowFullId)
     {
         var p = Row(profile, rowFullId);
         return File.Exists(p.Metrics) ? RowMetrics.FromJson(File.ReadAllText(p.Metrics), p.Metrics) : null;
     }
 
-    /// <summary>True when a completed result with this config hash exists: the target can be skipped.</summary>
-    public bool IsUpToDate(string profile, string rowFullId, string configHash) =>
-        TryLoad(profile, rowFullId)?.ConfigHash == configHash;
+    /// <summary>
+    /// True when the row has a complete result with this config hash: the target can be skipped. A metrics.json that
+    /// is unreadable or not a complete row (<see cref="IsComplete"/>) is never up to date.
+    /// </summary>
+    public bool IsUpToDate(string profile, string rowFullId, string configHash)
+    {
+        var p = Row(profile, rowFullId);
+        return TryRead(p.Metrics) is { } m && m.ConfigHash == configHash && IsComplete(m, p);
+    }
 
-    /// <summary>A completed row of this profile with the given config hash (another row with the same resolved config), or null.</summary>
+    /// <summary>
+    /// Whether <paramref name="m"/> is a finished row: both probes measured and, when its folder holds a training log
+    /// (a pretrained encoder), the training fields too. The random-init and raw-pixel references have no log.
+    /// </summary>
+    public static bool IsComplete(RowMetrics m, RowPaths p) =>
+        m.ProbeTop1 is not null && m.KnnTop1 is not null
+        && (!File.Exists(p.Log) || (m.FinalLoss is not null && m.PretrainSteps > 0));
+
+    /// <summary>A complete row of this profile with the given config hash (another row with the same resolved config), or null.</summary>
     public RowMetrics? FindByHash(string profile, string configHash, string exceptRow)
     {
         var dir = Path.Combine(Root, profile);
         if (!Directory.Exists(dir)) return null;
         return Directory.EnumerateFiles(dir, "metrics.json", SearchOption.AllDirectories)
+            .Where(f => !f[dir.Length..].Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'))) // not a staging folder
             .Order(StringComparer.Ordinal)
-            .Select(f => RowMetrics.FromJson(File.ReadAllText(f), f))
-            .FirstOrDefault(m => m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null);
+            .Select(f => (Metrics: TryRead(f), Paths: new RowPaths(Path.GetDirectoryName(f)!)))
+            .Where(x => x.Metrics is { } m && m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null && IsComplete(m, x.Paths))
+            .Select(x => x.Metrics)
+            .FirstOrDefault();
     }
 
-    /// <summary>Writes a file atomically: a temp file in the same folder, then a rename.</summary>
+    /// <summary>
+    /// Fails with an <see cref="InputException"/> naming the path when the row's result could not be written: a file
+    /// where a folder of the results tree should be, or a folder that refuses a new file (a read-only mount, no
+    /// permission). Leaves nothing behind: it only creates and deletes one probe file in the deepest existing folder.
+    /// </summary>
+    public void CheckWritable(RowPaths row)
+    {
+        var table = Path.GetDirectoryName(row.Dir)!;
+        var chain = new List<string>();
+        for (var dir = table; dir is not null; dir = Path.GetDirectoryName(dir)) chain.Add(dir);
+        chain.Reverse();
+        string? deepest = null;
+        foreach (var dir in chain.Append(row.Dir))
+        {
+            if (File.Exists(dir))
+                throw new InputException($"{dir} is a file, but the results need a folder there; move or delete it");
+            if (Directory.Exists(dir) && dir != row.Dir) deepest = dir;
+        }
+        if (deepest is null) return;
+        var probe = Path.Combine(deepest, $".write-test-{Environment.ProcessId}");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{deepest} is not writable, so the result of {row.Dir} cannot be written ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Writes a file atomically: a temp file in the same folder, flushed, then renamed over the target.</summary>
     public static void WriteAtomic(string path, string text)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var tmp = $"{path}.tmp-{Environment.ProcessId}";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var writer = new StreamWriter(file))
+            {
+                writer.Write(text);
+                writer.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    static RowMetrics? TryRead(string metricsPath)
+    {
+        try { return File.Exists(metricsPath) ? RowMetrics.FromJson(File.ReadAllText(metricsPath), metricsPath) : null; }
+        catch (InvalidDataException) { return null; }
     }
 }
 
-/// <summary>The files of one row's result folder.</summary>
+/// <summary>The files of one row's result folder, and the staging folder and lock beside it.</summary>
 public sealed record RowPaths(string Dir)
 {
     public string Metrics => Path.Combine(Dir, "metrics.json");
     public string Config => Path.Combine(Dir, "config.resolved.yaml");
     public string Log => Path.Combine(Dir, "log.jsonl");
+    /// <summary>The training curve of log.jsonl as CSV, for users' own plotting tools.</summary>
+    public string Curve => Path.Combine(Dir, "training-curve.csv");
+    /// <summary>Everything the row's runs printed, in order (a resumed run appends).</summary>
+    public string Console => Path.Combine(Dir, "console.log");
     public string Checkpoints => Path.Combine(Dir, "checkpoints");
     public string Cache => Path.Combine(Dir, "cache");
-    public string Lock => Path.Combine(Dir, ".lock");
+    /// <summary>Where a run of this row works until it is complete (hidden beside the row folder, never read by reports).</summary>
+    public string Staging => Sibling("staging");
+    /// <summary>The row's lock: beside the folder, since the folder itself is swapped when a run completes.</summary>
+    public string Lock => Sibling("lock");
+    /// <summary>Where the previous result goes while it is deleted after a swap.</summary>
+    public string Retired => Sibling("retired");
+
+    string Sibling(string kind) => Path.Combine(Path.GetDirectoryName(Dir)!, $".{Path.GetFileName(Dir)}.{kind}");
 }

@@ -18,6 +18,11 @@ public sealed record Provenance
     public required string Dotnet { get; init; }
     public required DateTimeOffset StartedUtc { get; init; }
     public required DateTimeOffset FinishedUtc { get; init; }
+    /// <summary>
+    /// SHA-256 of the decoded dataset the row trained and probed on (the data cache's pixels and labels, both splits),
+    /// so a result can be checked later against the data it came from. Null in results written before it was recorded.
+    /// </summary>
+    public string? DataSha256 { get; init; }
 }
 
 /// <summary>The probe settings a row ran with (the resolved probe.* keys), as recorded in metrics.json.</summary>
@@ -66,6 +71,8 @@ public sealed record RowMetrics
     public string? WeightsFrom { get; init; }
     /// <summary>Set when another row has the same resolved config (e.g. augmentation/none is the l-DAE itself): its result is reused, not retrained.</summary>
     public string? SameAs { get; init; }
+    /// <summary>Command-line overrides (<c>--set key=value</c>) the row ran with; null when it ran as configured.</summary>
+    public IReadOnlyDictionary<string, string>? Overrides { get; init; }
     public required Provenance Provenance { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
@@ -77,6 +84,15 @@ public sealed record RowMetrics
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
 
-    public static RowMetrics FromJson(string json, string where) =>
-        JsonSerializer.Deserialize<RowMetrics>(json, Json) ?? throw new InvalidDataException($"{where}: empty metrics");
+    public static RowMetrics FromJson(string json, string where)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RowMetrics>(json, Json) ?? throw new InvalidDataException($"{where}: empty metrics");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{where}: not a metrics file ({e.Message})", e);
+        }
+    }
 }

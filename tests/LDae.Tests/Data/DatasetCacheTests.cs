@@ -57,6 +57,31 @@ public sealed class DatasetCacheTests : IDisposable
     }
 
     [Fact]
+    public void Pixels_changed_in_place_are_detected_by_the_hash_and_rebuilt()
+    {
+        var cache = tmp.Sub("cache-hash");
+        var log = new StringWriter();
+        string sha;
+        using (var built = Datasets.Load(Spec(), cache, log)) sha = built.Sha256!;
+        Assert.Matches("^[0-9a-f]{64}$", sha);
+        var path = Datasets.CacheFile(Spec(), cache);
+        var pristine = File.ReadAllBytes(path);
+        using (var read = Datasets.Load(Spec(), cache, log)) Assert.Equal(sha, read.Sha256);
+
+        // Overwrite pixels in place: same length, same markers, a valid-looking file.
+        var damaged = (byte[])pristine.Clone();
+        for (int i = damaged.Length - 60; i < damaged.Length - 44; i++) damaged[i] ^= 0x5a;
+        File.WriteAllBytes(path, damaged);
+        log = new StringWriter();
+        using (var rebuilt = Datasets.Load(Spec(), cache, log))
+        {
+            Assert.Contains("changed in place", log.ToString());
+            Assert.Equal(sha, rebuilt.Sha256);
+        }
+        Assert.Equal(pristine, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void Prepare_builds_once_and_load_then_reads_it()
     {
         var cache = tmp.Sub("cache3");

@@ -102,8 +102,9 @@ public class BuildScriptTests
         using var results = new TempTree("signal");
         using var build = new BuildScript(results, $"--target={row}", "--profile=ci", "--exclusive");
         var paths = new ResultStore(results).Row("ci", row);
+        var staging = new RowPaths(paths.Staging);
         var watch = Stopwatch.StartNew();
-        while (!File.Exists(paths.Log)) // the row is training
+        while (!File.Exists(staging.Log)) // the row is training (in its staging folder until it publishes)
         {
             Assert.False(build.Process.HasExited, $"build.sh ended before the row trained:\n{build.Output}");
             Assert.True(watch.Elapsed < TimeSpan.FromMinutes(5), $"the row did not start training:\n{build.Output}");

@@ -68,7 +68,7 @@ static class BuildTestFiles
     {
         var metrics = new RowMetrics
         {
-            Row = row, Profile = Profile, ConfigHash = Registry.Resolve(row, Profile).Hash(), Tokenizer = "test", ProbeTop1 = top1,
+            Row = row, Profile = Profile, ConfigHash = Registry.Resolve(row, Profile).Hash(), Tokenizer = "test", ProbeTop1 = top1, KnnTop1 = top1 - 5,
             Provenance = new Provenance
             {
                 GitCommit = "test", GitDirty = false, MethodVersion = MethodVersion.Current, TorchSharpVersion = "-", LibTorchVersion = "-",

@@ -89,7 +89,7 @@ public class SlurmBuildTests(LocalSlurmCluster cluster) : IClassFixture<LocalSlu
         Assert.Contains("not submitted again", twice.Output.ToString());
 
         // Kill the training job once it is training.
-        var log = new ResultStore(results).Row("ci", trained).Log;
+        var log = new RowPaths(new ResultStore(results).Row("ci", trained).Staging).Log; // a run works in its staging folder
         Assert.True(WaitFor(() => File.Exists(log), TimeSpan.FromMinutes(4)), $"{trained} never started training");
         new SlurmClient().Cancel([first[trained]]);
 

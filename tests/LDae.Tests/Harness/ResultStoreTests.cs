@@ -1,3 +1,4 @@
+using LDae.Harness;
 using LDae.Harness.Results;
 using Xunit;
 
@@ -14,7 +15,7 @@ public class ResultStoreTests
 
     static RowMetrics Metrics(string hash) => new()
     {
-        Row = "table3/pca-ddm", Profile = "ci", ConfigHash = hash, Tokenizer = "pca-p7-d3", ProbeTop1 = 71.5,
+        Row = "table3/pca-ddm", Profile = "ci", ConfigHash = hash, Tokenizer = "pca-p7-d3", ProbeTop1 = 71.5, KnnTop1 = 70.1,
         Provenance = new Provenance
         {
             GitCommit = "abc", GitDirty = false, MethodVersion = 1, TorchSharpVersion = "0.107.0", LibTorchVersion = "2.10.0",
@@ -35,6 +36,51 @@ public class ResultStoreTests
         Assert.Equal(71.5, store.TryLoad("ci", "table3/pca-ddm")!.ProbeTop1);
         Assert.Contains("\"probe_top1\": 71.5", File.ReadAllText(paths.Metrics));
         Assert.Empty(Directory.GetFiles(paths.Dir, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void A_metrics_file_that_is_not_a_complete_row_is_never_up_to_date()
+    {
+        var store = new ResultStore(TempDir());
+        var paths = store.Row("ci", "table3/pca-ddm");
+        // No kNN number: the probe did not finish.
+        ResultStore.WriteAtomic(paths.Metrics, (Metrics("h1") with { KnnTop1 = null }).ToJson());
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        // A trained row (it has a training log) whose training fields were lost, as a re-probe used to write it.
+        ResultStore.WriteAtomic(paths.Log, "{\"step\":10}\n");
+        ResultStore.WriteAtomic(paths.Metrics, Metrics("h1").ToJson());
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        ResultStore.WriteAtomic(paths.Metrics, (Metrics("h1") with { FinalLoss = 0.05, PretrainSteps = 93 }).ToJson());
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        // Not JSON at all (a disk error): not up to date, and loading it names the file.
+        File.WriteAllText(paths.Metrics, "{\"row\": ");
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.Contains(paths.Metrics, Assert.Throws<InvalidDataException>(() => store.TryLoad("ci", "table3/pca-ddm")).Message);
+    }
+
+    [Fact]
+    public void A_file_where_a_results_folder_should_be_is_named_before_anything_is_written()
+    {
+        var root = TempDir();
+        File.WriteAllText(Path.Combine(root, "ci"), "not a folder");
+        var store = new ResultStore(root);
+        var e = Assert.Throws<InputException>(() => store.CheckWritable(store.Row("ci", "table3/pca-ddm")));
+        Assert.Contains(Path.Combine(root, "ci") + " is a file", e.Message);
+        Assert.Equal(["ci"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_lock_that_cannot_be_opened_is_an_error_at_once_not_a_wait()
+    {
+        var root = TempDir();
+        File.WriteAllText(Path.Combine(root, "table3"), "a file where the table folder should be");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<InputException>(() => RunLock.Acquire(Path.Combine(root, "table3", ".pca-ddm.lock"), TimeSpan.FromHours(24)));
+        Assert.Contains(".pca-ddm.lock", e.Message);
+        Directory.CreateDirectory(Path.Combine(root, "locks", ".row.lock")); // a folder where the lock file should be
+        e = Assert.Throws<InputException>(() => RunLock.Acquire(Path.Combine(root, "locks", ".row.lock"), TimeSpan.FromHours(24)));
+        Assert.Contains(".row.lock", e.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
     [Fact]

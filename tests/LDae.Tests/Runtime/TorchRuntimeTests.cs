@@ -62,23 +62,31 @@ public class TorchRuntimeTests
     }
 
     [Fact]
-    public void The_output_copy_is_patched_only_where_the_system_lacks_the_version_and_never_the_package()
+    public void A_patched_copy_is_written_beside_the_original_only_where_the_system_lacks_the_version_and_nothing_else_changes()
     {
-        var before = SHA256.HashData(File.ReadAllBytes(PackageLibrary()));
+        var packageBefore = SHA256.HashData(File.ReadAllBytes(PackageLibrary()));
         var dir = OutputDirWithCopy();
-        var copy = Path.Combine(dir, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        var native = Path.Combine(dir, "runtimes", "linux-x64", "native");
+        var original = Path.Combine(native, "libLibTorchSharp.so");
+        var originalBefore = SHA256.HashData(File.ReadAllBytes(original));
 
-        Assert.Equal(TorchRuntime.PatchOutcome.NotNeeded, TorchRuntime.PatchIfNeeded(dir, FakeLibStdCxx(definesVersion: true)));
-        Assert.False(ElfVersionNeeds.Read(File.ReadAllBytes(copy)).Single(r => r.Version == TorchRuntime.MissingVersion).IsWeak);
+        Assert.Equal((TorchRuntime.PatchOutcome.NotNeeded, null), TorchRuntime.PatchedCopy(dir, FakeLibStdCxx(definesVersion: true)));
+        Assert.Single(Directory.GetFiles(native));
 
         var old = FakeLibStdCxx(definesVersion: false);
-        Assert.Equal(TorchRuntime.PatchOutcome.Patched, TorchRuntime.PatchIfNeeded(dir, old));
-        Assert.True(ElfVersionNeeds.Read(File.ReadAllBytes(copy)).Single(r => r.Version == TorchRuntime.MissingVersion).IsWeak);
-        Assert.Equal(TorchRuntime.PatchOutcome.AlreadyPatched, TorchRuntime.PatchIfNeeded(dir, old));
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(copy)!, "*.patch-*"));
+        var (outcome, copy) = TorchRuntime.PatchedCopy(dir, old);
+        Assert.Equal(TorchRuntime.PatchOutcome.Patched, outcome);
+        Assert.Equal(native, Path.GetDirectoryName(copy)); // beside the original: the same $ORIGIN run path finds libtorch
+        Assert.Contains(Convert.ToHexStringLower(originalBefore)[..16], Path.GetFileName(copy)); // named by what it was made from
+        Assert.True(ElfVersionNeeds.Read(File.ReadAllBytes(copy!)).Single(r => r.Version == TorchRuntime.MissingVersion).IsWeak);
+        Assert.Equal((TorchRuntime.PatchOutcome.AlreadyPatched, copy), TorchRuntime.PatchedCopy(dir, old));
+        Assert.Equal(2, Directory.GetFiles(native).Length); // no temporary file left
 
-        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(PackageLibrary())));
-        Assert.Equal(TorchRuntime.PatchOutcome.LibraryNotFound, TorchRuntime.PatchIfNeeded(Path.GetTempPath(), old));
+        // The original (which a build may copy over at any time) and the package are never written.
+        Assert.Equal(originalBefore, SHA256.HashData(File.ReadAllBytes(original)));
+        Assert.Equal(packageBefore, SHA256.HashData(File.ReadAllBytes(PackageLibrary())));
+        Assert.Equal(TorchRuntime.PatchOutcome.LibraryNotFound, TorchRuntime.PatchedCopy(Path.GetTempPath(), old).Outcome);
+        Directory.Delete(dir, recursive: true);
     }
 
     [Fact]

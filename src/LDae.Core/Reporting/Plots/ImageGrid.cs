@@ -68,11 +68,9 @@ public static class ImageGrid
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var snapshot = surface.Snapshot();
         using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        using var file = File.Create(path);
-        png.SaveTo(file);
+        LDae.Training.AtomicFile.Write(path, png.SaveTo); // a full disk leaves the previous file, never a truncated one
     }
 
     /// <summary>[-1, 1] → [0, 255], clamped (a prediction may overshoot the range).</summary>

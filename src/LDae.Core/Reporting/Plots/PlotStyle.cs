@@ -31,11 +31,9 @@ public static class PlotStyle
         return plot;
     }
 
-    public static void Save(Plot plot, string path, int width = Width, int height = Height)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.SavePng(path, width, height);
-    }
+    /// <summary>Writes the plot as a PNG atomically (a full disk leaves the previous file, never a truncated one).</summary>
+    public static void Save(Plot plot, string path, int width = Width, int height = Height) =>
+        LDae.Training.AtomicFile.Write(path, s => s.Write(plot.GetImageBytes(width, height, ImageFormat.Png)));
 
     /// <summary>
     /// Adds a line through the present values only, broken where a value is missing (a gap is never

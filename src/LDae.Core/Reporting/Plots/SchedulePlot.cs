@@ -45,8 +45,8 @@ public static class SchedulePlot
         multi.Reset(left); // a new Multiplot starts with an empty plot of its own
         multi.AddPlot(right);
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        multi.SavePng(path, 2 * PlotStyle.Width * 3 / 4, PlotStyle.Height);
+        using var image = multi.Render(2 * PlotStyle.Width * 3 / 4, PlotStyle.Height);
+        LDae.Training.AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
     }
 
     /// <summary>t ∈ [0, 1] for n schedule points.</summary>
