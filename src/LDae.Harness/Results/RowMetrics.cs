@@ -45,7 +45,7 @@ public sealed record RowMetrics
     public double ProbeSeconds { get; init; }
     public double WallSeconds { get; init; }
     public double? Fid { get; init; }
-    /// <summary>Set when another row has the same resolved config (e.g. augmentation/none is the l-DAE itself): its result is reused, not retrained.</summary>
+    /// <summary>Set when another row has the same resolved config (e.g. augmentation/center-crop is the l-DAE itself): its result is reused, not retrained.</summary>
     public string? SameAs { get; init; }
     public required Provenance Provenance { get; init; }
 
