@@ -4,13 +4,14 @@ using static TorchSharp.torch;
 namespace LDae.Data;
 
 /// <summary>
-/// The paper's "mild" data augmentation: random resized crop back to the input size, then a horizontal flip
-/// with probability ½ — or none (identity, the paper's default: l-DAE, like MAE, barely depends on it).
+/// The paper's pretraining augmentations: the center crop alone (its default, "following DiT": the images are
+/// already resized and center-cropped, so nothing is done here), or its "random crop" — a random resized crop
+/// back to the input size, then a horizontal flip with probability ½, MAE's pre-training augmentation (the paper
+/// compares l-DAE with MAE "with random crop as the data augmentation" for both, Table 4).
 /// </summary>
 /// <remarks>
-/// <para>Defaults of <see cref="Mild"/>: crop area fraction in [0.35, 1] and aspect ratio in [3/4, 4/3]
-/// (log-uniform), flip p = 0.5. The area range is the project's choice for "mild" (MAE's pre-training uses
-/// the stronger [0.2, 1]); the ratio range is the usual RandomResizedCrop one.</para>
+/// <para><see cref="RandomCrop"/> has MAE's ranges: crop area fraction in [0.2, 1] and aspect ratio in [3/4, 4/3]
+/// (log-uniform), flip p = 0.5.</para>
 /// <para>Sampling follows torchvision's RandomResizedCrop: up to 10 (area, ratio) attempts per image, the
 /// first whose crop fits inside the image wins; if none fits, a centred crop of the whole image (its ratio clamped into range).
 /// The crop offset is uniform over the positions where it fits. Unlike torchvision, crop sides and offsets
@@ -29,14 +30,14 @@ public sealed class Augmentation
     public double MinRatio { get; }
     public double MaxRatio { get; }
     public double FlipProbability { get; }
-    /// <summary>True for <see cref="None"/>: <see cref="Apply"/> returns its input unchanged and draws nothing.</summary>
+    /// <summary>True for <see cref="CenterCrop"/>: <see cref="Apply"/> returns its input unchanged and draws nothing.</summary>
     public bool IsIdentity { get; }
 
-    /// <summary>No augmentation (the paper's default protocol).</summary>
-    public static Augmentation None { get; } = new("none");
+    /// <summary>No augmentation beyond the dataset's center crop (the paper's default protocol).</summary>
+    public static Augmentation CenterCrop { get; } = new("center-crop");
 
-    /// <summary>Random resized crop, area [0.35, 1], ratio [3/4, 4/3], + horizontal flip p = 0.5.</summary>
-    public static Augmentation Mild { get; } = new("mild", 0.35, 1.0, 3.0 / 4.0, 4.0 / 3.0, 0.5);
+    /// <summary>The paper's random crop: random resized crop, area [0.2, 1], ratio [3/4, 4/3], + horizontal flip p = 0.5 (MAE's).</summary>
+    public static Augmentation RandomCrop { get; } = new("random-crop", 0.2, 1.0, 3.0 / 4.0, 4.0 / 3.0, 0.5);
 
     Augmentation(string name)
     {
@@ -58,18 +59,18 @@ public sealed class Augmentation
         (MinScale, MaxScale, MinRatio, MaxRatio, FlipProbability) = (minScale, maxScale, minRatio, maxRatio, flipProbability);
     }
 
-    /// <summary>"none" or "mild" (as written in experiment configs).</summary>
+    /// <summary>"center-crop" or "random-crop" (as written in experiment configs, data.augment).</summary>
     public static Augmentation FromName(string name) => name.ToLowerInvariant() switch
     {
-        "none" => None,
-        "mild" => Mild,
-        _ => throw new ArgumentException($"unknown augmentation '{name}' (known: none, mild)", nameof(name)),
+        "center-crop" => CenterCrop,
+        "random-crop" => RandomCrop,
+        _ => throw new ArgumentException($"unknown augmentation '{name}' (known: center-crop, random-crop)", nameof(name)),
     };
 
     /// <summary>
     /// Augments a float batch N×C×H×W (any value range) to the same shape. The result depends only on the
     /// input and the state of <paramref name="generator"/>, which it advances.
-    /// For <see cref="None"/> it returns an alias of the input (same storage) and draws nothing.
+    /// For <see cref="CenterCrop"/> it returns an alias of the input (same storage) and draws nothing.
     /// </summary>
     public Tensor Apply(Tensor images, Generator generator)
     {
@@ -92,7 +93,7 @@ public sealed class Augmentation
     /// S/<paramref name="fraction"/>, then take the central S×S crop — i.e. the central fraction of each image
     /// resampled (bilinearly, sub-pixel exact like <see cref="Apply"/>) to the input size. Draws nothing.
     /// </summary>
-    public static Tensor CenterCrop(Tensor images, double fraction)
+    public static Tensor CropCenter(Tensor images, double fraction)
     {
         if (!images.is_floating_point() || images.dim() != 4 || images.shape[2] != images.shape[3])
             throw new ArgumentException($"expected a float square N×C×S×S batch, got {images.dtype} [{string.Join(",", images.shape)}]", nameof(images));
@@ -152,6 +153,6 @@ public sealed class Augmentation
     }
 
     public override string ToString() => IsIdentity
-        ? "none"
+        ? Name
         : $"{Name}: random resized crop area [{MinScale}, {MaxScale}], ratio [{MinRatio:0.###}, {MaxRatio:0.###}], flip p={FlipProbability}";
 }

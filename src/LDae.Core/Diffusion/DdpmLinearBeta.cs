@@ -10,7 +10,7 @@ public sealed class DdpmLinearBeta : NoiseSchedule
         : this(SignalTable(steps, betaStart, betaEnd)) { }
 
     DdpmLinearBeta(double[] gammaSquared)
-        : base(gammaSquared.Select(Math.Sqrt).ToArray(), SigmaFromSignal(gammaSquared), gammaSquared) { }
+        : base(gammaSquared.Select(Math.Sqrt).ToArray(), SigmaFromSignal(gammaSquared)) { }
 
     public override string Name => NoiseSchedules.DdpmLinearBetaName;
 

@@ -9,7 +9,7 @@ public sealed class LinearGammaSquared : NoiseSchedule
     public LinearGammaSquared(int steps = DefaultSteps) : this(SignalTable(steps)) { }
 
     LinearGammaSquared(double[] gammaSquared)
-        : base(gammaSquared.Select(Math.Sqrt).ToArray(), SigmaFromSignal(gammaSquared), gammaSquared) { }
+        : base(gammaSquared.Select(Math.Sqrt).ToArray(), SigmaFromSignal(gammaSquared)) { }
 
     public override string Name => NoiseSchedules.LinearGammaSquaredName;
 

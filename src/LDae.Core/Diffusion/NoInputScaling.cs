@@ -1,47 +1,37 @@
 namespace LDae.Diffusion;
 
 /// <summary>
-/// "Remove input scaling" (Table 3): γ_t ≡ 1 and x_t = z + σ_t·ε, with σ_t = σ_t^basis / γ_t^basis so every
-/// step keeps the signal-to-noise ratio of the variance-preserving basis schedule.
+/// "Remove input scaling" (the paper, Table 3): γ_t ≡ 1, so x_t = z + σ_t·ε, with the noise schedule defined
+/// directly on σ: σ_t linear from 0 at t = 0 to σ_max = √2 at t = T.
 /// </summary>
 /// <remarks>
-/// Where the basis reaches SNR → 0 (γ^basis → 0, e.g. t = T of the linear γ² schedule) this σ would be
-/// infinite, so σ is capped at <see cref="DefaultSigmaMax"/> = 80, EDM's σ_max (Karras et al. 2022). Below
-/// the cap the SNR is exactly the basis's; at the capped steps it is 1/80², i.e. the input is still
-/// practically pure noise. The loss weight keeps the basis's γ² (≈ 0 there).
+/// The paper sets "σ_t as a linear schedule from 0 to √2" and the loss weight λ_t = 1/(1 + σ_t²), which is
+/// <see cref="NoiseSchedule.SignalFractionAt"/> of this schedule. With γ ≡ 1 the variance-preserving basis
+/// (noise.schedule) plays no part: the same σ table follows whichever basis the row came from.
 /// </remarks>
 public sealed class NoInputScaling : NoiseSchedule
 {
-    public const double DefaultSigmaMax = 80;
+    /// <summary>σ at t = T: √2, the paper's end of the linear σ schedule.</summary>
+    public static readonly double DefaultSigmaMax = Math.Sqrt(2.0);
 
-    public NoInputScaling(NoiseSchedule basis, double sigmaMax = DefaultSigmaMax)
-        : base(Ones(basis.Steps), SigmaTable(basis, sigmaMax), SignalTable(basis))
+    public NoInputScaling(int steps = DefaultSteps) : this(DefaultSigmaMax, steps) { }
+
+    public NoInputScaling(double sigmaMax, int steps = DefaultSteps)
+        : base(Enumerable.Repeat(1.0, CheckSteps(steps) + 1).ToArray(), SigmaTable(sigmaMax, steps))
     {
-        Basis = basis;
         SigmaMax = sigmaMax;
     }
 
-    /// <summary>The variance-preserving schedule whose SNR per step is kept.</summary>
-    public NoiseSchedule Basis { get; }
-
+    /// <summary>σ_T, the end of the linear σ schedule.</summary>
     public double SigmaMax { get; }
 
-    public override string Name => $"no-input-scaling({Basis.Name})";
+    public override string Name => "no-input-scaling";
 
-    static double[] Ones(int steps) => Enumerable.Repeat(1.0, steps + 1).ToArray();
+    static int CheckSteps(int steps) => steps >= 1 ? steps : throw new ArgumentOutOfRangeException(nameof(steps));
 
-    static double[] SigmaTable(NoiseSchedule basis, double sigmaMax)
+    static double[] SigmaTable(double sigmaMax, int steps)
     {
-        if (!(sigmaMax > 0)) throw new ArgumentOutOfRangeException(nameof(sigmaMax));
-        var sigma = new double[basis.Steps + 1];
-        for (int t = 1; t <= basis.Steps; t++)
-        {
-            double gamma = basis.GammaAt(t);
-            sigma[t] = gamma * sigmaMax <= basis.SigmaAt(t) ? sigmaMax : basis.SigmaAt(t) / gamma;   // σ/γ ≥ σ_max (incl. γ = 0) → cap
-        }
-        return sigma;
+        if (!(sigmaMax > 0) || double.IsInfinity(sigmaMax)) throw new ArgumentOutOfRangeException(nameof(sigmaMax));
+        return Enumerable.Range(0, steps + 1).Select(t => sigmaMax * t / steps).ToArray();
     }
-
-    static double[] SignalTable(NoiseSchedule basis) =>
-        Enumerable.Range(0, basis.Steps + 1).Select(basis.VariancePreservingSignalAt).ToArray();
 }

@@ -13,23 +13,22 @@ public abstract class NoiseSchedule
     /// <summary>T of DDPM/DiT.</summary>
     public const int DefaultSteps = 1000;
 
-    readonly double[] gammas, sigmas, vpSignals;
+    readonly double[] gammas, sigmas, signalFractions;
 
     /// <param name="gamma">γ_t for t = 0..T.</param>
     /// <param name="sigma">σ_t for t = 0..T.</param>
-    /// <param name="variancePreservingSignal">γ_t² of the variance-preserving schedule this one is derived from, t = 0..T (the loss weight).</param>
-    protected NoiseSchedule(double[] gamma, double[] sigma, double[] variancePreservingSignal)
+    protected NoiseSchedule(double[] gamma, double[] sigma)
     {
-        if (gamma.Length < 2 || sigma.Length != gamma.Length || variancePreservingSignal.Length != gamma.Length)
-            throw new ArgumentException("γ, σ and the signal table must all have T + 1 entries");
-        if (gamma[0] != 1 || sigma[0] != 0 || variancePreservingSignal[0] != 1)
+        if (gamma.Length < 2 || sigma.Length != gamma.Length)
+            throw new ArgumentException("γ and σ must both have T + 1 entries");
+        if (gamma[0] != 1 || sigma[0] != 0)
             throw new ArgumentException("t = 0 must be the clean input: γ₀ = 1, σ₀ = 0");
         gammas = gamma;
         sigmas = sigma;
-        vpSignals = variancePreservingSignal;
+        signalFractions = gamma.Zip(sigma, SignalFraction).ToArray();
     }
 
-    /// <summary>Name as in configs, e.g. "linear-gamma2", "no-input-scaling(ddpm-linear-beta)".</summary>
+    /// <summary>Name as in configs and logs, e.g. "linear-gamma2", "no-input-scaling".</summary>
     public abstract string Name { get; }
 
     /// <summary>Number of noisy steps T (t runs 1..T; 0 is clean).</summary>
@@ -38,8 +37,12 @@ public abstract class NoiseSchedule
     public double GammaAt(int t) => gammas[CheckStep(t)];
     public double SigmaAt(int t) => sigmas[CheckStep(t)];
 
-    /// <summary>γ_t² of the underlying variance-preserving schedule, = SNR/(1 + SNR) there; used as the loss weight.</summary>
-    public double VariancePreservingSignalAt(int t) => vpSignals[CheckStep(t)];
+    /// <summary>
+    /// SNR/(1 + SNR) = γ_t²/(γ_t² + σ_t²): the share of signal in x_t's variance for a unit-variance signal, 1 at
+    /// t = 0 and 0 at pure noise. It is γ_t² for a variance-preserving schedule and 1/(1 + σ_t²) for one with
+    /// γ ≡ 1 — the paper's two loss weights λ_t (Table 3), one formula (see LDae.Objectives.LossWeighting).
+    /// </summary>
+    public double SignalFractionAt(int t) => signalFractions[CheckStep(t)];
 
     /// <summary>Signal-to-noise ratio γ_t²/σ_t² (∞ at t = 0).</summary>
     public double SignalToNoiseAt(int t) => GammaAt(t) * GammaAt(t) / (SigmaAt(t) * SigmaAt(t));
@@ -50,8 +53,10 @@ public abstract class NoiseSchedule
     /// <summary>σ_t for a batch of integer timesteps (any shape) → float32 of the same shape.</summary>
     public Tensor Sigma(Tensor t) => Gather(sigmas, t);
 
-    /// <summary><see cref="VariancePreservingSignalAt"/> for a batch of integer timesteps → float32.</summary>
-    public Tensor VariancePreservingSignal(Tensor t) => Gather(vpSignals, t);
+    /// <summary><see cref="SignalFractionAt"/> for a batch of integer timesteps → float32.</summary>
+    public Tensor SignalFraction(Tensor t) => Gather(signalFractions, t);
+
+    static double SignalFraction(double gamma, double sigma) => gamma * gamma / (gamma * gamma + sigma * sigma);
 
     /// <summary>x_t = γ_t·z + σ_t·ε with one timestep per sample (t: N; z, ε: N×…).</summary>
     public Tensor AddNoise(Tensor z, Tensor t, Tensor noise)

@@ -31,5 +31,5 @@ public static class ProbeTransforms
     public static Augmentation Train { get; } = new("mae-linear-probe", 0.08, 1.0, 3.0 / 4.0, 4.0 / 3.0, 0.5);
 
     /// <summary>The test view of a float batch N×C×S×S (model input): resize to S/0.875, center crop S.</summary>
-    public static Tensor Test(Tensor images) => Augmentation.CenterCrop(images, CenterCropFraction);
+    public static Tensor Test(Tensor images) => Augmentation.CropCenter(images, CenterCropFraction);
 }

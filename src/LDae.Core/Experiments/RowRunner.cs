@@ -134,7 +134,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     }
 
     /// <summary>
-    /// Rows that resolve to the same configuration (augmentation/none, training-length/1x and the l-DAE of
+    /// Rows that resolve to the same configuration (augmentation/center-crop and the l-DAE of
     /// Table 3, say) are one experiment: the result is copied, marked with the row it came from.
     /// </summary>
     RowMetrics Reuse(RowMetrics twin, RowRequest request, RowPaths staged, TextWriter log)

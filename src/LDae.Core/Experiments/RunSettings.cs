@@ -37,7 +37,23 @@ public static class RunSettings
         var s => throw new ConfigException("config", "tokenizer.scaling", $"'{s}' is not handled", "none, global, per-dimension"),
     };
 
+    /// <summary>The resolved latent dimension per token d (see ExperimentRegistry.Derive).</summary>
     public static int LatentDim(ConfigTree c) => int.Parse(c.Text("tokenizer.latent_dim"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Side of a token in latent cells: 2 for the conv VAE (DiT takes 2×2 latent cells per token, so a token still
+    /// covers p×p pixels and d = 4 × channels), p/downscale for the pixel tokenizer (a cell is a pixel of the resized
+    /// image), 1 for the patch-wise tokenizers (one token per patch).
+    /// </summary>
+    public static int CellsPerTokenSide(ConfigTree c) => c.Text("tokenizer.kind") switch
+    {
+        "pixels" => (int)(c.Int("tokenizer.patch") / c.Int("tokenizer.downscale")),
+        "conv-vae" => ConvVaeCellsPerTokenSide,
+        _ => 1,
+    };
+
+    /// <summary>DiT's patch size on the conv VAE's latent: 2, so the conv VAE's stride is p/2 and d per token is 4 × its channels.</summary>
+    public const int ConvVaeCellsPerTokenSide = 2;
 
     public static DenoiserOptions Denoiser(ConfigTree c, int imageSize, int numClasses) => new()
     {
@@ -46,8 +62,7 @@ public static class RunSettings
         Depth = (int)c.Int("backbone.depth"),
         Heads = (int)c.Int("backbone.heads"),
         MlpRatio = c.Double("backbone.mlp_ratio"),
-        // One token per tokenizer patch: the pixel tokenizer is patchified by the backbone itself.
-        TokenPatch = c.Text("tokenizer.kind") == "pixels" ? (int)c.Int("tokenizer.patch") : 1,
+        TokenPatch = CellsPerTokenSide(c),
         Objective = new ObjectiveOptions
         {
             Prediction = c.Text("objective.prediction") switch
@@ -61,6 +76,8 @@ public static class RunSettings
             ResidualWeight = c.Double("objective.residual_weight"),
         },
         ClassConditional = c.Bool("backbone.class_conditional"),
+        TimestepConditional = c.Bool("backbone.timestep_conditioning"),
+        ConditioningRatio = c.Double("backbone.conditioning_ratio"),
         NumClasses = numClasses,
         Placement = c.Text("backbone.conditioning") switch
         {
@@ -71,13 +88,13 @@ public static class RunSettings
         },
     };
 
-    /// <summary>train.lr is the peak learning rate itself (no batch-size rule: profiles set it per batch size).</summary>
+    /// <summary>train.lr is the peak learning rate itself, or with train.lr_scaling = linear-256 the paper's base lr (peak = blr × batch / 256).</summary>
     public static TrainOptions Train(ConfigTree c) => new()
     {
         Epochs = (int)Math.Round(c.Int("train.epochs") * c.Double("train.length")),
         BatchSize = (int)c.Int("train.batch_size"),
         BaseLr = c.Double("train.lr"),
-        LrScaling = LrScaling.None,
+        LrScaling = c.Text("train.lr_scaling") == "linear-256" ? LrScaling.Linear256 : LrScaling.None,
         MinLr = c.Double("train.min_lr"),
         WarmupEpochs = c.Double("train.warmup_epochs"),
         WeightDecay = c.Double("train.weight_decay"),

@@ -26,7 +26,7 @@ public static class TokenizerArtifacts
     public static ITokenizer GetOrBuild(ConfigTree config, string profile, ResultStore store, ImageDataset train, ImageDataset test, TextWriter log)
     {
         var artifact = TokenizerArtifact.For(config);
-        if (artifact is null) return new PixelTokenizer(train.Channels);
+        if (artifact is null) return new PixelTokenizer(train.Channels, (int)config.Int("tokenizer.downscale"));
         var dir = store.TokenizerDir(profile, artifact.FolderName);
         if (!File.Exists(Path.Combine(dir, ManifestFile)))
         {
@@ -55,11 +55,13 @@ public static class TokenizerArtifacts
         }
         // Learned tokenizers write their own artifact.json (PSNR on the test split, latent scale) last.
         log.WriteLine($"[tokenizer] training {artifact.Name} on {fit.Count} training images");
+        // A token covers p×p pixels and d values: the conv VAE makes them 2×2 cells of d/4 channels at stride p/2.
+        int cells = RunSettings.CellsPerTokenSide(config);
         var spec = new LearnedTokenizerSpec
         {
             Kind = kind,
-            Patch = (int)config.Int("tokenizer.patch"),
-            LatentDim = RunSettings.LatentDim(config),
+            Patch = (int)config.Int("tokenizer.patch") / cells,
+            LatentDim = RunSettings.LatentDim(config) / (cells * cells),
             Perceptual = config.Bool("tokenizer.perceptual_loss"),
             Adversarial = config.Bool("tokenizer.adversarial_loss"),
             Epochs = (int)config.Int("tokenizer.train_epochs"),

@@ -55,7 +55,7 @@ public sealed class Denoiser : nn.Module
         int outChannels = options.Objective.Output == OutputSpace.Latent ? tokenizer.LatentDim : imageCell;
         return new BackboneOptions(inChannels, outChannels, options.TokenPatch, options.ImageSize / p,
             options.Width, options.Depth, options.Heads, options.MlpRatio,
-            options.ClassConditional, options.NumClasses, options.Placement, options.TimestepConditional);
+            options.ClassConditional, options.NumClasses, options.Placement, options.TimestepConditional, options.ConditioningRatio);
     }
 
     static void Validate(ITokenizer tokenizer, DenoiserOptions o)
@@ -68,6 +68,8 @@ public sealed class Denoiser : nn.Module
             throw new ArgumentException($"image output via inverse PCA needs a patch-PCA tokenizer, got '{tokenizer.Kind}'");
         if (obj.Prediction == Prediction.OriginalImage && obj.Output != OutputSpace.ImageViaInversePca)
             throw new ArgumentException("predicting the original image needs image output (Objective.Output = ImageViaInversePca)");
+        if (obj.Prediction == Prediction.Epsilon && obj.Output == OutputSpace.ImageViaInversePca)
+            throw new ArgumentException("image output predicts an image; ε-prediction has no image target (predict clean data or the original image)");
         if (obj.ResidualWeight < 0 || double.IsNaN(obj.ResidualWeight))
             throw new ArgumentException($"residual weight must be ≥ 0, got {obj.ResidualWeight}");
         if (o.ClassConditional && o.NumClasses < 1)
@@ -103,13 +105,10 @@ public sealed class Denoiser : nn.Module
         var output = backbone.forward(NetworkInput(zt), t, y);
         var weight = LossWeighting.Weight(Objective.Prediction, Schedule, t).to(images.device);
 
-        LossParts parts = Objective.Prediction switch
-        {
-            Prediction.OriginalImage => DenoisingLoss.OriginalImage(OutputAsImage(output), images, weight,
-                Objective.ResidualWeight, (PatchPcaTokenizer)Tokenizer),
-            Prediction.CleanData => DenoisingLoss.Latent(OutputAsLatent(output), z, weight),
-            _ => DenoisingLoss.Latent(OutputAsLatent(output), noise, weight),
-        };
+        LossParts parts = Objective.Output == OutputSpace.ImageViaInversePca
+            ? DenoisingLoss.Image(OutputAsImage(output), Objective.Prediction == Prediction.OriginalImage ? images : Tokenizer.Decode(z),
+                weight, Objective.ResidualWeight, (PatchPcaTokenizer)Tokenizer)
+            : DenoisingLoss.Latent(output, Objective.Prediction == Prediction.Epsilon ? noise : z, weight);
         return new LossParts(parts.Total.MoveToOuterDisposeScope(),
             parts.Subspace?.MoveToOuterDisposeScope(), parts.Residual?.MoveToOuterDisposeScope());
     }
@@ -145,8 +144,7 @@ public sealed class Denoiser : nn.Module
     /// <summary>
     /// For the denoising figures: noise the images at step <paramref name="t"/> (0..T) and return the noisy
     /// input and the network's prediction, both as images. ε-predictions are turned into
-    /// ẑ = (z_t − σ_t ε̂)/γ_t; latent predictions are decoded; for clean-data prediction with image output the
-    /// trained part decode(encode(x̂)) is shown; original-image predictions are shown as they are.
+    /// ẑ = (z_t − σ_t ε̂)/γ_t; latent predictions are decoded; image outputs are shown as they are.
     /// </summary>
     public (Tensor Noisy, Tensor Prediction) Denoise(Tensor images, int t, Generator g)
     {
@@ -161,11 +159,11 @@ public sealed class Denoiser : nn.Module
         var output = backbone.forward(NetworkInput(zt), steps, null);
 
         Tensor prediction;
-        if (Objective.Prediction == Prediction.OriginalImage)
+        if (Objective.Output == OutputSpace.ImageViaInversePca)
             prediction = OutputAsImage(output);
         else
         {
-            var latent = OutputAsLatent(output);
+            var latent = output;
             if (Objective.Prediction == Prediction.Epsilon)
                 // at γ_t = 0 (pure noise) z is not recoverable; the clamp only keeps the figure finite
                 latent = (zt - Schedule.SigmaAt(t) * latent) / Math.Max(Schedule.GammaAt(t), 1e-6);
@@ -179,11 +177,6 @@ public sealed class Denoiser : nn.Module
     Tensor NetworkInput(Tensor zt) => Objective.Input == InputSpace.Latent
         ? zt.alias()
         : ImageAsGrid(Tokenizer.Decode(zt));
-
-    /// <summary>Backbone output as a latent: itself, or encode(predicted image) when the network emits images.</summary>
-    Tensor OutputAsLatent(Tensor output) => Objective.Output == OutputSpace.Latent
-        ? output.alias()
-        : Tokenizer.Encode(OutputAsImage(output));
 
     Tensor OutputAsImage(Tensor output) => Patches.GridToImage(output, Tokenizer.Patch, Tokenizer.ImageChannels);
 

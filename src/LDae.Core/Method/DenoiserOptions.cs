@@ -38,8 +38,14 @@ public sealed record DenoiserOptions
     /// <summary>Probability of replacing a label by the null class in training (classifier-free training; DiT uses 0.1).</summary>
     public double LabelDropout { get; init; } = 0.1;
 
-    /// <summary>Whether the network is told the timestep t.</summary>
+    /// <summary>
+    /// Whether the network is told the timestep t. Off for a classical DAE ("single noise level"): with no
+    /// class label either, every block is a plain ViT block.
+    /// </summary>
     public bool TimestepConditional { get; init; } = true;
+
+    /// <summary>Width of the adaLN conditioning relative to the model width: the paper's 1/4 (DiT: 1); see <see cref="BackboneOptions.ConditioningRatio"/>.</summary>
+    public double ConditioningRatio { get; init; } = 0.25;
 
     public ConditioningPlacement Placement { get; init; } = ConditioningPlacement.Both;
 }

@@ -25,18 +25,19 @@ public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>
     readonly FeedForward mlp;
     readonly Linear adaLNModulation;
 
-    public AdaLnZeroBlock(int width, int heads, int mlpHidden) : base(nameof(AdaLnZeroBlock))
+    /// <param name="conditioningWidth">Dimension of c (DiT: width; the paper: width/4, <see cref="BackboneOptions.ConditioningWidth"/>).</param>
+    public AdaLnZeroBlock(int width, int heads, int mlpHidden, int conditioningWidth) : base(nameof(AdaLnZeroBlock))
     {
         attn = new Attention(width, heads);
         mlp = new FeedForward(width, mlpHidden);
-        adaLNModulation = nn.Linear(width, 6 * width);
+        adaLNModulation = nn.Linear(conditioningWidth, 6 * width);
         RegisterComponents();
     }
 
     /// <summary>The c → (shift, scale, gate)×2 regression (zero at init).</summary>
     public Linear Modulation => adaLNModulation;
 
-    /// <summary>x: N×L×width, c: N×width.</summary>
+    /// <summary>x: N×L×width, c: N×conditioning width.</summary>
     public override Tensor forward(Tensor x, Tensor? c)
     {
         if (c is null) throw new ArgumentNullException(nameof(c), "an adaLN-Zero block needs a conditioning vector");

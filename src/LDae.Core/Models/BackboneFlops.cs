@@ -12,19 +12,19 @@ public static class BackboneFlops
     public static double PerImage(BackboneOptions o)
     {
         o.Validate();
-        double l = o.TokenCount, w = o.Width, k2 = (double)o.Patch * o.Patch;
+        double l = o.TokenCount, w = o.Width, c = o.ConditioningWidth, k2 = (double)o.Patch * o.Patch;
         double macs = l * o.InChannels * k2 * w;                            // patch embedding
         if (o.UsesConditioning && o.TimestepConditional)
-            macs += TimestepEmbedder.FrequencyDim * w + w * w;             // timestep MLP, once per image
+            macs += TimestepEmbedder.FrequencyDim * c + c * c;             // timestep MLP, once per image
         for (int i = 0; i < o.Depth; i++)
         {
             macs += l * (3 * w * w + w * w);                                 // qkv, output projection
             macs += 2 * l * l * w;                                           // QKᵀ and attention·V over all heads
             macs += l * 2 * w * o.MlpHidden;                                 // MLP
-            if (o.IsConditionedBlock(i)) macs += w * 6 * w;                  // adaLN regression, once per image
+            if (o.IsConditionedBlock(i)) macs += c * 6 * w;                  // adaLN regression, once per image
         }
         macs += l * w * k2 * o.OutChannels;                                  // final linear
-        if (o.IsFinalLayerConditioned) macs += w * 2 * w;
+        if (o.IsFinalLayerConditioned) macs += c * 2 * w;
         return 2 * macs;
     }
 }

@@ -26,15 +26,15 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
         Options = o;
         patchEmbed = nn.Conv2d(o.InChannels, o.Width, o.Patch, stride: o.Patch);
         posEmbed = PositionEmbedding.SinCos2D(o.Width, o.GridSize / o.Patch).unsqueeze(0);
-        if (o.UsesConditioning && o.TimestepConditional) timeEmbed = new TimestepEmbedder(o.Width);
-        if (o.UsesConditioning && o.ClassConditional) labelEmbed = new LabelEmbedder(o.NumClasses, o.Width);
+        if (o.UsesConditioning && o.TimestepConditional) timeEmbed = new TimestepEmbedder(o.ConditioningWidth);
+        if (o.UsesConditioning && o.ClassConditional) labelEmbed = new LabelEmbedder(o.NumClasses, o.ConditioningWidth);
         blocks = new ModuleList<nn.Module<Tensor, Tensor?, Tensor>>(
             Enumerable.Range(0, o.Depth)
                 .Select(i => o.IsConditionedBlock(i)
-                    ? (nn.Module<Tensor, Tensor?, Tensor>)new AdaLnZeroBlock(o.Width, o.Heads, o.MlpHidden)
+                    ? (nn.Module<Tensor, Tensor?, Tensor>)new AdaLnZeroBlock(o.Width, o.Heads, o.MlpHidden, o.ConditioningWidth)
                     : new VitBlock(o.Width, o.Heads, o.MlpHidden))
                 .ToArray());
-        finalLayer = new FinalLayer(o.Width, o.Patch * o.Patch * o.OutChannels, o.IsFinalLayerConditioned);
+        finalLayer = new FinalLayer(o.Width, o.Patch * o.Patch * o.OutChannels, o.IsFinalLayerConditioned ? o.ConditioningWidth : null);
         RegisterComponents();
     }
 
@@ -103,7 +103,7 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
     }
 
     /// <summary>
-    /// The conditioning vector c = embed(t) + embed(y), N×width, or null when no block is conditioned.
+    /// The conditioning vector c = embed(t) + embed(y), N×<see cref="BackboneOptions.ConditioningWidth"/>, or null when no block is conditioned.
     /// A null <paramref name="y"/> means the null class (unconditional), e.g. at probe time.
     /// </summary>
     public Tensor? Conditioning(Tensor t, Tensor? y)

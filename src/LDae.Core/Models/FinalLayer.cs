@@ -15,11 +15,12 @@ public sealed class FinalLayer : nn.Module<Tensor, Tensor?, Tensor>
     readonly Linear linear;
     readonly Linear? adaLNModulation;
 
-    public FinalLayer(int width, int outPerToken, bool conditioned) : base(nameof(FinalLayer))
+    /// <param name="conditioningWidth">Dimension of c when the layer is modulated; null = a plain LayerNorm with affine parameters.</param>
+    public FinalLayer(int width, int outPerToken, int? conditioningWidth) : base(nameof(FinalLayer))
     {
-        norm = nn.LayerNorm(width, eps: AdaLnZeroBlock.Eps, elementwise_affine: !conditioned);
+        norm = nn.LayerNorm(width, eps: AdaLnZeroBlock.Eps, elementwise_affine: conditioningWidth is null);
         linear = nn.Linear(width, outPerToken);
-        adaLNModulation = conditioned ? nn.Linear(width, 2 * width) : null;
+        adaLNModulation = conditioningWidth is { } c ? nn.Linear(c, 2 * width) : null;
         RegisterComponents();
     }
 

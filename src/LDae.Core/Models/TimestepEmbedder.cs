@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace LDae.Models;
 
-/// <summary>DiT's timestep embedder: sinusoidal features of t (256 frequencies) → Linear → SiLU → Linear.</summary>
+/// <summary>
+/// DiT's timestep embedder: sinusoidal features of t (256 frequencies) → Linear → SiLU → Linear, to the
+/// conditioning width (DiT: the model width; the paper: a quarter of it, see BackboneOptions.ConditioningWidth).
+/// </summary>
 public sealed class TimestepEmbedder : nn.Module<Tensor, Tensor>
 {
     public const int FrequencyDim = 256;

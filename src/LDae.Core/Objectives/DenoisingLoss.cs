@@ -6,17 +6,15 @@ using static TorchSharp.torch;
 namespace LDae.Objectives;
 
 /// <summary>
-/// Per-timestep loss weight λ_t. ε-prediction: λ = 1. Clean-data and original-image prediction:
-/// λ_t = γ_t² of the variance-preserving basis schedule = SNR/(1 + SNR), which is bounded in [0, 1], 1 for a
-/// clean input and 0 at pure noise — "gives cleaner inputs more weight".
+/// Per-timestep loss weight λ_t (the paper, Table 3). ε-prediction: λ = 1 (DiT's loss). Every clean-data target
+/// (the clean latent, its image, the original image): λ_t = γ_t²/(γ_t² + σ_t²) = SNR/(1 + SNR), bounded in
+/// [0, 1], 1 for a clean input and 0 at pure noise — "more weight to the loss terms of the cleaner data".
 /// </summary>
 /// <remarks>
-/// Why: with ẑ = (x_t − σ_t ε̂)/γ_t, the ε-prediction MSE is ‖ε − ε̂‖² = (γ_t²/σ_t²)‖z − ẑ‖² = SNR_t·‖z − ẑ‖²,
-/// so ε-prediction is itself a clean-data loss that weights clean inputs heavily — but without bound
-/// (SNR → ∞ as t → 0). Predicting z with λ = SNR/(1 + SNR) keeps that ordering while staying bounded.
-/// Without input scaling the same γ² of the basis schedule is used (same SNR per step); with a single noise
-/// level there is nothing to weigh, λ = 1. The schedule provides these values as
-/// <see cref="NoiseSchedule.VariancePreservingSignal"/>.
+/// The paper gives λ_t twice, and both are this one formula: with input scaling (γ_t² + σ_t² = 1) it is
+/// "λ_t = γ_t²" of "predict clean data"; with γ ≡ 1 it is "λ_t = 1/(1 + σ_t²)" of "remove input scaling"
+/// (σ_t linear from 0 to √2). For a single noise level it is the constant 1/(1 + σ²). The schedule provides
+/// it as <see cref="NoiseSchedule.SignalFraction"/>.
 /// </remarks>
 public static class LossWeighting
 {
@@ -24,14 +22,17 @@ public static class LossWeighting
     public static Tensor Weight(Prediction prediction, NoiseSchedule schedule, Tensor t) =>
         prediction == Prediction.Epsilon
             ? ones([t.shape[0]], ScalarType.Float32, device: t.device)
-            : schedule.VariancePreservingSignal(t);
+            : schedule.SignalFraction(t);
 
     /// <summary>λ_t for one timestep.</summary>
     public static double WeightAt(Prediction prediction, NoiseSchedule schedule, int t) =>
-        prediction == Prediction.Epsilon ? 1.0 : schedule.VariancePreservingSignalAt(t);
+        prediction == Prediction.Epsilon ? 1.0 : schedule.SignalFractionAt(t);
 }
 
-/// <summary>The weighted regression losses of the denoising objective.</summary>
+/// <summary>
+/// The weighted regression losses of the denoising objective, one per output space: a latent target (ε or the
+/// clean latent z₀) and an image target (invPCA(z₀) or the original image x₀).
+/// </summary>
 public static class DenoisingLoss
 {
     /// <summary>Mean squared error per sample: mean over all but the first dimension → N.</summary>
@@ -42,7 +43,7 @@ public static class DenoisingLoss
         return err.reshape(err.shape[0], -1).mean([1]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Latent target (ε or z): Total = mean_n λ_n·MSE_n.</summary>
+    /// <summary>Latent target (ε or z₀), the paper's λ_t‖z₀ − net(z_t)‖²: Total = mean_n λ_n·MSE_n.</summary>
     public static LossParts Latent(Tensor prediction, Tensor target, Tensor weight)
     {
         using var scope = NewDisposeScope();
@@ -51,15 +52,23 @@ public static class DenoisingLoss
     }
 
     /// <summary>
-    /// Original-image target. The pixel error e = x̂ − x is split by the orthogonal projection P Pᵀ of the
-    /// PCA into the part inside the latent subspace and the residual outside it; as the two are orthogonal,
-    /// MSE(e) = MSE(P Pᵀ e) + MSE((I − P Pᵀ) e) exactly. Total = mean λ·(inside + w·residual), reported parts
-    /// are mean λ·inside and mean λ·residual (so at w = 1 and λ = 1 Total is the plain pixel MSE).
+    /// Image target, the paper's Eq. 4: λ_t Σᵢ wᵢ rᵢ² with r = V(x_target − x̂) per patch, V the full D×D PCA
+    /// basis, wᵢ = 1 for the d kept directions (i ≤ d) and <paramref name="residualWeight"/> for the D − d others.
     /// </summary>
-    public static LossParts OriginalImage(Tensor predictedImage, Tensor image, Tensor weight, double residualWeight, PatchPcaTokenizer pca)
+    /// <remarks>
+    /// <para>The two image-output rows of Table 3 are this loss with two settings. "Operate on image output":
+    /// target invPCA(z₀), weight 1 — the plain pixel MSE against the inverse PCA of the clean latent, so the
+    /// part of the output outside the PCA subspace is penalised as much as the part inside. "Predict original
+    /// image": target x₀, weight 0.1 — the PCA reconstruction error is down-weighted.</para>
+    /// <para>As V is orthonormal, Σ_{i≤d} rᵢ² = ‖P Pᵀ e‖² and Σ_{i>d} rᵢ² = ‖(I − P Pᵀ) e‖² for e = x_target − x̂
+    /// and P the D×d kept basis, so the D×D basis is never formed. Sums are taken as means over the C·H·W
+    /// values of an image (a constant factor). Total = mean λ·(inside + w·outside); the parts reported are
+    /// mean λ·inside and mean λ·outside, so at w = 1 and λ = 1 Total is the plain pixel MSE.</para>
+    /// </remarks>
+    public static LossParts Image(Tensor predictedImage, Tensor targetImage, Tensor weight, double residualWeight, PatchPcaTokenizer pca)
     {
         using var scope = NewDisposeScope();
-        var error = predictedImage - image;
+        var error = predictedImage - targetImage;
         var inside = pca.ProjectToSubspace(error);
         var outside = error - inside;
         var subspace = (weight * MeanSquare(inside)).mean();
@@ -72,9 +81,9 @@ public static class DenoisingLoss
 }
 
 /// <summary>
-/// The loss of one batch (scalars). For original-image prediction, <see cref="Subspace"/> and
-/// <see cref="Residual"/> are the (timestep-weighted) pixel MSE of the error inside and outside the PCA
-/// subspace, and Total = Subspace + ResidualWeight·Residual; otherwise both are null.
+/// The loss of one batch (scalars). For an image target, <see cref="Subspace"/> and <see cref="Residual"/> are
+/// the (timestep-weighted) pixel MSE of the error inside and outside the PCA subspace, and
+/// Total = Subspace + ResidualWeight·Residual; for a latent target both are null.
 /// </summary>
 public sealed record LossParts(Tensor Total, Tensor? Subspace, Tensor? Residual) : IDisposable
 {

@@ -10,8 +10,12 @@ public sealed record ObjectiveOptions
     public InputSpace Input { get; init; } = InputSpace.Latent;
     public OutputSpace Output { get; init; } = OutputSpace.Latent;
 
-    /// <summary>For <see cref="Prediction.OriginalImage"/>: weight of the error outside the PCA subspace (the paper down-weights it; 0.1).</summary>
-    public double ResidualWeight { get; init; } = 0.1;
+    /// <summary>
+    /// With image output: weight wᵢ of the error along the D − d PCA directions outside the latent subspace (the
+    /// paper's Eq. 4). 1 for "operate on image output" (plain pixel MSE against invPCA(z₀)); "predict original
+    /// image" down-weights it to 0.1.
+    /// </summary>
+    public double ResidualWeight { get; init; } = 1.0;
 }
 
 /// <summary>What the network is trained to output (Table 3).</summary>
@@ -20,7 +24,10 @@ public enum Prediction
     /// <summary>The noise ε added to the latent (DDPM/DiT).</summary>
     Epsilon,
 
-    /// <summary>The clean latent z ("predict clean data", x₀ in DDPM notation).</summary>
+    /// <summary>
+    /// The clean latent z₀ ("predict clean data"); with image output, its image invPCA(z₀) — "this target is not
+    /// the original image", since PCA drops the D − d discarded directions.
+    /// </summary>
     CleanData,
 
     /// <summary>
@@ -50,9 +57,10 @@ public enum OutputSpace
     Latent,
 
     /// <summary>
-    /// "Operate on image output with inverse PCA": image patches (p·p·C values per cell). For latent targets
-    /// (ε, clean data) the loss is measured through the PCA projection, encode(prediction) vs the target;
-    /// for <see cref="Prediction.OriginalImage"/> it is measured on the pixels.
+    /// "Operate on image output with inverse PCA": image patches (p·p·C values per cell), compared in pixels with
+    /// an image target — invPCA(z₀) for <see cref="Prediction.CleanData"/>, x₀ for
+    /// <see cref="Prediction.OriginalImage"/> (<see cref="DenoisingLoss.Image"/>). ε has no image, so ε-prediction
+    /// keeps a latent output.
     /// </summary>
     ImageViaInversePca,
 }

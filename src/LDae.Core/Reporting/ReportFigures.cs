@@ -79,7 +79,7 @@ public static class ReportFigures
         LatentDimensionPlot.Save(Path.Combine(dir, $"{id}-latent-dim.png"), "Linear-probe accuracy vs latent dimension per token",
             lines, pixels is null ? null : (pixels.Row.Title, pixels.Ours!.Value), (int)sweeps[0].Config.Int("tokenizer.patch_dim"));
         yield return new ReportFigure(id, $"{id}-latent-dim.png",
-            "Latent-dimension sweep (ours): linear-probe top-1 vs d, one line per tokenizer (each tokenizer's matched row is d = D/16); "
+            "Latent-dimension sweep (ours): linear-probe top-1 vs d, one line per tokenizer (each tokenizer's matched row is d = D/24); "
             + "the pixel-space model as the dashed line. Only rows with a result are drawn.");
     }
 

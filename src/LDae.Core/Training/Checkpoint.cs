@@ -36,7 +36,7 @@ public static class Checkpoint
 {
     public const string FileName = "checkpoint.bin";
     const string Magic = "LDAE-CHECKPOINT";
-    const int Version = 1;
+    const int Version = 2;
     const string EndMarker = "END";
 
     public static string PathIn(string runDirectory) => Path.Combine(runDirectory, FileName);

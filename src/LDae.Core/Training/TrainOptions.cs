@@ -47,7 +47,7 @@ public sealed record TrainOptions
     /// <summary>Clip the global gradient L2 norm to this value; 0 = off.</summary>
     public double GradClip { get; init; }
 
-    /// <summary>Decay of the exponential moving average of the weights; 0 = off. When on, evaluation uses the EMA weights.</summary>
+    /// <summary>Decay β of the exponential moving average of the weights (warmed up, see <see cref="Ema"/>); 0 = off. When on, evaluation uses the EMA weights.</summary>
     public double EmaDecay { get; init; }
 
     /// <summary>Data-parallel replicas per step (see <see cref="DataParallel"/>): the batch is split into this many

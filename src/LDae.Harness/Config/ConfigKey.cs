@@ -77,10 +77,13 @@ public sealed class ConfigException(string where, string key, string problem, st
     public string Key { get; } = key;
 }
 
-/// <summary>Latent dimension per token: an integer, or relative to the patch dimension D ("D", "D/16").</summary>
+/// <summary>
+/// Latent dimension per token: an integer, or relative to the patch dimension D ("D", "D/24"), so every profile
+/// sweeps the same ratios as the paper's d = 8…128 of D = 768 (D/96…D/6).
+/// </summary>
 public static class LatentDimension
 {
-    public static bool TryParse(string text, out Func<int, int> resolve)
+    public static bool TryParse(string text, out Func<int, double> resolve)
     {
         text = text.Replace(" ", "");
         resolve = _ => 0;
@@ -88,15 +91,20 @@ public static class LatentDimension
         if (text == "D") { resolve = d => d; return true; }
         if (text.StartsWith("D/", StringComparison.Ordinal) && int.TryParse(text[2..], out var k) && k > 0)
         {
-            resolve = d => Math.Max(1, (int)Math.Round(d / (double)k));
+            resolve = d => d / (double)k;
             return true;
         }
         return false;
     }
 
-    public static int Resolve(string text, int patchDim)
+    /// <summary>
+    /// The value for a patch dimension, rounded to a multiple of <paramref name="multiple"/> (at least one multiple):
+    /// 1 for the patch-wise tokenizers; 4 for the conv VAE, whose token is 2×2 latent cells of d/4 channels.
+    /// </summary>
+    public static int Resolve(string text, int patchDim, int multiple = 1)
     {
         if (!TryParse(text, out var f)) throw new FormatException($"bad latent dimension '{text}'");
-        return f(patchDim);
+        if (multiple < 1) throw new ArgumentOutOfRangeException(nameof(multiple));
+        return multiple * Math.Max(1, (int)Math.Round(f(patchDim) / multiple));
     }
 }

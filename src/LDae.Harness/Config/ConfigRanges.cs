@@ -18,6 +18,7 @@ public static class ConfigRanges
         ["tokenizer.patch"] = AtLeast(1),
         ["tokenizer.fit_images"] = AtLeast(1),
         ["tokenizer.train_epochs"] = AtLeast(1),
+        ["tokenizer.downscale"] = AtLeast(1),
         ["backbone.mlp_ratio"] = Positive,
         ["sizes.half-large.width"] = AtLeast(4),
         ["sizes.half-large.depth"] = AtLeast(2),
@@ -29,6 +30,7 @@ public static class ConfigRanges
         ["sizes.large.depth"] = AtLeast(2),
         ["sizes.large.heads"] = AtLeast(1),
         ["noise.single_sigma"] = Positive,
+        ["backbone.conditioning_ratio"] = Positive,
         ["objective.residual_weight"] = AtLeast(0),
         ["train.epochs"] = AtLeast(1),
         ["train.length"] = Positive,
@@ -44,7 +46,7 @@ public static class ConfigRanges
         ["train.replicas"] = AtLeast(1),
         ["train.checkpoint_every"] = AtLeast(0),
         ["probe.knn_k"] = AtLeast(1),
-        ["probe.t"] = new(0, Max: 1000),
+        ["probe.t"] = AtLeast(0), // the schedule's own T bounds it (RowRunner)
         // Negative splits read the tokens before the middle block; RowRunner checks that both sides keep a block.
         ["probe.split"] = new(-1000, Max: 1000),
         ["probe.epochs"] = AtLeast(1),

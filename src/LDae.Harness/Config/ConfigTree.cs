@@ -158,5 +158,5 @@ public sealed class ConfigTree
 /// </summary>
 public static class MethodVersion
 {
-    public const int Current = 1;
+    public const int Current = 2;
 }

@@ -20,7 +20,7 @@ public static class Availability
         ["mae"] = "the MAE baseline",
     };
 
-    /// <summary>Null when the row can run; otherwise the message "not available yet: needs …".</summary>
+    /// <summary>Null when the row can run; otherwise why not ("not available yet: needs …", or a profile whose patch the row cannot use).</summary>
     public static string? Missing(ConfigTree config)
     {
         var method = config.Text("pretrain.method");
@@ -28,7 +28,13 @@ public static class Availability
         if (config.Text("probe.encoder") == "raw-pixels") return null;
         if (SplitOutOfRange(config) is { } split) return split;
         var kind = config.Text("tokenizer.kind");
-        return Tokenizers.Contains(kind) ? null : $"not available yet: needs {Names.GetValueOrDefault(kind, kind)}";
+        if (!Tokenizers.Contains(kind)) return $"not available yet: needs {Names.GetValueOrDefault(kind, kind)}";
+        long patch = config.Int("tokenizer.patch"), downscale = config.Int("tokenizer.downscale");
+        if (kind == "pixels" && patch % downscale != 0)
+            return $"not available at this profile: the pixel patch {patch} is not divisible by tokenizer.downscale = {downscale}";
+        if (kind == "conv-vae" && (patch < 2 || !long.IsPow2(patch)))
+            return $"not available at this profile: the conv VAE has stride p/2 with 2×2 cells per token, so it needs a power-of-two patch ≥ 2, not {patch}";
+        return null;
     }
 
     /// <summary>

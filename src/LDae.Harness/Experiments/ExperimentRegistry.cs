@@ -88,11 +88,34 @@ public sealed class ExperimentRegistry
             ["backbone.heads"] = tree.Int($"sizes.{size}.heads"),
             ["data.channels"] = channels,
             ["tokenizer.patch_dim"] = (long)patchDim,
-            ["tokenizer.latent_dim"] = LatentDimension.Resolve(tree.Text("tokenizer.latent_dim"), patchDim).ToString(CultureInfo.InvariantCulture),
+            ["tokenizer.latent_dim"] = LatentDimPerToken(tree, patch, channels, patchDim).ToString(CultureInfo.InvariantCulture),
             ["probe.blocks"] = tree.Int($"sizes.{size}.depth") / 2 + tree.Int("probe.split"),
         };
         var dropped = ConfigSchema.Keys.Select(k => k.Path).Where(p => p.StartsWith("sizes.", StringComparison.Ordinal));
         return tree.Derive(derived, dropped);
+    }
+
+    /// <summary>
+    /// The latent dimension per token d a row trains with at this profile (recorded in the resolved config):
+    /// tokenizer.latent_dim rounded to an integer ≥ 1 — for the conv VAE to 4× its channel count (its stride is
+    /// p/2 and the denoiser takes 2×2 latent cells per token, DiT's calibration in the paper's Table 2); for the
+    /// pixel tokenizer it is not chosen but follows from the down-scaling: (p/downscale)²·C.
+    /// </summary>
+    static int LatentDimPerToken(ConfigTree tree, long patch, long channels, int patchDim)
+    {
+        var kind = tree.Text("tokenizer.kind");
+        long downscale = tree.Int("tokenizer.downscale");
+        if (downscale < 1)
+            throw new ConfigException("config", "tokenizer.downscale", $"is {downscale}", "an integer ≥ 1");
+        if (downscale != 1 && kind != "pixels")
+            throw new ConfigException("config", "tokenizer.downscale", $"is {downscale} for the '{kind}' tokenizer", "1 (the down-scaling belongs to the pixel tokenizer)");
+        return kind switch
+        {
+            "conv-vae" => LatentDimension.Resolve(tree.Text("tokenizer.latent_dim"), patchDim, multiple: 4),
+            // a downscale that does not divide p leaves D; Availability then reports the row as not runnable at this profile
+            "pixels" => patch % downscale == 0 ? (int)(patch / downscale * (patch / downscale) * channels) : patchDim,
+            _ => LatentDimension.Resolve(tree.Text("tokenizer.latent_dim"), patchDim),
+        };
     }
 
     /// <summary>Loads experiments/profiles.yaml and every other experiments/*.yaml as a table.</summary>

@@ -69,7 +69,7 @@ public sealed record RowMetrics
     public ProbeSetup? Probe { get; init; }
     /// <summary>A probe-only row: the row whose pretrained weights were probed (this row trained nothing).</summary>
     public string? WeightsFrom { get; init; }
-    /// <summary>Set when another row has the same resolved config (e.g. augmentation/none is the l-DAE itself): its result is reused, not retrained.</summary>
+    /// <summary>Set when another row has the same resolved config (e.g. augmentation/center-crop is the l-DAE itself): its result is reused, not retrained.</summary>
     public string? SameAs { get; init; }
     /// <summary>Command-line overrides (<c>--set key=value</c>) the row ran with; null when it ran as configured.</summary>
     public IReadOnlyDictionary<string, string>? Overrides { get; init; }

@@ -47,12 +47,13 @@ public class TrainingBenchmarkTests
     [Fact]
     public void Flops_per_image_follow_the_formula_for_the_ci_model()
     {
-        // ci: width 64, depth 4 (all adaLN-Zero), MLP 2·64, 16 tokens of one 8×8 image patch (64 values) in and out.
-        const double w = 64, l = 16, cell = 64, hidden = 128, freq = 256;
+        // ci: width 64, depth 4 (all adaLN-Zero), MLP 2·64, 16 tokens of one 8×8 image patch (64 values) in and out;
+        // the adaLN conditioning c has the paper's width/4 = 16 values.
+        const double w = 64, l = 16, cell = 64, hidden = 128, freq = 256, c = 16;
         double macs = l * cell * w                                   // patch embedding (1×1 on the 64-channel grid)
-                      + freq * w + w * w                             // timestep MLP
-                      + 4 * (l * 4 * w * w + 2 * l * l * w + l * 2 * w * hidden + w * 6 * w)
-                      + l * w * cell + w * 2 * w;                    // final linear + its modulation
+                      + freq * c + c * c                             // timestep MLP
+                      + 4 * (l * 4 * w * w + 2 * l * l * w + l * 2 * w * hidden + c * 6 * w)
+                      + l * w * cell + c * 2 * w;                    // final linear + its modulation
         Assert.Equal(2 * macs, Report.ForwardFlopsPerImage, 6);
         Assert.Equal(3 * Report.ForwardFlopsPerImage, Report.TrainFlopsPerImage, 6);
         Assert.Equal((64, 4, 2, 16, 128), (Report.Width, Report.Depth, Report.Heads, Report.Tokens, Report.BatchSize));

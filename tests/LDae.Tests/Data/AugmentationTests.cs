@@ -16,37 +16,46 @@ public sealed class AugmentationTests
     }
 
     [Fact]
-    public void None_is_the_identity_and_draws_no_random_numbers()
+    public void Center_crop_is_the_identity_and_draws_no_random_numbers()
     {
         using var x = Batch();
         using var g = new Generator(5);
         using var before = g.get_state();
-        using var y = Augmentation.None.Apply(x, g);
+        using var y = Augmentation.CenterCrop.Apply(x, g);
         Assert.True(DataTestFiles.Equal(x, y));
         using var after = g.get_state();
         Assert.True(DataTestFiles.Equal(before, after));
-        Assert.Same(Augmentation.None, Augmentation.FromName("none"));
-        Assert.True(Augmentation.None.IsIdentity);
+        Assert.Same(Augmentation.CenterCrop, Augmentation.FromName("center-crop"));
+        Assert.True(Augmentation.CenterCrop.IsIdentity);
     }
 
     [Fact]
-    public void Mild_is_deterministic_given_the_generator_and_changes_the_images()
+    public void Random_crop_is_deterministic_given_the_generator_and_changes_the_images()
     {
         using var x = Batch();
         using var g1 = new Generator(42);
         using var g2 = new Generator(42);
         using var g3 = new Generator(43);
-        using var a = Augmentation.Mild.Apply(x, g1);
-        using var b = Augmentation.Mild.Apply(x, g2);
-        using var c = Augmentation.Mild.Apply(x, g3);
+        using var a = Augmentation.RandomCrop.Apply(x, g1);
+        using var b = Augmentation.RandomCrop.Apply(x, g2);
+        using var c = Augmentation.RandomCrop.Apply(x, g3);
         Assert.Equal(x.shape, a.shape);
         Assert.True(DataTestFiles.Equal(a, b));
         Assert.False(DataTestFiles.Equal(a, c));
         Assert.False(DataTestFiles.Equal(a, x));
         // The generator advanced: a second call on g1 gives another augmentation.
-        using var a2 = Augmentation.Mild.Apply(x, g1);
+        using var a2 = Augmentation.RandomCrop.Apply(x, g1);
         Assert.False(DataTestFiles.Equal(a, a2));
-        Assert.Same(Augmentation.Mild, Augmentation.FromName("Mild"));
+        Assert.Same(Augmentation.RandomCrop, Augmentation.FromName("Random-Crop"));
+    }
+
+    [Fact]
+    public void Random_crop_has_maes_ranges()
+    {
+        var r = Augmentation.RandomCrop;
+        Assert.Equal((0.2, 1.0, 3.0 / 4.0, 4.0 / 3.0, 0.5), (r.MinScale, r.MaxScale, r.MinRatio, r.MaxRatio, r.FlipProbability));
+        Assert.False(r.IsIdentity);
+        Assert.Throws<ArgumentException>(() => Augmentation.FromName("mild"));
     }
 
     [Fact]
@@ -54,7 +63,7 @@ public sealed class AugmentationTests
     {
         using var x = Batch(16);
         using var g = new Generator(1);
-        using var y = Augmentation.Mild.Apply(x, g);
+        using var y = Augmentation.RandomCrop.Apply(x, g);
         using var xmin = x.amin([1, 2, 3]);
         using var xmax = x.amax([1, 2, 3]);
         using var ymin = y.amin([1, 2, 3]);
@@ -86,13 +95,13 @@ public sealed class AugmentationTests
         const int n = 400, size = 16;
         using var ramp = linspace(-1, 1, size).reshape(1, 1, 1, size).expand(n, 1, size, size).contiguous();
         using var g = new Generator(7);
-        using var y = Augmentation.Mild.Apply(ramp, g);
+        using var y = Augmentation.RandomCrop.Apply(ramp, g);
         using var slope = y[.., 0, size / 2, -1] - y[.., 0, size / 2, 0];
         double flippedFraction = slope.lt(0).to_type(ScalarType.Float64).mean().item<double>();
         Assert.InRange(flippedFraction, 0.4, 0.6);
         double meanSpread = slope.abs().mean().item<float>() / 2 * size / (size - 1);
-        // Crop width fraction is sqrt(area·ratio) with area ~ U(0.35, 1): mean ≈ 0.8, never above 1.
-        Assert.InRange(meanSpread, 0.65, 0.92);
+        // Crop width fraction is sqrt(area·ratio) with area ~ U(0.2, 1): mean ≈ 0.76, never above 1.
+        Assert.InRange(meanSpread, 0.62, 0.88);
         Assert.True(slope.abs().max().item<float>() <= 2 + 1e-4);
     }
 
@@ -119,7 +128,7 @@ public sealed class AugmentationTests
     {
         using var g = new Generator(0);
         using var bytes = zeros([1, 3, 4, 4], ScalarType.Byte);
-        Assert.Throws<ArgumentException>(() => Augmentation.Mild.Apply(bytes, g));
+        Assert.Throws<ArgumentException>(() => Augmentation.RandomCrop.Apply(bytes, g));
         Assert.Throws<ArgumentException>(() => Augmentation.FromName("strong"));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Augmentation("bad", 0.5, 0.4, 1, 1, 0.5));
     }

@@ -23,7 +23,7 @@ public class NoiseScheduleTests
         for (int t = 0; t <= T; t++)
         {
             Assert.Equal(1.0, s.GammaAt(t) * s.GammaAt(t) + s.SigmaAt(t) * s.SigmaAt(t), 12);
-            Assert.Equal(s.GammaAt(t) * s.GammaAt(t), s.VariancePreservingSignalAt(t), 12);
+            Assert.Equal(s.GammaAt(t) * s.GammaAt(t), s.SignalFractionAt(t), 12);      // λ_t = γ_t² (the paper, "predict clean data")
             if (t > 0)
             {
                 Assert.True(s.GammaAt(t) < s.GammaAt(t - 1));
@@ -55,31 +55,22 @@ public class NoiseScheduleTests
 
     [Theory]
     [MemberData(nameof(VariancePreserving))]
-    public void No_input_scaling_keeps_the_basis_snr_below_the_cap(string name)
+    public void No_input_scaling_is_sigma_linear_from_zero_to_root_two_whatever_the_basis(string name)
     {
-        var basis = NoiseSchedules.Create(name);
+        // The paper, Table 3, "remove input scaling": γ_t ≡ 1, σ_t linear from 0 to √2, λ_t = 1/(1 + σ_t²).
         var s = NoiseSchedules.Create(name, inputScaling: false);
         var nis = Assert.IsType<NoInputScaling>(s);
-        Assert.Equal(80, nis.SigmaMax);
-        int capped = 0;
-        for (int t = 1; t <= T; t++)
+        Assert.Equal(Math.Sqrt(2), nis.SigmaMax, 15);
+        Assert.Equal(Math.Sqrt(2), s.SigmaAt(T), 15);
+        Assert.Equal((1.0, 0.0), (s.GammaAt(0), s.SigmaAt(0)));
+        for (int t = 0; t <= T; t++)
         {
             Assert.Equal(1.0, s.GammaAt(t));
-            Assert.True(s.SigmaAt(t) <= NoInputScaling.DefaultSigmaMax);
-            Assert.True(s.SigmaAt(t) >= s.SigmaAt(t - 1));
-            Assert.Equal(basis.VariancePreservingSignalAt(t), s.VariancePreservingSignalAt(t));
-            double ratio = basis.SigmaAt(t) / basis.GammaAt(t);                 // ∞ where γ = 0
-            if (ratio < NoInputScaling.DefaultSigmaMax)
-                Assert.Equal(1.0, s.SignalToNoiseAt(t) / basis.SignalToNoiseAt(t), 9);
-            else
-            {
-                Assert.Equal(NoInputScaling.DefaultSigmaMax, s.SigmaAt(t));
-                capped++;
-            }
+            Assert.Equal(Math.Sqrt(2) * t / T, s.SigmaAt(t), 14);
+            Assert.Equal(1 / (1 + s.SigmaAt(t) * s.SigmaAt(t)), s.SignalFractionAt(t), 14);
         }
-        Assert.True(capped >= 1, "the end of both schedules exceeds σ_max = 80");
-        Assert.Equal(NoInputScaling.DefaultSigmaMax, s.SigmaAt(T));
-        Assert.Equal((1.0, 0.0), (s.GammaAt(0), s.SigmaAt(0)));
+        Assert.Equal(Math.Sqrt(2) / 2, s.SigmaAt(T / 2), 14);
+        Assert.Equal(1.0 / 3, s.SignalFractionAt(T), 14);                        // the noisiest step keeps weight 1/3
     }
 
     [Fact]
@@ -93,7 +84,7 @@ public class NoiseScheduleTests
         {
             Assert.Equal(1.0, s.GammaAt(t));
             Assert.Equal(SingleNoiseLevel.DefaultSigma, s.SigmaAt(t));
-            Assert.Equal(1.0, s.VariancePreservingSignalAt(t));
+            Assert.Equal(0.75, s.SignalFractionAt(t), 14);                          // 1/(1 + σ²) at σ² = 1/3
         }
         Assert.Throws<ArgumentException>(() => NoiseSchedules.Create(NoiseSchedules.LinearGammaSquaredName, inputScaling: true, singleSigma: 0.5));
     }
@@ -110,17 +101,17 @@ public class NoiseScheduleTests
     public void Tensor_gathers_and_add_noise_match_the_tables()
     {
         using var scope = NewDisposeScope();
-        var s = new NoInputScaling(new LinearGammaSquared());
+        var s = new NoInputScaling();
         var t = tensor(new long[] { 0, 1, 500, 1000 });
         var sigma = s.Sigma(t).data<float>().ToArray();
         var gamma = s.Gamma(t).data<float>().ToArray();
-        var signal = s.VariancePreservingSignal(t).data<float>().ToArray();
+        var signal = s.SignalFraction(t).data<float>().ToArray();
         long[] steps = [0, 1, 500, 1000];
         for (int i = 0; i < 4; i++)
         {
             Assert.Equal(s.SigmaAt((int)steps[i]), sigma[i], 4);
             Assert.Equal(s.GammaAt((int)steps[i]), gamma[i], 6);
-            Assert.Equal(s.VariancePreservingSignalAt((int)steps[i]), signal[i], 6);
+            Assert.Equal(s.SignalFractionAt((int)steps[i]), signal[i], 6);
         }
 
         var vp = new LinearGammaSquared();

@@ -40,11 +40,11 @@ public class ProbeViewsTests
     public void The_center_crop_draws_nothing_and_fraction_1_is_the_identity()
     {
         using var x = Ramp(1, 8);
-        using var same = Augmentation.CenterCrop(x, 1.0);
+        using var same = Augmentation.CropCenter(x, 1.0);
         Assert.True(same.allclose(x, rtol: 0, atol: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Augmentation.CenterCrop(x, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Augmentation.CropCenter(x, 0));
         using var wide = zeros(1, 1, 8, 6);
-        Assert.Throws<ArgumentException>(() => Augmentation.CenterCrop(wide, 0.5));
+        Assert.Throws<ArgumentException>(() => Augmentation.CropCenter(wide, 0.5));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
 
     static readonly ObjectiveOptions LDae = new()
     {
-        Prediction = Prediction.OriginalImage, Input = InputSpace.ImageViaInversePca, Output = OutputSpace.ImageViaInversePca,
+        Prediction = Prediction.OriginalImage, Input = InputSpace.ImageViaInversePca, Output = OutputSpace.ImageViaInversePca, ResidualWeight = 0.1,
     };
 
     /// <summary>The Table 3 path (and the class-conditional DiT start), each as (options, schedule).</summary>
@@ -48,7 +48,7 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
             "predict-clean-data" => (Tiny(new() { Prediction = Prediction.CleanData }), NoiseSchedules.Create(lin)),
             "no-input-scaling" => (Tiny(new() { Prediction = Prediction.CleanData }), NoiseSchedules.Create(lin, inputScaling: false)),
             "image-input" => (Tiny(new() { Prediction = Prediction.CleanData, Input = InputSpace.ImageViaInversePca }), NoiseSchedules.Create(lin, false)),
-            "image-output" => (Tiny(LDae with { Prediction = Prediction.CleanData }), NoiseSchedules.Create(lin, false)),
+            "image-output" => (Tiny(LDae with { Prediction = Prediction.CleanData, ResidualWeight = 1 }), NoiseSchedules.Create(lin, false)),
             "predict-original-image" => (Tiny(LDae), NoiseSchedules.Create(lin, false)),
             "single-noise-level" => (Tiny(LDae) with { TimestepConditional = false }, NoiseSchedules.Create(lin, false, SingleNoiseLevel.DefaultSigma)),
             _ => throw new ArgumentException(row),
@@ -76,11 +76,11 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(loss, again.Total.item<float>());
         Assert.NotEqual(loss, other.Total.item<float>());
 
-        bool original = options.Objective.Prediction == Prediction.OriginalImage;
-        Assert.Equal(original, first.Subspace is not null);
-        Assert.Equal(original, first.Residual is not null);
-        if (original)
-            Assert.Equal(first.Subspace!.item<float>() + 0.1 * first.Residual!.item<float>(), loss, 5);
+        bool image = options.Objective.Output == OutputSpace.ImageViaInversePca;
+        Assert.Equal(image, first.Subspace is not null);
+        Assert.Equal(image, first.Residual is not null);
+        if (image)
+            Assert.Equal(first.Subspace!.item<float>() + options.Objective.ResidualWeight * first.Residual!.item<float>(), loss, 5);
 
         first.Total.backward();
         Assert.True(model.Backbone.Final.Output.weight!.grad!.abs().sum().item<float>() > 0);
@@ -109,6 +109,7 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new Denoiser(new PixelTokenizer(1), s, Tiny(new() { Output = OutputSpace.ImageViaInversePca })));
         Assert.Throws<ArgumentException>(() => new Denoiser(Pca(), s, Tiny(new() { Prediction = Prediction.OriginalImage })));
         Assert.Throws<ArgumentException>(() => new Denoiser(Pca(), s, Tiny(LDae with { ResidualWeight = -1 })));
+        Assert.Throws<ArgumentException>(() => new Denoiser(Pca(), s, Tiny(LDae with { Prediction = Prediction.Epsilon })));
         Assert.Throws<ArgumentException>(() => new Denoiser(Pca(), s, Tiny() with { ClassConditional = true, NumClasses = 0 }));
         Assert.Throws<ArgumentException>(() => new Denoiser(Pca(), s, Tiny() with { ImageSize = 18 }));
         using var conditional = new Denoiser(Pca(), s, Tiny() with { ClassConditional = true, NumClasses = 10 });
@@ -225,6 +226,46 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
         // depth 4: the encoder is 2 blocks, the default readout
         Assert.Equal(0, SyntheticShapes.MaxAbsDiff(model.Features(images, new ProbeReadout(10, Blocks: 2)), model.Features(images)));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Features(images, new ProbeReadout(10, Blocks: 5)));
+    }
+
+    [Fact]
+    public void Image_output_targets_the_inverse_pca_of_the_clean_latent_and_predict_original_image_the_image()
+    {
+        using var scope = NewDisposeScope();
+        // One noise level makes λ = 1/(1 + 1/3) = 0.75 for every sample; at init the network outputs the zero image.
+        var schedule = new SingleNoiseLevel();
+        var images = SyntheticShapes.Make(6, 1, Size, seed: 12);
+        using var cleanLatent = new Denoiser(Pca(), schedule, Tiny(LDae with { Prediction = Prediction.CleanData, ResidualWeight = 1 }));
+        using var original = new Denoiser(Pca(), schedule, Tiny(LDae));
+        var reconstruction = cleanLatent.Tokenizer.Decode(cleanLatent.Tokenizer.Encode(images));
+
+        // operate on image output: λ·MSE(0, invPCA(z₀)) — the plain pixel MSE against the inverse PCA
+        double imageOutput = cleanLatent.Loss(images, null, new Generator(1, CPU)).Total.item<float>();
+        Assert.Equal(0.75 * reconstruction.square().mean().item<float>(), imageOutput, 5);
+
+        // predict original image: target x₀, the part of the error outside the subspace weighted 0.1
+        var parts = original.Loss(images, null, new Generator(1, CPU));
+        var pca = (PatchPcaTokenizer)original.Tokenizer;
+        var inside = pca.ProjectToSubspace(images);
+        Assert.Equal(0.75 * inside.square().mean().item<float>(), parts.Subspace!.item<float>(), 5);
+        Assert.Equal(0.75 * (images - inside).square().mean().item<float>(), parts.Residual!.item<float>(), 5);
+        Assert.Equal(parts.Subspace!.item<float>() + 0.1 * parts.Residual!.item<float>(), parts.Total.item<float>(), 5);
+    }
+
+    [Fact]
+    public void Without_timestep_conditioning_the_backbone_is_a_plain_vit()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Denoiser(Pca(), new SingleNoiseLevel(), Tiny(LDae) with { TimestepConditional = false });
+        Assert.Null(model.Backbone.Timesteps);
+        Assert.All(model.Backbone.Blocks, b => Assert.IsType<VitBlock>(b));
+        Assert.Null(model.Backbone.Final.Modulation);
+        // t is not an input any more: any t gives the same output
+        var x = Patches.ImageToGrid(SyntheticShapes.Make(2, 1, Size, seed: 1), P);
+        WeightInit.Normal(model.Backbone.Final.Output.weight!, 0.05, new Generator(2, CPU));
+        var a = model.Backbone.forward(x, zeros(2, ScalarType.Int64), null);
+        var b = model.Backbone.forward(x, full(2, 700L), null);
+        Assert.True(SyntheticShapes.MaxAbsDiff(a, b) == 0);
     }
 
     [Fact]

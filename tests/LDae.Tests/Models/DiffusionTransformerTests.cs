@@ -165,6 +165,31 @@ public class DiffusionTransformerTests
     }
 
     [Fact]
+    public void The_papers_adaln_conditioning_is_a_quarter_of_the_width()
+    {
+        // The paper's appendix: the two-layer MLP that turns t into the adaLN parameters has 1/4 of DiT's hidden
+        // size. c (timestep MLP 256 → c → c, label table) has w/4 values; every adaLN regression maps c → 6w (2w last).
+        using var dit = DiffusionTransformer.Create(Tiny());
+        using var quarter = DiffusionTransformer.Create(Tiny() with { ConditioningRatio = 0.25 });
+        long w = 32, c = 8;
+        Assert.Equal(c, quarter.Options.ConditioningWidth);
+        Assert.Equal(w, dit.Options.ConditioningWidth);
+        long Conditioning(long cw) => (256 * cw + cw + cw * cw + cw) + 11 * cw + 4 * (cw * 6 * w + 6 * w) + (cw * 2 * w + 2 * w);
+        Assert.Equal(Conditioning(w) - Conditioning(c), dit.ParameterCount - quarter.ParameterCount);
+        Assert.Equal(new long[] { 6 * w, c }, quarter.Blocks.OfType<AdaLnZeroBlock>().First().Modulation.weight!.shape);
+
+        var (x, t) = Batch();
+        Perturb(quarter);
+        var y = quarter.forward(x, t, null);
+        Assert.Equal(new long[] { 3, 5, 8, 8 }, y.shape);
+        Assert.Equal(new long[] { 3, c }, quarter.Conditioning(t, null)!.shape);
+        // FLOPs: the conditioning costs the timestep MLP and the regressions, once per image
+        var conditioned = DiffusionTransformer.FlopsPerImage(Tiny() with { ConditioningRatio = 0.25 });
+        var plain = DiffusionTransformer.FlopsPerImage(Tiny() with { ConditioningRatio = 0.25, Placement = ConditioningPlacement.None });
+        Assert.Equal(2.0 * (256 * c + c * c + 4 * c * 6 * w + c * 2 * w), conditioned - plain);
+    }
+
+    [Fact]
     public void Flops_match_dit_xl2_and_the_parameter_shapes()
     {
         // DiT-XL/2 on 256² images (32² latent, 4 → 8 channels): DiT reports 118.6 G multiply-adds.

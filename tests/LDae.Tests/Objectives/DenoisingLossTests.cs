@@ -14,7 +14,7 @@ public class DenoisingLossTests
     public DenoisingLossTests() => TorchRuntime.EnsureLoaded(threads: 1);
 
     [Fact]
-    public void Original_image_parts_add_up_to_the_pixel_mse()
+    public void Image_loss_parts_add_up_to_the_pixel_mse_and_weight_the_residual()
     {
         using var scope = NewDisposeScope();
         using var pca = PatchPcaTokenizer.Fit(SyntheticShapes.Make(64, 1, 16, seed: 3), 4, 5, LatentScaling.Global);
@@ -23,7 +23,7 @@ public class DenoisingLossTests
         var prediction = image + 0.3f * randn([6, 1, 16, 16], generator: g);
         var unit = ones(6);
 
-        var parts = DenoisingLoss.OriginalImage(prediction, image, unit, residualWeight: 1.0, pca);
+        var parts = DenoisingLoss.Image(prediction, image, unit, residualWeight: 1.0, pca);
         double mse = (prediction - image).square().mean().item<float>();
         Assert.NotNull(parts.Subspace);
         Assert.NotNull(parts.Residual);
@@ -32,7 +32,7 @@ public class DenoisingLossTests
         Assert.Equal(1.0, (s + r) / mse, 5);
         Assert.Equal(1.0, parts.Total.item<float>() / mse, 5);
 
-        var downWeighted = DenoisingLoss.OriginalImage(prediction, image, unit, residualWeight: 0.1, pca);
+        var downWeighted = DenoisingLoss.Image(prediction, image, unit, residualWeight: 0.1, pca);
         Assert.Equal(s + 0.1 * r, downWeighted.Total.item<float>(), 5);
     }
 
@@ -44,7 +44,7 @@ public class DenoisingLossTests
         var g = new Generator(5, CPU);
         var image = SyntheticShapes.Make(4, 1, 16, seed: 8);
         var prediction = image + pca.ProjectToSubspace(randn([4, 1, 16, 16], generator: g));
-        var parts = DenoisingLoss.OriginalImage(prediction, image, ones(4), 0.1, pca);
+        var parts = DenoisingLoss.Image(prediction, image, ones(4), 0.1, pca);
         Assert.True(parts.Residual!.item<float>() < 1e-6 * parts.Subspace!.item<float>() + 1e-9);
     }
 
@@ -69,7 +69,7 @@ public class DenoisingLossTests
 
     [Theory]
     [MemberData(nameof(Schedules))]
-    public void Clean_data_weight_is_bounded_and_favours_cleaner_inputs(string name, bool inputScaling)
+    public void Clean_data_weight_is_the_papers_lambda_and_favours_cleaner_inputs(string name, bool inputScaling)
     {
         var s = NoiseSchedules.Create(name, inputScaling);
         Assert.Equal(1.0, LossWeighting.WeightAt(Prediction.CleanData, s, 0));
@@ -80,10 +80,9 @@ public class DenoisingLossTests
             Assert.True(w < LossWeighting.WeightAt(Prediction.CleanData, s, t - 1));
             Assert.Equal(w, LossWeighting.WeightAt(Prediction.OriginalImage, s, t));
             Assert.Equal(1.0, LossWeighting.WeightAt(Prediction.Epsilon, s, t));
-            // = SNR/(1 + SNR) of the variance-preserving basis
-            var basis = NoiseSchedules.Create(name);
-            double snr = basis.SignalToNoiseAt(t);
-            Assert.Equal(snr / (1 + snr), w, 9);
+            // the paper: λ_t = γ_t² with input scaling, λ_t = 1/(1 + σ_t²) without (σ_t linear to √2)
+            double sigma = s.SigmaAt(t);
+            Assert.Equal(inputScaling ? s.GammaAt(t) * s.GammaAt(t) : 1 / (1 + sigma * sigma), w, 12);
         }
     }
 
@@ -95,7 +94,10 @@ public class DenoisingLossTests
         var t = tensor(new long[] { 1, 250, 1000 });
         Assert.Equal(new float[] { 0.999f, 0.75f, 0f }, LossWeighting.Weight(Prediction.CleanData, s, t).data<float>().ToArray());
         Assert.Equal(new float[] { 1, 1, 1 }, LossWeighting.Weight(Prediction.Epsilon, s, t).data<float>().ToArray());
+        var noScaling = new NoInputScaling();
+        var expected = new[] { 1 / (1 + 2e-6), 1 / (1 + 0.125), 1.0 / 3 }.Select(v => (float)v).ToArray();
+        Assert.Equal(expected, LossWeighting.Weight(Prediction.CleanData, noScaling, t).data<float>().ToArray());
         var single = new SingleNoiseLevel();
-        Assert.Equal(new float[] { 1, 1, 1 }, LossWeighting.Weight(Prediction.OriginalImage, single, t).data<float>().ToArray());
+        Assert.Equal(new float[] { 0.75f, 0.75f, 0.75f }, LossWeighting.Weight(Prediction.OriginalImage, single, t).data<float>().ToArray());
     }
 }

@@ -23,7 +23,7 @@ public sealed class EntryPointTests
             ("data", ["data", "--cifar", cifar], new() { ["LDAE_DATA"] = dataCache.Path }),
             ("resolve", ["resolve", "--row", TinyRow.Row, "--profile", "ci"], null),
             ("plan", ["plan", "--profile", "ci"], null),
-            ("tokenizer", ["tokenizer", "--artifact", "tokenizer/pca-p8-d4", "--profile", "ci", .. TinyRow.Budget], null),
+            ("tokenizer", ["tokenizer", "--artifact", "tokenizer/pca-p8-d3", "--profile", "ci", .. TinyRow.Budget], null),
             ("pretrain", TinyRow.Args("pretrain"), null),
             ("probe", TinyRow.Args("probe"), null),
             ("run", TinyRow.Args("run"), null),

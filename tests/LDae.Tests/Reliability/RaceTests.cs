@@ -37,7 +37,7 @@ public sealed class RaceTests
             }
         });
         rebuild.Start();
-        string[] tokenizer = ["tokenizer", "--artifact", "tokenizer/pca-p8-d4", "--profile", "ci", "--set", "tokenizer.fit_images=512"];
+        string[] tokenizer = ["tokenizer", "--artifact", "tokenizer/pca-p8-d3", "--profile", "ci", "--set", "tokenizer.fit_images=512"];
         var exits = Together(checkout, fresh.Dir, tokenizer, tokenizer, ["run", "--row", "references/raw-pixels", "--profile", "ci", .. TinyRow.Budget]);
         stop.Cancel();
         rebuild.Join();

@@ -63,7 +63,8 @@ public class ReportPartsTests
             Assert.Equal(rows, lines.Count);
             Assert.All(lines, l => Assert.True(l.Contains("*not run*") || l.Contains("*not available yet: needs ") || l.Contains("*not at this profile: "), l));
             // Trajectories and the sweep still render (paper only / an empty, labelled frame); no training curves.
-            Assert.Equal(["encoder-split-trajectory.png", "probe-t-trajectory.png", "schedules.png", "table1-fid.png", "table1-trajectory.png", "table2-latent-dim.png", "table3-trajectory.png"],
+            Assert.Equal(["augmentation-trajectory.png", "encoder-split-trajectory.png", "model-size-trajectory.png", "probe-t-trajectory.png", "schedules.png", "table1-fid.png",
+                "table1-trajectory.png", "table2-latent-dim.png", "table2-trajectory.png", "table3-trajectory.png", "table4-trajectory.png", "training-length-trajectory.png"],
                 output.Figures.Select(f => f.File).Order());
             Assert.All(output.Figures, f => Assert.True(File.Exists(Path.Combine(output.Directory, f.File))));
             Assert.Contains("## Noise schedules\n\n![", md);

@@ -45,8 +45,8 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
         // The paper shows no change (63.6 → 63.6): nothing to agree with.
         Assert.Equal("—", Cells(Line("operate on image input with inverse PCA"))[7]);
         // A sweep row is compared with the row it starts from, not the row printed above it.
-        var d32 = Cells(Line("patch-wise PCA, d = D/32 (vs patch-wise PCA)"));
-        Assert.Equal(["15", "patch-wise PCA, d = D/32 (vs patch-wise PCA)", "2", "82.5", "79.0", "-1.5", "0:10:40", "410"], d32); // 82.5 − 84.0; d = round(49/32)
+        var d8 = Cells(Line("patch-wise PCA, d = D/96 (vs patch-wise PCA)"));
+        Assert.Equal(["18", "patch-wise PCA, d = D/96 (vs patch-wise PCA)", "1", "56.0", "82.5", "79.0", "-9.1", "-1.5", "✓", "0:10:40", "410"], d8); // 82.5 − 84.0; d = max(1, round(64/96))
         Assert.Contains("- Table 3: 3 of 4 comparable steps agree in direction with the paper. Disagree: remove input scaling (paper +1.2, ours -0.2). Not comparable: 1 step where the paper shows no change, 1 step without both results.\n", Md);
         Assert.Contains("- Table 1: no step can be compared with the paper yet. Not comparable: 4 steps without both results.\n", Md);
         Assert.Contains("clearly beats the random-init encoder: 85.0 vs 71.3 (+13.7 points", Md);
@@ -71,9 +71,9 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     [Fact]
     public void A_result_of_another_configuration_is_marked_stale()
     {
-        Assert.Equal("76.3 †", Cells(Line("patch-wise PCA, d = D (vs patch-wise PCA)"))[3]);
-        Assert.Equal("84.0", Cells(Line("patch-wise PCA"))[3]);
-        Assert.Contains("(†, to re-run): `table2/sweep-pca-d1`", Md);
+        Assert.Equal("76.3 †", Cells(Line("patch-wise PCA, d = D (vs patch-wise PCA)"))[4]);
+        Assert.Equal("84.0", Cells(Line("patch-wise PCA"))[4]);
+        Assert.Contains("(†, to re-run): `table2/sweep-pca-d768`", Md);
         Assert.DoesNotContain("†", Line("remove input scaling"));
     }
 
@@ -94,8 +94,9 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
             .Select(f => Path.GetRelativePath(fx.Output.Directory, f).Replace(Path.DirectorySeparatorChar, '/')).Order().ToList();
         Assert.Equal(files, sources.Order().ToList());
         Assert.Equal(
-            ["encoder-split-trajectory.png", "probe-t-trajectory.png", "rows/table3/predict-original-image/denoising.png", "table1-fid.png", "table1-trajectory.png", "table2-latent-dim.png", "table2-loss.png",
-             "table3-loss-parts.png", "table3-loss.png", "table3-probe.png", "table3-trajectory.png"],
+            ["augmentation-trajectory.png", "encoder-split-trajectory.png", "model-size-trajectory.png", "probe-t-trajectory.png", "rows/table3/predict-original-image/denoising.png", "table1-fid.png",
+             "table1-trajectory.png", "table2-latent-dim.png", "table2-loss.png", "table2-trajectory.png", "table3-loss-parts.png", "table3-loss.png",
+             "table3-probe.png", "table3-trajectory.png", "table4-trajectory.png", "training-length-trajectory.png"],
             files);
         Assert.Contains("<table>", html);
         Assert.Contains("<style>", html);

@@ -20,7 +20,7 @@ namespace LDae.Tokenizers.Learned;
 public abstract class LearnedTokenizer : nn.Module, ITokenizer
 {
     const string Magic = "LDAE-LEARNED-TOKENIZER";
-    const int FormatVersion = 1;
+    const int FormatVersion = 2;
 
     protected LearnedTokenizer(string name, int patch, int latentDim, int imageChannels) : base(name)
     {

@@ -9,10 +9,13 @@ public sealed record LearnedTokenizerSpec
     /// <summary>"conv-vae" | "patch-vae" | "patch-ae".</summary>
     public required string Kind { get; init; }
 
-    /// <summary>Pixels per latent cell side (the conv VAE needs a power of two: one stride-2 step per factor 2).</summary>
+    /// <summary>
+    /// Pixels per latent cell side (the conv VAE needs a power of two: one stride-2 step per factor 2). For the conv
+    /// VAE this is its stride, half the token's side: the denoiser takes 2×2 cells per token, as DiT does.
+    /// </summary>
     public int Patch { get; init; } = 8;
 
-    /// <summary>Latent dimension per cell, d.</summary>
+    /// <summary>Latent dimension per cell: d for the patch-wise tokenizers, the channel count (d/4 per token) for the conv VAE.</summary>
     public int LatentDim { get; init; } = 4;
 
     /// <summary>Add the LPIPS-style perceptual loss (VQGAN/LDM's tokenizer has it; Table 1 removes it).</summary>
@@ -32,7 +35,14 @@ public sealed record LearnedTokenizerSpec
     public double WeightDecay { get; init; } = 0.0;
     public int Seed { get; init; } = 0;
 
-    public ReconstructionLoss Reconstruction { get; init; } = ReconstructionLoss.L1;
+    /// <summary>The pixel reconstruction term; null = the kind's own (<see cref="ReconstructionLossOfKind"/>).</summary>
+    public ReconstructionLoss? Reconstruction { get; init; }
+
+    /// <summary>
+    /// <see cref="Reconstruction"/>, else L1 for the conv VAE (LDM's autoencoder loss, which the paper's Table 1
+    /// ablates term by term) and L2 for the patch-wise VAE and AE (the paper's ∥x − UᵀVx∥²).
+    /// </summary>
+    public ReconstructionLoss ReconstructionLossOfKind => Reconstruction ?? (Kind == ConvVae.KindName ? ReconstructionLoss.L1 : ReconstructionLoss.L2);
 
     /// <summary>
     /// β, the KL weight, applied to the KL summed over all latent values of an image next to a reconstruction
@@ -58,9 +68,6 @@ public sealed record LearnedTokenizerSpec
 
     /// <summary>Conv VAE size.</summary>
     public ConvVaeArchitecture ConvArchitecture { get; init; } = new();
-
-    /// <summary>Hidden width of the patch-wise MLPs: null = D = p²C, 0 = linear encoder and decoder.</summary>
-    public int? PatchHidden { get; init; }
 
     /// <summary>How the perceptual network is trained (when <see cref="Perceptual"/> is on).</summary>
     public PerceptualTrainOptions PerceptualNetwork { get; init; } = new();
@@ -96,7 +103,6 @@ public sealed record LearnedTokenizerSpec
         if (!(Lr > 0)) throw new ArgumentOutOfRangeException(nameof(Lr));
         if (KlWeight < 0 || PerceptualWeight < 0 || DiscriminatorWeight < 0) throw new ArgumentException("loss weights must be ≥ 0");
         if (AdversarialStartStep is < 0) throw new ArgumentOutOfRangeException(nameof(AdversarialStartStep));
-        if (PatchHidden is < 0) throw new ArgumentOutOfRangeException(nameof(PatchHidden));
         ConvArchitecture.Validate();
         if (Perceptual) PerceptualNetwork.Validate();
     }

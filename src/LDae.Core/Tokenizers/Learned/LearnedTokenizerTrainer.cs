@@ -14,7 +14,7 @@ namespace LDae.Tokenizers.Learned;
 /// </summary>
 /// <remarks>
 /// <para>Loss per image, LDM's normalisation (sums over an image, mean over the batch):
-/// rec = Σ_pixels |x − x̂| (or squared) + w_p · LPIPS(x, x̂) · C·H·W (LDM adds the perceptual distance to every
+/// rec = Σ_pixels |x − x̂| (conv VAE, LDM's L1) or (x − x̂)² (patch-wise, the paper's L2) + w_p · LPIPS(x, x̂) · C·H·W (LDM adds the perceptual distance to every
 /// pixel's L1 term); total = rec + β · KL(q(z|x) ‖ N(0, I)) + [step ≥ start] · w_d · λ · (−mean D(x̂)), with
 /// VQGAN's adaptive λ = ‖∇_L rec‖ / (‖∇_L g‖ + 10⁻⁴) at the decoder's last layer L. LDM's learned scalar
 /// log-variance on the reconstruction term is left out (it starts at 0 and only rescales the loss).</para>
@@ -191,8 +191,8 @@ public static class LearnedTokenizerTrainer
     public static LearnedTokenizer Create(LearnedTokenizerSpec spec, int imageChannels, Generator g) => spec.Kind switch
     {
         ConvVae.KindName => ConvVae.Create(spec.Patch, spec.LatentDim, imageChannels, spec.ConvArchitecture, g),
-        PatchVae.KindName => PatchVae.Create(spec.Patch, spec.LatentDim, imageChannels, spec.PatchHidden, g),
-        PatchAe.KindName => PatchAe.Create(spec.Patch, spec.LatentDim, imageChannels, spec.PatchHidden, g),
+        PatchVae.KindName => PatchVae.Create(spec.Patch, spec.LatentDim, imageChannels, g),
+        PatchAe.KindName => PatchAe.Create(spec.Patch, spec.LatentDim, imageChannels, g),
         _ => throw new ArgumentException($"unknown learned tokenizer kind '{spec.Kind}'"),
     };
 
@@ -215,7 +215,7 @@ public static class LearnedTokenizerTrainer
         var xr = model.DecodeUnscaled(z);
 
         var diff = xr - x;
-        var pixel = (spec.Reconstruction == ReconstructionLoss.L1 ? diff.abs() : diff.square()).sum() / batch;
+        var pixel = (spec.ReconstructionLossOfKind == ReconstructionLoss.L1 ? diff.abs() : diff.square()).sum() / batch;
         Tensor? perceptualTerm = perceptual is null ? null : perceptual.Distance(x, xr).mean();
         var rec = perceptualTerm is null ? pixel : pixel + spec.PerceptualWeight * pixelsPerImage * perceptualTerm;
 

@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 namespace LDae.Tokenizers.Learned;
 
 /// <summary>
-/// Patch-wise autoencoder (paper's Table 2, third tokenizer): the patch-wise VAE without the KL term and without
-/// sampling — every p×p×C patch is encoded independently to d values and decoded back. With a linear encoder
-/// and decoder (hidden = 0) and an L2 loss it learns the same subspace as patch-wise PCA.
+/// Patch-wise autoencoder (the paper, Table 2, third tokenizer): the patch-wise VAE without the KL term — a linear
+/// encoder V and decoder Uᵀ (d×D matrices, <see cref="PatchEncoder"/>, <see cref="PatchDecoder"/>) applied to every
+/// p×p×C patch on its own, trained with the L2 reconstruction loss ∥x − UᵀVx∥². PCA is the special case VVᵀ = I,
+/// U = V; this AE learns the same subspace in some other basis.
 /// </summary>
 public sealed class PatchAe : LearnedTokenizer
 {
@@ -15,19 +16,17 @@ public sealed class PatchAe : LearnedTokenizer
     readonly PatchEncoder encoder;
     readonly PatchDecoder decoder;
 
-    /// <param name="hidden">Hidden width of the per-patch MLPs; 0 = linear encoder and decoder; null = D = p²C.</param>
-    public PatchAe(int patch, int latentDim, int imageChannels, int? hidden = null)
+    public PatchAe(int patch, int latentDim, int imageChannels)
         : base(nameof(PatchAe), patch, latentDim, imageChannels)
     {
-        Hidden = hidden ?? patch * patch * imageChannels;
-        encoder = new PatchEncoder(imageChannels, patch, Hidden, latentDim);
-        decoder = new PatchDecoder(latentDim, Hidden, patch, imageChannels);
+        encoder = new PatchEncoder(imageChannels, patch, latentDim);
+        decoder = new PatchDecoder(latentDim, patch, imageChannels);
         RegisterComponents();
     }
 
-    public static PatchAe Create(int patch, int latentDim, int imageChannels, int? hidden, Generator g)
+    public static PatchAe Create(int patch, int latentDim, int imageChannels, Generator g)
     {
-        var model = new PatchAe(patch, latentDim, imageChannels, hidden);
+        var model = new PatchAe(patch, latentDim, imageChannels);
         model.InitializeWeights(g);
         return model;
     }
@@ -35,8 +34,11 @@ public sealed class PatchAe : LearnedTokenizer
     public override string Kind => KindName;
     public override bool IsVariational => false;
 
-    /// <summary>Hidden width of the per-patch MLPs (0 = linear).</summary>
-    public int Hidden { get; }
+    /// <summary>The encoder V, d×D.</summary>
+    public Tensor EncoderMatrix => encoder.Matrix;
+
+    /// <summary>The decoder Uᵀ, D×d.</summary>
+    public Tensor DecoderMatrix => decoder.Matrix;
 
     public override Tensor DecoderLastLayerWeight => decoder.LastLayerWeight;
 
@@ -48,11 +50,11 @@ public sealed class PatchAe : LearnedTokenizer
 
     public override Tensor DecodeUnscaled(Tensor latent) => decoder.forward(latent);
 
-    protected override int[] ArchitectureConfig => [Hidden];
+    protected override int[] ArchitectureConfig => [];
 
     internal static PatchAe FromConfig(int patch, int latentDim, int channels, int[] config)
     {
-        if (config.Length != 1) throw new InvalidDataException($"patch AE: expected 1 architecture number, got {config.Length}");
-        return new PatchAe(patch, latentDim, channels, config[0]);
+        if (config.Length != 0) throw new InvalidDataException($"patch AE: expected no architecture numbers, got {config.Length}");
+        return new PatchAe(patch, latentDim, channels);
     }
 }

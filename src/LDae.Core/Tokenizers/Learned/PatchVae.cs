@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 namespace LDae.Tokenizers.Learned;
 
 /// <summary>
-/// Patch-wise VAE (paper's Table 2, second tokenizer): every p×p×C patch is encoded independently to a posterior
-/// mean and log-variance of d values (<see cref="PatchEncoder"/>), decoded independently back to the patch
-/// (<see cref="PatchDecoder"/>); trained with reconstruction + β·KL. The conv VAE without spatial context.
+/// Patch-wise VAE (the paper, Table 2, second tokenizer): a linear encoder V and decoder Uᵀ (d×D matrices)
+/// applied to every p×p×C patch on its own, trained with ∥x − UᵀVx∥² + KL[Vx | N(0, I)]. The encoder's linear map
+/// gives the posterior mean Vx and, from a second d×D matrix, its log-variance (a VAE needs one; the paper's
+/// formula leaves it implicit); training decodes a reparameterised sample (<see cref="DiagonalGaussian"/>).
 /// </summary>
 public sealed class PatchVae : LearnedTokenizer
 {
@@ -15,19 +16,17 @@ public sealed class PatchVae : LearnedTokenizer
     readonly PatchEncoder encoder;
     readonly PatchDecoder decoder;
 
-    /// <param name="hidden">Hidden width of the per-patch MLPs; 0 = linear encoder and decoder; null = D = p²C.</param>
-    public PatchVae(int patch, int latentDim, int imageChannels, int? hidden = null)
+    public PatchVae(int patch, int latentDim, int imageChannels)
         : base(nameof(PatchVae), patch, latentDim, imageChannels)
     {
-        Hidden = hidden ?? patch * patch * imageChannels;
-        encoder = new PatchEncoder(imageChannels, patch, Hidden, 2 * latentDim);
-        decoder = new PatchDecoder(latentDim, Hidden, patch, imageChannels);
+        encoder = new PatchEncoder(imageChannels, patch, 2 * latentDim);
+        decoder = new PatchDecoder(latentDim, patch, imageChannels);
         RegisterComponents();
     }
 
-    public static PatchVae Create(int patch, int latentDim, int imageChannels, int? hidden, Generator g)
+    public static PatchVae Create(int patch, int latentDim, int imageChannels, Generator g)
     {
-        var model = new PatchVae(patch, latentDim, imageChannels, hidden);
+        var model = new PatchVae(patch, latentDim, imageChannels);
         model.InitializeWeights(g);
         return model;
     }
@@ -35,8 +34,18 @@ public sealed class PatchVae : LearnedTokenizer
     public override string Kind => KindName;
     public override bool IsVariational => true;
 
-    /// <summary>Hidden width of the per-patch MLPs (0 = linear).</summary>
-    public int Hidden { get; }
+    /// <summary>The encoder V (the posterior mean's rows), d×D.</summary>
+    public Tensor EncoderMatrix
+    {
+        get
+        {
+            using var scope = NewDisposeScope();
+            return encoder.Matrix[..LatentDim].MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>The decoder Uᵀ, D×d.</summary>
+    public Tensor DecoderMatrix => decoder.Matrix;
 
     public override Tensor DecoderLastLayerWeight => decoder.LastLayerWeight;
 
@@ -51,11 +60,11 @@ public sealed class PatchVae : LearnedTokenizer
 
     public override Tensor DecodeUnscaled(Tensor latent) => decoder.forward(latent);
 
-    protected override int[] ArchitectureConfig => [Hidden];
+    protected override int[] ArchitectureConfig => [];
 
     internal static PatchVae FromConfig(int patch, int latentDim, int channels, int[] config)
     {
-        if (config.Length != 1) throw new InvalidDataException($"patch VAE: expected 1 architecture number, got {config.Length}");
-        return new PatchVae(patch, latentDim, channels, config[0]);
+        if (config.Length != 0) throw new InvalidDataException($"patch VAE: expected no architecture numbers, got {config.Length}");
+        return new PatchVae(patch, latentDim, channels);
     }
 }

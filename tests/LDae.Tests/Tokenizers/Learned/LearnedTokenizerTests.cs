@@ -48,6 +48,61 @@ public class LearnedTokenizerTests
         Assert.Throws<ArgumentException>(() => model.Decode(zeros(1, d + 1, 2, 2)));
     }
 
+    [Theory]
+    [InlineData("patch-ae")]
+    [InlineData("patch-vae")]
+    public void Patch_tokenizers_are_linear_maps_V_and_U_transposed_per_patch(string kind)
+    {
+        // The paper: encoder V and decoder U are d×D matrices applied to each flattened patch (plus a bias here,
+        // standing in for PCA's centring). Encode(x) − Encode(0) = V·patches(x); Decode(z) − Decode(0) = Uᵀz.
+        using var scope = NewDisposeScope();
+        const int p = 4, d = 3, c = 3;
+        using var model = Make(kind, p, d, c, seed: 4);
+        var (v, ut) = model switch
+        {
+            PatchAe ae => (ae.EncoderMatrix, ae.DecoderMatrix),
+            PatchVae vae => (vae.EncoderMatrix, vae.DecoderMatrix),
+            _ => throw new InvalidOperationException(),
+        };
+        Assert.Equal(new long[] { d, p * p * c }, v.shape);
+        Assert.Equal(new long[] { p * p * c, d }, ut.shape);
+
+        var x = SyntheticShapes.Make(2, c, 16, seed: 6);
+        var y = SyntheticShapes.Make(2, c, 16, seed: 7);
+        var zero = zeros_like(x);
+        Tensor Enc(Tensor images) => model.Posterior(images).Mean;
+        var bias = Enc(zero);
+        Assert.True(SyntheticShapes.MaxAbsDiff(Enc(0.3f * x + 2f * y) - bias, 0.3f * (Enc(x) - bias) + 2f * (Enc(y) - bias)) < 1e-4);
+        var expected = Patches.Patchify(x, p).matmul(v.t());                          // N×L×d
+        Assert.True(SyntheticShapes.MaxAbsDiff(Patches.GridToTokens(Enc(x) - bias), expected) < 1e-4);
+
+        var z = randn(2, d, 4, 4, generator: new Generator(8, CPU));
+        var decodedZero = model.DecodeUnscaled(zeros_like(z));
+        var decoded = Patches.Patchify(model.DecodeUnscaled(z) - decodedZero, p);       // N×L×D
+        Assert.True(SyntheticShapes.MaxAbsDiff(decoded, Patches.GridToTokens(z).matmul(ut.t())) < 1e-4);
+    }
+
+    [Theory]
+    [InlineData("patch-ae", false)]
+    [InlineData("patch-vae", true)]
+    public void Patch_tokenizers_train_on_the_l2_reconstruction_plus_kl_for_the_vae(string kind, bool variational)
+    {
+        using var scope = NewDisposeScope();
+        using var model = Make(kind, 4, 3, 1, seed: 2);
+        var spec = new LearnedTokenizerSpec { Kind = kind, Patch = 4, LatentDim = 3 };
+        Assert.Equal(ReconstructionLoss.L2, spec.ReconstructionLossOfKind);
+        Assert.Equal(ReconstructionLoss.L1, (spec with { Kind = "conv-vae" }).ReconstructionLossOfKind);   // LDM's conv VAE
+        var x = SyntheticShapes.Make(4, 1, 16, seed: 3);
+        var terms = LearnedTokenizerTrainer.Loss(model, x, spec, null, null, new Generator(5, CPU));
+        // ∥x − UᵀVx∥² summed over an image, averaged over the batch (with a VAE, x̂ decodes a posterior sample)
+        Assert.Equal(1.0, (x - terms.Reconstruction).square().sum().item<float>() / 4 / terms.Pixel.item<float>(), 4);
+        Assert.Equal(variational, terms.Kl is not null);
+        double expected = terms.Pixel.item<float>() + (variational ? spec.KlWeight * terms.Kl!.item<float>() : 0);
+        Assert.Equal(1.0, expected / terms.Total.item<float>(), 4);
+        if (!variational)
+            Assert.True(SyntheticShapes.MaxAbsDiff(terms.Reconstruction, model.DecodeUnscaled(model.Posterior(x).Mean)) < 1e-6);
+    }
+
     [Fact]
     public void Conv_vae_needs_a_power_of_two_patch()
     {

@@ -28,7 +28,7 @@ public class LearnedTokenizerTrainerTests
         var test = LearnedTokenizerTestData.ShapesUint8(64, seed: 2);
         LearnedTokenizerSpec Spec(int d) => new()
         {
-            Kind = "patch-ae", Patch = 4, LatentDim = d, PatchHidden = 0, Epochs = 40, BatchSize = 32, Lr = 3e-3, Reconstruction = ReconstructionLoss.L2,
+            Kind = "patch-ae", Patch = 4, LatentDim = d, Epochs = 40, BatchSize = 32, Lr = 3e-3,
         };
         var (full, fullArtifact) = TrainOn(Spec(16), train, test, Path.Combine(dir, "d16"));       // d = D = 4·4·1
         var (narrow, narrowArtifact) = TrainOn(Spec(1), train, test, Path.Combine(dir, "d1"));
