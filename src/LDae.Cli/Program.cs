@@ -13,6 +13,7 @@ var commands = new Dictionary<string, (string Help, Func<CliArgs, int> Run)>
     ["resolve"] = ("print a row's resolved configuration and hash", ResolveCommand.Run),
     ["plan"] = ("list the build targets of a profile", ResolveCommand.Plan),
     ["report"] = ("plots + results/<profile>/report/index.md and index.html, from results only", ReportCommand.Run),
+    ["estimate"] = ("estimated time of a build target on this machine, per row and in total (--target, --profile, --json)", EstimateCommand.Run),
     ["bench"] = ("training/probe throughput, FLOP/s vs matmul, RSS growth (--profile, --steps, --threads, --replicas, --json)", BenchCommand.Run),
 };
 

@@ -5,9 +5,13 @@ using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;
 
-/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--replicas R] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active|bounded] [--json PATH]`.</summary>
+/// <summary>`ldae bench [--profile ci|quick] [--steps N] [--warmup N] [--threads T] [--replicas R] [--row R] [--probe-images N] [--breakdown-steps N] [--omp-wait passive|active|bounded] [--json PATH]`;
+/// `ldae bench --tokenizer NAME` times a learned tokenizer's training step instead (e.g. conv-vae-p4-d3-full at --profile cpu).</summary>
 static class BenchCommand
 {
+    static (string Table, string Json) Report(BenchmarkReport r) => (r.ToTable(), r.ToJson());
+    static (string Table, string Json) Report(TokenizerBenchmarkReport r) => (r.ToTable(), r.ToJson());
+
     public static int Run(CliArgs a)
     {
         var defaults = new BenchmarkOptions();
@@ -25,13 +29,21 @@ static class BenchCommand
             OpenMpWait = a.Get("omp-wait"),
         };
         string? json = a.Get("json");
+        string? tokenizer = a.Get("tokenizer");
         a.Get("device"); a.Flag("force"); // passed by the build to every target; the benchmark runs on the CPU
         a.RejectUnknown();
-        var report = TrainingBenchmark.RunRow(options, Repo.Root(), Console.Error);
-        Console.Write(report.ToTable());
+        var (table, jsonText) = tokenizer is null
+            ? Report(TrainingBenchmark.RunRow(options, Repo.Root(), Console.Error))
+            : Report(TokenizerBenchmark.RunArtifact(options with
+            {
+                // a tokenizer step is short and its shapes do not change: fewer steps than the denoiser's defaults
+                Steps = a.Int("steps", 20),
+                WarmupSteps = a.Int("warmup", 3),
+            }, tokenizer, Repo.Root(), Console.Error));
+        Console.Write(table);
         if (json is not null)
         {
-            ResultStore.WriteAtomic(json, report.ToJson());
+            ResultStore.WriteAtomic(json, jsonText);
             Console.WriteLine($"wrote {json}");
         }
         return 0;

@@ -55,18 +55,20 @@ public static class TokenizerArtifacts
         }
         // Learned tokenizers write their own artifact.json (PSNR on the test split, latent scale) last.
         log.WriteLine($"[tokenizer] training {artifact.Name} on {fit.Count} training images");
-        var spec = new LearnedTokenizerSpec
-        {
-            Kind = kind,
-            Patch = (int)config.Int("tokenizer.patch"),
-            LatentDim = RunSettings.LatentDim(config),
-            Perceptual = config.Bool("tokenizer.perceptual_loss"),
-            Adversarial = config.Bool("tokenizer.adversarial_loss"),
-            Epochs = (int)config.Int("tokenizer.train_epochs"),
-            Seed = (int)config.Int("train.seed"),
-        };
-        using var trained = LearnedTokenizerTrainer.Train(spec, fit.Images, fit.Labels, test.Images, test.Labels, dir, log);
+        using var trained = LearnedTokenizerTrainer.Train(LearnedSpec(config), fit.Images, fit.Labels, test.Images, test.Labels, dir, log);
     }
+
+    /// <summary>The learned tokenizer a row's configuration names (conv VAE, patch VAE or AE).</summary>
+    public static LearnedTokenizerSpec LearnedSpec(ConfigTree config) => new()
+    {
+        Kind = config.Text("tokenizer.kind"),
+        Patch = (int)config.Int("tokenizer.patch"),
+        LatentDim = RunSettings.LatentDim(config),
+        Perceptual = config.Bool("tokenizer.perceptual_loss"),
+        Adversarial = config.Bool("tokenizer.adversarial_loss"),
+        Epochs = (int)config.Int("tokenizer.train_epochs"),
+        Seed = (int)config.Int("train.seed"),
+    };
 
     static void FitPca(ConfigTree config, TokenizerArtifact artifact, string dir, ImageDataset fit, TextWriter log)
     {
