@@ -38,7 +38,7 @@ def main():
         import torch.nn as nn
         import torch.nn.functional as F
     except ImportError:
-        print("peer_step: PyTorch is not installed (Debian: apt-get install python3-torch libopenblas0-openmp); skipped")
+        print(f"peer_step: PyTorch is not installed for {sys.executable} (Debian: apt-get install python3-torch libopenblas0-openmp, then run /usr/bin/python3 bench/peer_step.py); skipped")
         return 0
 
     shape = PROFILES[args.profile]

@@ -18,7 +18,10 @@ namespace LDae.Estimates;
 /// </summary>
 public static class Estimator
 {
-    public static BuildEstimate For(string target, string profile, string repoRoot, string cachePath, bool remeasure, TextWriter log)
+    /// <param name="matmulGflops">The machine's quiet 2048² matmul rate to scale the measured efficiencies to (e.g. from
+    /// <c>ldae bench</c> on a quiet machine); null = the best this machine's cache has seen.</param>
+    public static BuildEstimate For(string target, string profile, string repoRoot, string cachePath, bool remeasure, TextWriter log,
+        double? matmulGflops = null)
     {
         var registry = ExperimentRegistry.Load(Repo.Experiments(repoRoot));
         registry.Profile(profile);
@@ -67,7 +70,7 @@ public static class Estimator
         var workloads = targets.SelectMany(t => t.Work).Select(w => w.Workload).DistinctBy(w => w.Key).ToList();
         var toMeasure = workloads.Where(w => remeasure || !cache.Rates.ContainsKey(w.Key)).ToList();
         if (toMeasure.Count > 0) Measure(toMeasure, threads, cache, cachePath, repoRoot, log);
-        double matmul = cache.MatmulGflops(threads) ?? throw new InvalidOperationException("no matmul rate measured");
+        double matmul = matmulGflops ?? cache.MatmulGflops(threads) ?? throw new InvalidOperationException("no matmul rate measured");
 
         return new BuildEstimate
         {

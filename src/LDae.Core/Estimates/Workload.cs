@@ -37,17 +37,17 @@ public sealed record Workload(WorkKind Kind, string Key, ConfigTree Config)
     {
         string[] keys = kind switch
         {
+            // the latent dimension only changes the first and last linear layer: counted in the FLOPs, not measured apart
             WorkKind.Pretrain or WorkKind.Features =>
             [
-                "tokenizer.kind", "tokenizer.patch", "tokenizer.latent_dim", "objective.input", "objective.output",
+                "tokenizer.kind", "tokenizer.patch", "objective.input", "objective.output",
                 "backbone.width", "backbone.depth", "backbone.heads", "backbone.mlp_ratio", "backbone.class_conditional",
-                "backbone.conditioning", "data.image_size", "data.channels", "data.augment", "train.batch_size", "train.replicas",
-                "train.threads", "train.ema",
+                "data.image_size", "data.channels", "train.batch_size", "train.replicas", "train.threads", "train.ema",
             ],
             WorkKind.LinearProbe or WorkKind.Knn => ["backbone.width", "probe.batch_size", "train.threads"],
             WorkKind.TokenizerReconstruction or WorkKind.TokenizerAdversarial =>
             [
-                "tokenizer.kind", "tokenizer.patch", "tokenizer.latent_dim", "tokenizer.perceptual_loss", "tokenizer.adversarial_loss",
+                "tokenizer.kind", "tokenizer.patch", "tokenizer.perceptual_loss", "tokenizer.adversarial_loss",
                 "data.image_size", "data.channels", "train.threads",
             ],
             WorkKind.PerceptualNetwork or WorkKind.PcaFit => ["tokenizer.patch", "data.image_size", "data.channels", "train.threads"],
