@@ -101,14 +101,7 @@ public sealed record BenchmarkReport
     public double[]? LoadAverageStart { get; init; }
     public double[]? LoadAverageEnd { get; init; }
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    public string ToJson() => ReportText.Json(this);
 
     /// <summary>A readable two-column table.</summary>
     public string ToTable()
@@ -145,7 +138,25 @@ public sealed record BenchmarkReport
             ("final loss", F(FinalLoss, "0.0000")),
             ("load average", $"{Load(LoadAverageStart)} at start, {Load(LoadAverageEnd)} at end"),
         };
-        int w = rows.Max(r => r.Item1.Length);
+        return ReportText.Table(rows);
+    }
+}
+
+/// <summary>How the benchmarks' reports are written: snake_case JSON, and a two-column text table.</summary>
+static class ReportText
+{
+    static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string Json<T>(T report) => JsonSerializer.Serialize(report, Options) + "\n";
+
+    public static string Table(IReadOnlyList<(string Key, string Value)> rows)
+    {
+        int w = rows.Max(r => r.Key.Length);
         var sb = new StringBuilder();
         foreach (var (k, v) in rows) sb.Append(k.PadRight(w)).Append("  ").AppendLine(v);
         return sb.ToString();

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using LDae.Data;
 using LDae.Experiments;
 using LDae.Harness.Experiments;
@@ -146,14 +143,7 @@ public sealed record TokenizerBenchmarkReport
 
     double Share(TokenizerPhase p) => Phases.Count == 1 ? 1 : p.Name == "adversarial" ? AdversarialShare : 1 - AdversarialShare;
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    public string ToJson() => ReportText.Json(this);
 
     public string ToTable()
     {
@@ -174,9 +164,6 @@ public sealed record TokenizerBenchmarkReport
         rows.Add(("training / matmul", $"{F(MatmulRatio, "P0")} (whole run over best matmul)"));
         rows.Add(("peak RSS", $"{F(PeakRssMb, "0")} MB over the timed steps ({F(PeakSetupRssMb, "0")} MB before them)"));
         rows.Add(("FLOPs", FlopsConvention));
-        int w = rows.Max(r => r.Item1.Length);
-        var sb = new StringBuilder();
-        foreach (var (k, v) in rows) sb.Append(k.PadRight(w)).Append("  ").AppendLine(v);
-        return sb.ToString();
+        return ReportText.Table(rows);
     }
 }
