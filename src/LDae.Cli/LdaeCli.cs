@@ -65,6 +65,7 @@ public static class LdaeCli
             ResolveCommand.Create(context),
             ResolveCommand.CreatePlan(context),
             ReportCommand.Create(context),
+            EstimateCommand.Create(context),
             BenchCommand.Create(context),
         };
         root.SetAction(_ => root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Out })); // no command: the overview

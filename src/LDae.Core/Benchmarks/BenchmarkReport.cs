@@ -77,7 +77,10 @@ public sealed record BenchmarkReport
     public required double RssAfterWarmupMb { get; init; }
     public required double RssEndMb { get; init; }
     public double RssGrowthMb => RssEndMb - RssAfterWarmupMb;
+    /// <summary>Peak RSS of the whole benchmark process (setup, training, probe extraction, step breakdown).</summary>
     public required double PeakRssMb { get; init; }
+    /// <summary>The training steps' peak RSS and its parts.</summary>
+    public required MemoryBreakdown Memory { get; init; }
     /// <summary>Live (undisposed) TorchSharp tensors after the warm-up and at the end: equal when no step leaks a tensor.</summary>
     public required long LiveTensorsAfterWarmup { get; init; }
     public required long LiveTensorsEnd { get; init; }
@@ -98,14 +101,7 @@ public sealed record BenchmarkReport
     public double[]? LoadAverageStart { get; init; }
     public double[]? LoadAverageEnd { get; init; }
 
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
+    public string ToJson() => ReportText.Json(this);
 
     /// <summary>A readable two-column table.</summary>
     public string ToTable()
@@ -130,14 +126,37 @@ public sealed record BenchmarkReport
                 (Replicas > 1 ? $"; slowest minus fastest replica {F(Phases.ReplicaSpreadMs, "0.0")} ms" : "")),
             ("probe features", $"{F(ProbeImagesPerSecond, "0")} img/s ({ProbeImages} images, no_grad)"),
             ("RSS", $"{F(RssAfterWarmupMb, "0.0")} MB after warm-up → {F(RssEndMb, "0.0")} MB at the end: growth {F(RssGrowthMb, "+0.0;-0.0")} MB over {TimedSteps} steps"),
-            ("peak RSS", $"{F(PeakRssMb, "0.0")} MB"),
+            ("peak RSS", $"{F(Memory.PeakTrainingMb, "0")} MB over the training steps ({F(Memory.PeakSetupMb, "0")} MB before them: data and tokenizer; {F(PeakRssMb, "0")} MB for the whole process)"),
+            ("  its parts", $"dataset {F(Memory.DatasetMb, "0")} MB, parameters + gradients + AdamW (+ EMA) {F(Memory.ParametersAndOptimizerMb, "0")} MB, " +
+                $"activations saved for backward {F(Memory.ActivationsPerReplicaMb, "0")} MB per replica × {Memory.Replicas}, " +
+                $"allocator retention beyond the activations {F(Memory.RetainedBeyondActivationsMb, "0")} MB " +
+                $"(malloc keeps {(Memory.AllocatorRetainedMb is { } kept ? F(kept, "0") + " MB" : "n/a")} free after a step), " +
+                $"runtime and the rest {F(Memory.OtherMb, "0")} MB"),
             ("live tensors", $"{LiveTensorsAfterWarmup} after warm-up → {LiveTensorsEnd} at the end"),
             ("page faults", PageFaultsPerStep is { } faults ? $"{F(faults, "0")} minor faults per timed step (allocator: {Allocator})" : "n/a"),
             ("GC", GcPerStep is { } gc ? $"{F(gc.PauseMs, "0.00")} ms paused per timed step; collections per step: gen0 {F(gc.Gen0, "0.0")}, gen1 {F(gc.Gen1, "0.0")}, gen2 {F(gc.Gen2, "0.0")}" : "n/a"),
             ("final loss", F(FinalLoss, "0.0000")),
             ("load average", $"{Load(LoadAverageStart)} at start, {Load(LoadAverageEnd)} at end"),
         };
-        int w = rows.Max(r => r.Item1.Length);
+        return ReportText.Table(rows);
+    }
+}
+
+/// <summary>How the benchmarks' reports are written: snake_case JSON, and a two-column text table.</summary>
+static class ReportText
+{
+    static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string Json<T>(T report) => JsonSerializer.Serialize(report, Options) + "\n";
+
+    public static string Table(IReadOnlyList<(string Key, string Value)> rows)
+    {
+        int w = rows.Max(r => r.Key.Length);
         var sb = new StringBuilder();
         foreach (var (k, v) in rows) sb.Append(k.PadRight(w)).Append("  ").AppendLine(v);
         return sb.ToString();

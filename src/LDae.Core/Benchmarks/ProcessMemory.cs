@@ -16,6 +16,20 @@ public static class ProcessMemory
     public static long? PeakResidentBytes() => Read("VmHWM:");
 
     /// <summary>
+    /// Resets the peak (VmHWM) to the current RSS, so a later <see cref="PeakResidentBytes"/> is the peak of what ran
+    /// in between (writing 5 to /proc/self/clear_refs, Linux ≥ 4.0). False where that is not possible.
+    /// </summary>
+    public static bool ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
     /// Minor page faults of this process so far (field 10 of /proc/self/stat): memory the kernel had to map in, and
     /// zero-fill, on first touch — what an allocator that returns freed memory to the kernel costs on every reuse.
     /// Null where /proc is not available.

@@ -74,11 +74,13 @@ public static class TrainingBenchmark
         if (options.OpenMpWait is { } policy) OpenMpWaitPolicy.Set(policy);
         EnsureThreads(options, config);
         using var data = new RowData(config, repoRoot, log);
-        return Run(options, config, data.Train, $"{data.Train.Name}: {data.Train.Count} images", log);
+        return Run(options, config, data.Train, $"{data.Train.Name}: {data.Train.Count} images", log, [data.Train, data.Test]);
     }
 
     /// <summary>Benchmarks <paramref name="config"/> on the given training images (e.g. synthetic ones in tests).</summary>
-    public static BenchmarkReport Run(BenchmarkOptions options, ConfigTree config, ImageDataset train, string dataLabel, TextWriter log)
+    /// <param name="held">Every dataset split the process holds, for the memory breakdown (default: the training images).</param>
+    public static BenchmarkReport Run(BenchmarkOptions options, ConfigTree config, ImageDataset train, string dataLabel, TextWriter log,
+        IReadOnlyList<ImageDataset>? held = null)
     {
         options.Validate();
         int threads = EnsureThreads(options, config);
@@ -122,13 +124,28 @@ public static class TrainingBenchmark
             });
             var source = new TensorBatchSource(train.Images, train.Labels, trainOptions.BatchSize, trainOptions.Seed);
             using var trainer = new Trainer(trainOptions, Path.Combine(scratch.FullName, "run"), clock);
+            long peakSetup = ProcessMemory.PeakResidentBytes() ?? 0;
+            bool peakReset = ProcessMemory.ResetPeak();
             var result = trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, CPU));
+            // the kernel updates VmHWM lazily (per-thread RSS counters), so it can lag the last VmRSS sample
+            long peakTraining = Math.Max(peakReset ? ProcessMemory.PeakResidentBytes() ?? 0 : 0, clock.RssEnd);
+            var retained = NativeHeap.Now()?.FreeHeldBytes;
+            var activations = MemoryBreakdown.ActivationsMb(denoiser, source.Get(0, 0), trainOptions.Replicas, trainOptions.Seed,
+                PretrainObjective.For(denoiser, config, CPU));
+            var memory = new MemoryBreakdown(
+                peakSetup / MemoryBreakdown.Mb,
+                peakTraining / MemoryBreakdown.Mb,
+                (held ?? [train]).Sum(d => d.Images.numel() * d.Images.element_size() + d.Labels.numel() * d.Labels.element_size()) / MemoryBreakdown.Mb,
+                MemoryBreakdown.ParameterStateMb(denoiser, trainOptions.EmaDecay > 0),
+                activations ?? double.NaN,
+                trainOptions.Replicas,
+                retained / MemoryBreakdown.Mb);
 
+            log.WriteLine($"[bench] step breakdown over {options.BreakdownSteps} steps …");
+            var phases = StepBreakdown.Measure(denoiser, source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
             denoiser.eval();
             int probeImages = Math.Min(options.ProbeImages, train.Count);
             double probeRate = ProbeRate(denoiser, train.Images.narrow(0, 0, probeImages));
-            log.WriteLine($"[bench] step breakdown over {options.BreakdownSteps} steps …");
-            var phases = StepBreakdown.Measure(denoiser, source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
 
             foreach (var m in during) matmul = matmul.Concat(m);
             matmul = matmul.Concat(yardstick.Measure(options.MatmulRepeats));
@@ -164,8 +181,8 @@ public static class TrainingBenchmark
                 Phases = phases,
                 RssAfterWarmupMb = clock.RssAfterWarmup / 1048576.0,
                 RssEndMb = clock.RssEnd / 1048576.0,
-                // The kernel updates VmHWM lazily (per-thread RSS counters), so it can lag the last VmRSS sample.
-                PeakRssMb = Math.Max(ProcessMemory.PeakResidentBytes() ?? 0, clock.RssEnd) / 1048576.0,
+                PeakRssMb = Math.Max(peakSetup, Math.Max(ProcessMemory.PeakResidentBytes() ?? 0, peakTraining)) / MemoryBreakdown.Mb,
+                Memory = memory,
                 RssSamples = clock.Samples,
                 LiveTensorsAfterWarmup = clock.LiveTensorsAfterWarmup,
                 LiveTensorsEnd = clock.LiveTensorsEnd,

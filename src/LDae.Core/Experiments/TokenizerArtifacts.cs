@@ -55,11 +55,19 @@ public static class TokenizerArtifacts
         }
         // Learned tokenizers write their own artifact.json (PSNR on the test split, latent scale) last.
         log.WriteLine($"[tokenizer] training {artifact.Name} on {fit.Count} training images");
-        // A token covers p×p pixels and d values: the conv VAE makes them 2×2 cells of d/4 channels at stride p/2.
+        using var trained = LearnedTokenizerTrainer.Train(LearnedSpec(config), fit.Images, fit.Labels, test.Images, test.Labels, dir, log);
+    }
+
+    /// <summary>
+    /// The learned tokenizer a row's configuration names (conv VAE, patch VAE or AE). A token covers p×p pixels and
+    /// d values: the conv VAE makes them 2×2 cells of d/4 channels at stride p/2.
+    /// </summary>
+    public static LearnedTokenizerSpec LearnedSpec(ConfigTree config)
+    {
         int cells = RunSettings.CellsPerTokenSide(config);
-        var spec = new LearnedTokenizerSpec
+        return new()
         {
-            Kind = kind,
+            Kind = config.Text("tokenizer.kind"),
             Patch = (int)config.Int("tokenizer.patch") / cells,
             LatentDim = RunSettings.LatentDim(config) / (cells * cells),
             Perceptual = config.Bool("tokenizer.perceptual_loss"),
@@ -67,7 +75,6 @@ public static class TokenizerArtifacts
             Epochs = (int)config.Int("tokenizer.train_epochs"),
             Seed = (int)config.Int("train.seed"),
         };
-        using var trained = LearnedTokenizerTrainer.Train(spec, fit.Images, fit.Labels, test.Images, test.Labels, dir, log);
     }
 
     static void FitPca(ConfigTree config, TokenizerArtifact artifact, string dir, ImageDataset fit, TextWriter log)

@@ -27,7 +27,7 @@ public static class AdaLnModulate
 
     /// <summary>x: N × L × width, shift and scale: N × 1 × width (or N × width) → N × L × width.</summary>
     public static Tensor Apply(Tensor x, Tensor shift, Tensor scale, double eps) =>
-        Supports(x) ? Function.apply(x, shift, scale, eps) : throw new ArgumentException($"AdaLnModulate takes float32 CPU tensors N × L × width with width a multiple of {Lanes}; use LayerNorm + addcmul");
+        Supports(x) ? Function.apply(x, shift, scale, eps, SavedForBackward.Needed(x, shift, scale)) : throw new ArgumentException($"AdaLnModulate takes float32 CPU tensors N × L × width with width a multiple of {Lanes}; use LayerNorm + addcmul");
 
     sealed class Function : torch.autograd.SingleTensorFunction<Function>
     {
@@ -48,14 +48,15 @@ public static class AdaLnModulate
             GC.KeepAlive(x);
             GC.KeepAlive(shift);
             GC.KeepAlive(scale);
-            ctx.save_for_backward([x, scale, rstd]);
+            SavedForBackward.Keep(ctx, (bool)vars[4], x, scale, rstd);
             ctx.save_data("shift shape", ((Tensor)vars[1]).shape);
             return y;
         }
 
         public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad)
         {
-            var saved = ctx.get_saved_variables();
+            var saved = SavedForBackward.Of(ctx);
+            using var scope = NewDisposeScope();
             Tensor x = saved[0], scale = saved[1], rstd = saved[2];
             var g = grad.contiguous();
             long n = x.shape[0], length = x.shape[1], width = x.shape[2];
@@ -71,7 +72,9 @@ public static class AdaLnModulate
             GC.KeepAlive(rstd);
             GC.KeepAlive(g);
             var shape = (long[])ctx.get_data("shift shape");
-            return [gradX, gradShift.reshape(shape), gradScale.reshape(shape), null!];   // no gradient for ε
+            // no gradient for ε and the flag
+            return saved.Release(grad, [gradX.MoveToOuterDisposeScope(), gradShift.reshape(shape).MoveToOuterDisposeScope(),
+                gradScale.reshape(shape).MoveToOuterDisposeScope(), null!, null!]);
         }
     }
 

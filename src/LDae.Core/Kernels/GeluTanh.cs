@@ -29,9 +29,9 @@ public static class GeluTanh
     public static bool Supports(Tensor x) => x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32;
 
     public static Tensor Apply(Tensor x) =>
-        Supports(x) ? Function.apply(x) : throw new ArgumentException("GeluTanh takes float32 CPU tensors; use Ops.GeluTanh");
+        Supports(x) ? Function.apply(x, SavedForBackward.Needed(x)) : throw new ArgumentException("GeluTanh takes float32 CPU tensors; use Ops.GeluTanh");
 
-    /// <summary>The autograd node: saves the input, recomputes σ(2u) in the backward pass.</summary>
+    /// <summary>The autograd node: saves the input (<see cref="SavedForBackward"/>), recomputes σ(2u) in the backward pass.</summary>
     sealed class Function : torch.autograd.SingleTensorFunction<Function>
     {
         public override string Name => "GeluTanh";
@@ -41,18 +41,20 @@ public static class GeluTanh
             var x = ((Tensor)vars[0]).contiguous();
             var y = empty_like(x);
             Elementwise(x, y, static (xs, _, ys) => Forward(xs, ys));
-            ctx.save_for_backward([x]);
+            SavedForBackward.Keep(ctx, (bool)vars[1], x);
             return y;
         }
 
         public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad)
         {
-            var x = ctx.get_saved_variables()[0];
+            var saved = SavedForBackward.Of(ctx);
+            using var scope = NewDisposeScope();
+            var x = saved[0];
             var g = grad.contiguous();
             var gradInput = empty_like(x);
             Elementwise(x, gradInput, (xs, offset, gs) => Backward(xs, Floats(g).Slice(offset, xs.Length), gs));
             GC.KeepAlive(g);   // its span was read inside the kernel (g may be a fresh contiguous copy)
-            return [gradInput];
+            return saved.Release(grad, [gradInput.MoveToOuterDisposeScope(), null!]);   // no gradient for the flag
         }
     }
 

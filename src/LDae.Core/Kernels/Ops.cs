@@ -22,6 +22,14 @@ public static class Ops
 
     static readonly Scalar One = 1.0;
 
+    /// <summary>
+    /// On this thread until disposed, the kernels free the tensors they saved for the backward pass as soon as that pass
+    /// has used them, so each graph they build can be differentiated once (as libtorch's own nodes without
+    /// <c>retain_graph</c>). A training step (<see cref="Training.DataParallel"/>) runs its forward and backward pass
+    /// inside; without it the saved tensors live as long as the graph (<see cref="SavedForBackward"/>).
+    /// </summary>
+    public static IDisposable DifferentiateOnce() => SavedForBackward.DifferentiateOnce();
+
     /// <summary>DiT's tanh-approximated GELU (<see cref="Kernels.GeluTanh"/>).</summary>
     public static Tensor GeluTanh(Tensor x) =>
         Kernels.GeluTanh.Supports(x) ? Kernels.GeluTanh.Apply(x) : nn.functional.gelu(x, GELU.Approximate.tanh);

@@ -28,7 +28,7 @@ public static class SmallAttention
     }
 
     /// <summary>qkv: N × L × 3·width (q, k, v, each with the heads side by side) → N × L × width.</summary>
-    public static Tensor Apply(Tensor qkv, int heads) => Function.apply(qkv, heads);
+    public static Tensor Apply(Tensor qkv, int heads) => Function.apply(qkv, heads, SavedForBackward.Needed(qkv));
 
     sealed class Function : torch.autograd.SingleTensorFunction<Function>
     {
@@ -43,13 +43,14 @@ public static class SmallAttention
             CpuKernel.Split(shape.Images, shape.MinImagesPerChunk, 1, (first, count) =>
                 Forward(shape, first, count, Floats(qkv), Floats(probabilities), Floats(output)));
             GC.KeepAlive(qkv);   // its span was read inside the kernel (qkv may be a fresh contiguous copy)
-            ctx.save_for_backward([qkv, probabilities]);
+            SavedForBackward.Keep(ctx, (bool)vars[2], qkv, probabilities);
             return output;
         }
 
         public override List<Tensor> backward(torch.autograd.AutogradContext ctx, Tensor grad)
         {
-            var saved = ctx.get_saved_variables();
+            var saved = SavedForBackward.Of(ctx);
+            using var scope = NewDisposeScope();
             Tensor qkv = saved[0], probabilities = saved[1];
             var gradOutput = grad.contiguous();
             var shape = new Shape(qkv, (int)probabilities.shape[1]);
@@ -60,7 +61,7 @@ public static class SmallAttention
             GC.KeepAlive(probabilities);
             GC.KeepAlive(gradOutput);
             GC.KeepAlive(gradQkv);
-            return [gradQkv, null!];   // no gradient for the head count
+            return saved.Release(grad, [gradQkv.MoveToOuterDisposeScope(), null!, null!]);   // no gradient for the head count and the flag
         }
     }
 

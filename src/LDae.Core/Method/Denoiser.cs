@@ -47,12 +47,15 @@ public sealed class Denoiser : nn.Module
     public int FeatureDim => Options.Width;
 
     /// <summary>The backbone shape implied by a tokenizer and options (also usable without building it, e.g. for FLOPs).</summary>
-    public static BackboneOptions BackboneFor(ITokenizer tokenizer, DenoiserOptions options)
+    public static BackboneOptions BackboneFor(ITokenizer tokenizer, DenoiserOptions options) =>
+        BackboneFor(tokenizer.Patch, tokenizer.ImageChannels, tokenizer.LatentDim, options);
+
+    /// <summary>The backbone shape for a tokenizer of this patch, image channels and latent dimension.</summary>
+    public static BackboneOptions BackboneFor(int p, int imageChannels, int latentDim, DenoiserOptions options)
     {
-        int p = tokenizer.Patch;
-        int imageCell = p * p * tokenizer.ImageChannels;
-        int inChannels = options.Objective.Input == InputSpace.Latent ? tokenizer.LatentDim : imageCell;
-        int outChannels = options.Objective.Output == OutputSpace.Latent ? tokenizer.LatentDim : imageCell;
+        int imageCell = p * p * imageChannels;
+        int inChannels = options.Objective.Input == InputSpace.Latent ? latentDim : imageCell;
+        int outChannels = options.Objective.Output == OutputSpace.Latent ? latentDim : imageCell;
         return new BackboneOptions(inChannels, outChannels, options.TokenPatch, options.ImageSize / p,
             options.Width, options.Depth, options.Heads, options.MlpRatio,
             options.ClassConditional, options.NumClasses, options.Placement, options.TimestepConditional, options.ConditioningRatio);

@@ -207,6 +207,7 @@ public sealed class DataParallel : IDisposable
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
+        using var once = Kernels.Ops.DifferentiateOnce();   // one backward pass per graph: kernels free what they saved as they go
         var loss = objective(shard, g);
         if (loss.Loss.numel() != 1) throw new InvalidOperationException("the objective must return a scalar loss");
         double forwardMs = clock.Elapsed.TotalMilliseconds;

@@ -105,6 +105,24 @@ public class TrainingBenchmarkTests
     }
 
     [Fact]
+    public void Peak_memory_is_split_into_measured_parts()
+    {
+        var m = Report.Memory;
+        Assert.Equal(200 * 32 * 32 / 1048576.0 + 200 * 8 / 1048576.0, m.DatasetMb, 9);   // uint8 pixels + int64 labels
+        // parameters, gradients and AdamW's two moments (EMA is off at ci), float32
+        Assert.Equal(4 * 4.0 * Report.Parameters / 1048576.0, m.ParametersAndOptimizerMb, 9);
+        Assert.Equal(2, m.Replicas);
+        Assert.Equal(m.PeakTrainingMb - m.DatasetMb - m.ParametersAndOptimizerMb - 2 * m.ActivationsPerReplicaMb - m.RetainedBeyondActivationsMb,
+            m.OtherMb, 9);
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.True(m.PeakTrainingMb > 0 && m.PeakSetupMb > 0 && Report.PeakRssMb >= m.PeakTrainingMb);
+        // a shard of 64 ci images keeps activations of a few MB for its backward pass (4 blocks, 16 tokens, width 64)
+        Assert.InRange(m.ActivationsPerReplicaMb, 1, 100);
+        Assert.True(m.AllocatorRetainedMb >= 0);
+        Assert.Contains("activations saved for backward", Report.ToTable());
+    }
+
+    [Fact]
     public void Json_has_the_figures_under_snake_case_names()
     {
         using var doc = JsonDocument.Parse(Report.ToJson());

@@ -128,7 +128,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("resolve", "--row --profile --set --device --force")]
     [InlineData("plan", "--profile --device --force")]
     [InlineData("report", "--profile --device --force")]
-    [InlineData("bench", "--row --profile --steps --warmup --threads --replicas --probe-images --matmul-size --breakdown-steps --omp-wait --json --device --force")]
+    [InlineData("estimate", "--target --profile --remeasure --matmul-gflops --json --device --force")]
+    [InlineData("bench", "--row --profile --steps --warmup --threads --replicas --probe-images --matmul-size --breakdown-steps --tokenizer --omp-wait --json --device --force")]
     public void Every_command_has_help_that_lists_each_of_its_options(string command, string options)
     {
         foreach (var help in new[] { "--help", "-h" })
@@ -147,7 +148,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var (code, output, _) = Ldae();
         Assert.Equal(0, code);
-        foreach (var command in new[] { "run", "pretrain", "probe", "tokenizer", "data", "resolve", "plan", "report", "bench" })
+        foreach (var command in new[] { "run", "pretrain", "probe", "tokenizer", "data", "resolve", "plan", "report", "estimate", "bench" })
             Assert.Contains($"  {command} ", output);
     }
 

@@ -28,6 +28,7 @@ public sealed class EntryPointTests
             ("probe", TinyRow.Args("probe"), null),
             ("run", TinyRow.Args("run"), null),
             ("report", ["report", "--profile", "ci"], null),
+            ("estimate", ["estimate", "--target", TinyRow.Row, "--profile", "ci"], new() { ["LDAE_CACHE"] = dataCache.Path }),
             ("bench", ["bench", "--profile", "ci", "--steps", "2", "--warmup", "1", "--probe-images", "64", "--matmul-size", "64", "--breakdown-steps", "1"], null),
         };
         var help = LdaeProcess.Run(checkout, ["--help"], fresh.Dir);

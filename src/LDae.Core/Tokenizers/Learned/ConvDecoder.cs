@@ -46,6 +46,23 @@ public sealed class ConvDecoder : nn.Module<Tensor, Tensor>
     /// <summary>The last conv's weight (for the adaptive adversarial weight).</summary>
     public Tensor LastLayerWeight => convOut.weight!;
 
+    /// <summary>Forward FLOPs per latent grid of side <paramref name="latentSize"/> (<see cref="ConvFlops"/>).</summary>
+    public double ForwardFlops(int latentSize)
+    {
+        int size = latentSize;
+        double flops = ConvFlops.Of(convIn, size) + middle.ForwardFlops(size);
+        foreach (var layer in levels)
+        {
+            if (layer is ResnetBlock block) flops += block.ForwardFlops(size);
+            else if (layer is Upsample up)
+            {
+                size *= 2;
+                flops += up.ForwardFlops(size);
+            }
+        }
+        return flops + ConvFlops.Of(convOut, size);
+    }
+
     public override Tensor forward(Tensor z)
     {
         using var scope = NewDisposeScope();
@@ -64,6 +81,9 @@ public sealed class ConvDecoder : nn.Module<Tensor, Tensor>
             conv = nn.Conv2d(inChannels, outChannels, 3, padding: 1);
             RegisterComponents();
         }
+
+        /// <summary>Forward FLOPs at the upsampled side <paramref name="size"/>.</summary>
+        public double ForwardFlops(int size) => ConvFlops.Of(conv, size);
 
         public override Tensor forward(Tensor x)
         {

@@ -40,6 +40,23 @@ public sealed class ConvEncoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Forward FLOPs per image of side <paramref name="imageSize"/> (<see cref="ConvFlops"/>).</summary>
+    public double ForwardFlops(int imageSize)
+    {
+        int size = imageSize;
+        double flops = ConvFlops.Of(convIn, size);
+        foreach (var layer in levels)
+        {
+            if (layer is ResnetBlock block) flops += block.ForwardFlops(size);
+            else if (layer is Conv2d down)
+            {
+                flops += ConvFlops.Of(down, size);
+                size = ConvFlops.OutputSize(down, size);
+            }
+        }
+        return flops + middle.ForwardFlops(size) + ConvFlops.Of(convOut, size);
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();

@@ -54,6 +54,9 @@ public sealed class ConvVae : LearnedTokenizer
 
     public override Tensor DecodeUnscaled(Tensor latent) => decoder.forward(latent);
 
+    /// <summary>Forward FLOPs per image (encoder + decoder) of side <paramref name="imageSize"/> (<see cref="ConvFlops"/>).</summary>
+    public double ForwardFlops(int imageSize) => encoder.ForwardFlops(imageSize) + decoder.ForwardFlops(imageSize / Patch);
+
     protected override int[] ArchitectureConfig =>
         [Architecture.BaseChannels, Architecture.MaxMultiplier, Architecture.ResBlocksPerLevel];
 

@@ -19,7 +19,8 @@ namespace LDae.Tokenizers.Learned;
 /// VQGAN's adaptive λ = ‖∇_L rec‖ / (‖∇_L g‖ + 10⁻⁴) at the decoder's last layer L. LDM's learned scalar
 /// log-variance on the reconstruction term is left out (it starts at 0 and only rescales the loss).</para>
 /// <para>The discriminator (hinge loss) trains in the same steps as the adversarial term, after the autoencoder's
-/// update, on x and x̂ detached. Both use AdamW with β = (0.5, 0.9), as VQGAN/LDM's Adam.</para>
+/// update, on x and x̂ detached (<see cref="TokenizerTrainingStep"/>). Both use AdamW with β = (0.5, 0.9), as
+/// VQGAN/LDM's Adam.</para>
 /// <para>Randomness: initial weights, the batch order of each epoch and the posterior samples of each step come
 /// from generators derived from (seed, purpose, epoch/step), so a run is reproducible bit for bit on one machine.</para>
 /// <para>After training the scale factor s = 1 / std of the training latents (posterior means, all values pooled),
@@ -82,9 +83,7 @@ public static class LearnedTokenizerTrainer
                           (spec.Perceptual ? $", perceptual (w={spec.PerceptualWeight})" : "") +
                           (spec.Adversarial ? $", adversarial from step {adversarialStart} (w={spec.DiscriminatorWeight})" : ""));
 
-            using var optimizer = optim.AdamW(model.parameters(), lr: spec.Lr, beta1: 0.5, beta2: 0.9, weight_decay: spec.WeightDecay);
-            using var dOptimizer = discriminator is null ? null
-                : optim.AdamW(discriminator.parameters(), lr: spec.Lr, beta1: 0.5, beta2: 0.9, weight_decay: spec.WeightDecay);
+            using var training = new TokenizerTrainingStep(spec, model, perceptual, discriminator);
 
             long step = 0;
             double lastLoss = double.NaN;
@@ -98,23 +97,7 @@ public static class LearnedTokenizerTrainer
                     {
                         using var scope = NewDisposeScope();
                         var x = TrainingData.ToModelInput(trainImagesUint8.index_select(0, order.narrow(0, start, Math.Min(spec.BatchSize, n - start))));
-                        bool adversarialNow = discriminator is not null && step >= adversarialStart;
-                        using var sampling = TrainingData.Generator(spec.Seed, "tokenizer-sample", step);
-                        var terms = Loss(model, x, spec, perceptual, adversarialNow ? discriminator : null, sampling);
-
-                        optimizer.zero_grad();
-                        terms.Total.backward();
-                        optimizer.step();
-
-                        double dLoss = double.NaN;
-                        if (adversarialNow)
-                        {
-                            var d = HingeGanLoss.Discriminator(discriminator!.forward(x), discriminator.forward(terms.Reconstruction.detach()));
-                            dOptimizer!.zero_grad();
-                            d.backward();
-                            dOptimizer.step();
-                            dLoss = d.item<float>();
-                        }
+                        var (terms, dLoss) = training.Run(x, step, adversarial: discriminator is not null && step >= adversarialStart);
                         lastLoss = terms.Total.item<float>();
                         running.Add(terms, dLoss, channels * size * size);
                         if ((step + 1) % spec.LogEvery == 0 || start + spec.BatchSize >= n)

@@ -39,4 +39,17 @@ public sealed class PatchDiscriminator : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor images) => body.forward(images);
+
+    /// <summary>Forward FLOPs per image of side <paramref name="imageSize"/> (<see cref="ConvFlops"/>).</summary>
+    public double ForwardFlops(int imageSize)
+    {
+        double flops = 0;
+        int size = imageSize;
+        foreach (var conv in body.children().OfType<Conv2d>())
+        {
+            flops += ConvFlops.Of(conv, size);
+            size = ConvFlops.OutputSize(conv, size);
+        }
+        return flops;
+    }
 }

@@ -65,6 +65,20 @@ public sealed class PerceptualNetwork : nn.Module<Tensor, Tensor>
         return head.forward(nn.functional.adaptive_avg_pool2d(features[^1], [PooledSize, PooledSize]).flatten(1)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Forward FLOPs per image of side <paramref name="imageSize"/> through the conv stages (the distance runs
+    /// them on both images; <see cref="ConvFlops"/>).</summary>
+    public double FeatureFlops(int imageSize)
+    {
+        double flops = 0;
+        int size = imageSize;
+        for (int s = 0; s < stages.Count; s++)
+        {
+            if (s > 0) size /= 2;
+            foreach (var conv in stages[s].children().OfType<Conv2d>()) flops += ConvFlops.Of(conv, size);
+        }
+        return flops;
+    }
+
     /// <summary>The output of every stage (before pooling), N×w_s×H_s×W_s.</summary>
     public List<Tensor> Features(Tensor images)
     {

@@ -34,6 +34,10 @@ public sealed class ResnetBlock : nn.Module<Tensor, Tensor>
         return nn.GroupNorm(groups, channels, eps: 1e-6);
     }
 
+    /// <summary>Forward FLOPs per image at spatial side <paramref name="size"/> (<see cref="ConvFlops"/>).</summary>
+    public double ForwardFlops(int size) =>
+        ConvFlops.Of(conv1, size) + ConvFlops.Of(conv2, size) + (skip is null ? 0 : ConvFlops.Of(skip, size));
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
