@@ -26,6 +26,14 @@ namespace LDae.Runtime;
 /// initializer sets the process settings and hooks <see cref="Resolve"/> into TorchSharp's native-library loading,
 /// so the first torch call of any command, test or benchmark loads the patched copy. <see cref="EnsureLoaded"/>
 /// makes that happen at a chosen moment and sets the thread count.</para>
+/// <para>TorchSharp loads its library by name, and the runtime's probing maps the original into the process before
+/// the loader refuses it for the missing version (and may probe it again later). A build copying the package's file
+/// over the original at such a moment truncates a file the loader has mapped, and the process dies of SIGBUS. So,
+/// where the copy is needed, the process holds a shared lock on the original for its whole life, from the moment
+/// LDae.Core loads: .NET's File.Copy (and so MSBuild's Copy task) takes an exclusive lock on its destination before
+/// truncating it, so such a build waits and retries instead of pulling the pages from under the loader. A build
+/// only copies the file when the package's differs (a TorchSharp update); one that must do so while a row runs
+/// reports the file as in use and succeeds once the row has ended.</para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -35,6 +43,7 @@ public static class TorchRuntime
     static readonly object Gate = new();
     static bool ready;
     static IntPtr? libraryHandle;
+    static FileStream? originalHeld; // held for the life of the process: see the remarks
 
     /// <summary>What <see cref="PatchedCopy"/> found or did, for the log and the tests.</summary>
     public enum PatchOutcome { NotNeeded, AlreadyPatched, Patched, LibraryNotFound }
@@ -44,6 +53,7 @@ public static class TorchRuntime
     internal static void Install()
     {
         PrepareProcess();
+        originalHeld = HoldOriginalWhilePatchNeeded(AppContext.BaseDirectory);
         var torchSharp = typeof(torch).Assembly;
         // TorchSharp loads LibTorchSharp itself first (NativeLibrary.TryLoad by name, which asks only the load
         // context's event once probing failed), then binds its P/Invokes (which ask the resolver first).
@@ -95,17 +105,37 @@ public static class TorchRuntime
     }
 
     /// <summary>
+    /// A shared lock on the original library (an open read handle) when this platform needs the patched copy, so that
+    /// no build rewrites the original while the runtime's probing has it mapped; null where no copy is needed. Waits
+    /// while a build holds it (copying it over), as a reader of the file would.
+    /// </summary>
+    static FileStream? HoldOriginalWhilePatchNeeded(string outputDir)
+    {
+        if (OriginalIn(outputDir) is not { } original) return null;
+        var libStdCxx = SystemLibStdCxx();
+        if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return null;
+        for (int attempt = 1; ; attempt++)
+        {
+            try { return new FileStream(original, FileMode.Open, FileAccess.Read, FileShare.Read); }
+            catch (IOException) when (attempt < 300) { Thread.Sleep(100); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; } // the load reports what is wrong
+        }
+    }
+
+    static string? OriginalIn(string outputDir) => new[]
+    {
+        Path.Combine(outputDir, "runtimes", "linux-x64", "native", LibraryFile),
+        Path.Combine(outputDir, LibraryFile),
+    }.FirstOrDefault(File.Exists);
+
+    /// <summary>
     /// The library to load from <paramref name="outputDir"/>: when <paramref name="libStdCxx"/> lacks
     /// <see cref="MissingVersion"/>, the patched copy beside the original (written now if it is missing); otherwise
     /// nothing (null path: TorchSharp's own probing loads the original).
     /// </summary>
     public static (PatchOutcome Outcome, string? Path) PatchedCopy(string outputDir, string? libStdCxx)
     {
-        var original = new[]
-        {
-            Path.Combine(outputDir, "runtimes", "linux-x64", "native", LibraryFile),
-            Path.Combine(outputDir, LibraryFile),
-        }.FirstOrDefault(File.Exists);
+        var original = OriginalIn(outputDir);
         if (original is null) return (PatchOutcome.LibraryNotFound, null);
         if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return (PatchOutcome.NotNeeded, null);
 
