@@ -63,7 +63,8 @@ public static class Estimator
             }
             runs[hash] = t.Name;
             var status = store.IsUpToDate(profile, t.Name, hash) ? TargetStatus.UpToDate : TargetStatus.ToRun;
-            targets.Add((t.Name, status, null, WorkModel.Row(config, DatasetSize.Of(config, repoRoot))));
+            bool probeOnly = PretrainingSource.For(registry, registry.Row(t.Name), profile) is not null;
+            targets.Add((t.Name, status, null, WorkModel.Row(config, DatasetSize.Of(config, repoRoot), probeOnly)));
         }
 
         var cache = ThroughputCache.Load(cachePath);

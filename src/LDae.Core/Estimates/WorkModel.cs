@@ -59,7 +59,8 @@ public static class WorkModel
     /// </summary>
     public static int ProbeFeaturePasses(ConfigTree c) => 1;
 
-    public static IReadOnlyList<Work> Row(ConfigTree c, DatasetSize data)
+    /// <param name="probeOnly">The row re-probes another row's pretrained weights (<c>PretrainingSource</c>): no pretraining of its own.</param>
+    public static IReadOnlyList<Work> Row(ConfigTree c, DatasetSize data, bool probeOnly = false)
     {
         var work = new List<Work>();
         string encoder = c.Text("probe.encoder");
@@ -68,7 +69,7 @@ public static class WorkModel
         {
             var shape = Backbone(c, data.ImageSize);
             double forward = BackboneFlops.PerImage(shape);
-            if (encoder == "trained")
+            if (encoder == "trained" && !probeOnly)
             {
                 var train = RunSettings.Train(c);
                 long stepsPerEpoch = data.Train / train.BatchSize;
@@ -135,7 +136,7 @@ public static class WorkModel
         int channels = (int)c.Int("data.channels");
         var options = RunSettings.Denoiser(c, imageSize, numClasses: 10);
         return c.Text("tokenizer.kind") == "pixels"
-            ? Denoiser.BackboneFor(1, channels, channels, options)
+            ? Denoiser.BackboneFor((int)c.Int("tokenizer.downscale"), channels, channels, options) // as PixelTokenizer: one cell per downscale² pixels
             : Denoiser.BackboneFor((int)c.Int("tokenizer.patch"), channels, RunSettings.LatentDim(c), options);
     }
 
