@@ -49,7 +49,10 @@ public static class TrainingCurvePlot
         for (int i = 0; i < rows.Count; i++)
         {
             if (rows[i].Points.Count == 0) continue;
-            AddLine(plot, i, rows[i].Points.Select(p => p.Epoch), rows[i].Points.Select(p => p.Top1), rows[i].Name, dashed: false);
+            var line = AddLine(plot, i, rows[i].Points.Select(p => p.Epoch), rows[i].Points.Select(p => p.Top1), rows[i].Name, dashed: false);
+            // A few probe measurements, each a number of its own: every one is marked.
+            line.MarkerShape = PlotStyle.SeriesStyle(i).Marker;
+            line.MarkerSize = 7;
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         ShowLegend(plot);
@@ -62,6 +65,7 @@ public static class TrainingCurvePlot
     /// the row's marker sits on its last point, where its run ends, and in the legend. A dashed
     /// <paramref name="dashed"/> curve is the second part of the same row (its pattern is fixed).
     /// </summary>
+    /// <returns>The line (the legend entry is a separate single-point series).</returns>
     static ScottPlot.Plottables.Scatter AddLine(Plot plot, int i, IEnumerable<double> xs, IEnumerable<double> ys, string name, bool dashed)
     {
         var (colour, pattern, marker) = PlotStyle.SeriesStyle(i);
@@ -80,7 +84,7 @@ public static class TrainingCurvePlot
         end.MarkerShape = marker;
         end.MarkerSize = 10;
         end.LegendText = name;
-        return end;
+        return line;
     }
 
     static void Finish(Plot plot, List<double> values, string path)
