@@ -56,7 +56,9 @@ public static class LatentDimensionPlot
                 e.Color = colour;
             }
         }
-        var ds = panel.Lines.SelectMany(l => l.Points.Select(p => p.D)).Append(panel.PatchDim).Distinct().Order().ToList();
+        // d = D closes the axis (the no-compression end) even where it has no point; an unknown D (0) is left out.
+        var ds = panel.Lines.SelectMany(l => l.Points.Select(p => p.D)).Append(panel.PatchDim).Where(d => d > 0).Distinct().Order().ToList();
+        if (ds.Count == 0) ds = [1];
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             ds.Select(d => Math.Log2(d)).ToArray(), ds.Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.SetLimitsX(Math.Log2(ds[0]) - 0.4, Math.Log2(ds[^1]) + 0.4);
