@@ -22,7 +22,7 @@ static class ReportCommand
             var store = new ResultStore(context.Results);
             var output = Report.Write(registry, store, name, schedules: SchedulesInUse(registry, store, name));
             context.Out.WriteLine($"report: {output.MarkdownPath}");
-            context.Out.WriteLine($"report: {output.HtmlPath} ({output.Figures.Count} figures)");
+            context.Out.WriteLine($"report: {output.HtmlPath} ({output.Figures.Count(f => f.Drawn)} figures)");
             return 0;
         });
         return command;

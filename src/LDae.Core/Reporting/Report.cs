@@ -3,7 +3,7 @@ using LDae.Harness.Results;
 
 namespace LDae.Reporting;
 
-/// <summary>What <see cref="Report.Write"/> produced.</summary>
+/// <summary>What <see cref="Report.Write"/> produced (<see cref="Figures"/> includes those not drawn, with a null file).</summary>
 public sealed record ReportOutput(string Directory, string MarkdownPath, string HtmlPath, string Markdown, IReadOnlyList<ReportFigure> Figures);
 
 /// <summary>
@@ -40,7 +40,10 @@ public static class Report
     static void Clean(string dir)
     {
         foreach (var png in Directory.GetFiles(dir, "*.png")) File.Delete(png);
-        var rows = Path.Combine(dir, ReportFigures.RowFiguresFolder);
-        if (Directory.Exists(rows)) Directory.Delete(rows, recursive: true);
+        foreach (var folder in new[] { ReportFigures.RowFiguresFolder, ReportFigures.SharedFiguresFolder })
+        {
+            var path = Path.Combine(dir, folder);
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
     }
 }

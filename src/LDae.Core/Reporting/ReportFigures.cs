@@ -1,10 +1,17 @@
-using System.Globalization;
+using LDae.Harness.Results;
 using LDae.Reporting.Plots;
 
 namespace LDae.Reporting;
 
-/// <summary>A figure of the report: the table section it belongs to, its file (relative to the report), its caption.</summary>
-public sealed record ReportFigure(string Section, string File, string Caption);
+/// <summary>
+/// A figure of the report: the section it belongs to, its file (relative to the report) and its caption. A figure
+/// that has nothing to show is not drawn: its <see cref="File"/> is null and the caption is the line of text the
+/// report prints instead (an empty plot would look like a measurement).
+/// </summary>
+public sealed record ReportFigure(string Section, string? File, string Caption)
+{
+    public bool Drawn => File is not null;
+}
 
 /// <summary>
 /// Draws every plot of the report from the results (never from training) and copies the rows' own figures
@@ -14,7 +21,10 @@ public sealed record ReportFigure(string Section, string File, string Caption);
 public static class ReportFigures
 {
     public const string SchedulesSection = "schedules";
+    /// <summary>Row figures that are the same image for several rows (they depend on the tokenizer, not on the row).</summary>
+    public const string SharedSection = "shared";
     public const string RowFiguresFolder = "rows";
+    public const string SharedFiguresFolder = "shared";
 
     public static IReadOnlyList<ReportFigure> WriteAll(ReportModel model, string outputDir,
         IReadOnlyList<(string Name, double[] Gamma2, double[] Sigma2)>? schedules = null)
@@ -22,11 +32,11 @@ public static class ReportFigures
         var figures = new List<ReportFigure>();
         foreach (var t in model.Tables)
         {
-            figures.AddRange(Trajectories(model, t, outputDir));
-            figures.AddRange(LatentDimensionSweep(t, outputDir));
+            figures.AddRange(Steps(model, t, outputDir));
+            figures.AddRange(LatentDimensionSweep(model, t, outputDir));
             figures.AddRange(TrainingCurves(t, outputDir));
-            figures.AddRange(CopyRowFigures(t, outputDir));
         }
+        figures.AddRange(CopyRowFigures(model, outputDir));
         if (schedules is { Count: > 0 })
         {
             SchedulePlot.Save(Path.Combine(outputDir, "schedules.png"), schedules);
@@ -36,53 +46,74 @@ public static class ReportFigures
         return figures;
     }
 
-    static IEnumerable<ReportFigure> Trajectories(ReportModel model, TableResult t, string dir)
+    /// <summary>
+    /// The Δ-per-step bars of a table with the paper's numbers: linear-probe top-1, and FID where the table has
+    /// FID. Drawn only when at least one step has our Δ (both rows measured); otherwise a line of text.
+    /// </summary>
+    static IEnumerable<ReportFigure> Steps(ReportModel model, TableResult t, string dir)
     {
         if (!t.HasPaperNumbers) yield break;
-        var id = t.Table.Id;
-        var data = DataName(model);
-        var acc = t.Rows.Select(r => new TrajectoryPoint(r.Row.Title, r.Row.Paper.Acc, r.Ours)).ToList();
-        TrajectoryPlot.Save(Path.Combine(dir, $"{id}-trajectory.png"), $"{ShortTitle(t)}: linear-probe accuracy per row",
-            "linear-probe top-1 (%)", acc, "paper (ImageNet, ViT-½L)", $"ours (profile {model.Profile}, {data})");
-        yield return new ReportFigure(id, $"{id}-trajectory.png",
-            $"Linear-probe top-1 per row, in the paper's order: the paper's (left axis) and ours (right axis). Rows without a result have no point.");
+        var ours = $"ours (profile {model.Profile}, {DataName(model)})";
+        yield return StepFigure(t, dir, "steps", "linear-probe top-1", "Δ linear-probe top-1 vs previous row (percentage points)",
+            "paper (ImageNet, ViT-½L)", ours, r => r.Row.Paper.Acc, r => r.Ours);
         if (t.HasFid)
+            yield return StepFigure(t, dir, "fid-steps", "FID", "Δ FID vs previous row (negative: better)",
+                "paper (ImageNet)", ours, r => r.Row.Paper.Fid, r => r.Metrics?.Fid);
+    }
+
+    static ReportFigure StepFigure(TableResult t, string dir, string name, string metric, string axis, string paperLabel, string oursLabel,
+        Func<RowResult, double?> paper, Func<RowResult, double?> ours)
+    {
+        var id = t.Table.Id;
+        var steps = new List<DeltaStep>();
+        for (int i = 0; i < t.Rows.Count; i++)
         {
-            var fid = t.Rows.Select(r => new TrajectoryPoint(r.Row.Title, r.Row.Paper.Fid, r.Metrics?.Fid)).ToList();
-            TrajectoryPlot.Save(Path.Combine(dir, $"{id}-fid.png"), $"{ShortTitle(t)}: generation quality (FID, lower is better)",
-                "FID", fid, "paper (ImageNet)", $"ours (profile {model.Profile}, {data})");
-            yield return new ReportFigure(id, $"{id}-fid.png",
-                "FID per row where measured: the paper's (left axis) and ours (right axis). The paper gives FID only for the first rows.");
+            if (t.Previous[i] is not { } prev) continue;
+            var r = t.Rows[i];
+            var cmp = StepComparison.Of(paper(r), paper(prev), ours(r), ours(prev));
+            var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title : $"{r.Row.Title} (vs {prev.Row.Title})";
+            steps.Add(new DeltaStep(label, cmp.PaperDelta, cmp.OursDelta));
         }
+        if (!steps.Any(s => s.OursDelta is not null))
+            return new ReportFigure(id, null, $"No {metric} Δ figure: no step of this table has our value on both rows yet.");
+        var file = $"{id}-{name}.png";
+        DeltaStepPlot.Save(Path.Combine(dir, file), $"{ShortTitle(t)}: {metric}, change per step", axis, steps, paperLabel, oursLabel);
+        return new ReportFigure(id, file,
+            $"{Capitalize(metric)}: the change from each row's previous row, the paper's (grey) and ours (blue) side by side on one axis. "
+            + "\"no value\" where a side has no number for both rows.");
     }
 
     /// <summary>
     /// The latent-dimension sweep of a table with "sweep-" rows: one line per tokenizer made of the row each
-    /// sweep starts from (its matched d) and the sweep rows; the pixel-space row as the reference.
+    /// sweep starts from (its matched d) and the sweep rows; the paper's lines (at its d) and ours (at this
+    /// profile's d) on their own panels. Drawn when at least one row of ours has a result.
     /// </summary>
-    static IEnumerable<ReportFigure> LatentDimensionSweep(TableResult t, string dir)
+    static IEnumerable<ReportFigure> LatentDimensionSweep(ReportModel model, TableResult t, string dir)
     {
         var sweeps = t.Rows.Where(r => r.Row.Id.StartsWith("sweep-", StringComparison.Ordinal)).ToList();
         if (sweeps.Count == 0) yield break;
-        var starts = sweeps.Select(r => r.Row.From).Distinct().ToList();
-        var lines = new List<SweepLine>();
-        foreach (var start in t.Rows.Where(r => starts.Contains(r.Row.FullId)))
-        {
-            var members = t.Rows.Where(r => r == start || (sweeps.Contains(r) && r.Row.From == start.Row.FullId));
-            var points = members.Where(r => r.Ours is not null)
-                .Select(r => (D: int.Parse(r.Config.Text("tokenizer.latent_dim"), CultureInfo.InvariantCulture), Accuracy: r.Ours!.Value))
-                .OrderBy(p => p.D).ToList();
-            lines.Add(new SweepLine(start.Row.Title, points));
-        }
-        var pixels = t.Rows.FirstOrDefault(r => r.Config.Text("tokenizer.kind") == "pixels" && r.Ours is not null);
         var id = t.Table.Id;
-        LatentDimensionPlot.Save(Path.Combine(dir, $"{id}-latent-dim.png"), "Linear-probe accuracy vs latent dimension per token",
-            lines, pixels is null ? null : (pixels.Row.Title, pixels.Ours!.Value), (int)sweeps[0].Config.Int("tokenizer.patch_dim"));
-        yield return new ReportFigure(id, $"{id}-latent-dim.png",
-            "Latent-dimension sweep (ours): linear-probe top-1 vs d, one line per tokenizer (each tokenizer's matched row is d = D/24); "
-            + "the pixel-space model as the dashed line. Only rows with a result are drawn.");
+        var starts = t.Rows.Where(r => sweeps.Any(s => s.Row.From == r.Row.FullId)).ToList();
+        List<RowResult> Members(RowResult start) => t.Rows.Where(r => r == start || (sweeps.Contains(r) && r.Row.From == start.Row.FullId)).ToList();
+        var ours = starts.Select(s => new SweepLine(s.Row.Title, Members(s).Where(r => r.Ours is not null)
+            .Select(r => new SweepPoint(ReportModel.LatentDim(r.Config), r.Ours!.Value)).ToList())).ToList();
+        if (ours.All(l => l.Points.Count == 0))
+        {
+            yield return new ReportFigure(id, null, "No latent-dimension figure: no row of the sweep has our result yet.");
+            yield break;
+        }
+        var paper = starts.Select(s => new SweepLine(s.Row.Title, Members(s).Where(r => r.Row.Paper.Acc is not null && r.PaperLatentDim is not null)
+            .Select(r => new SweepPoint(r.PaperLatentDim!.Value, r.Row.Paper.Acc!.Value)).ToList())).ToList();
+        var file = $"{id}-latent-dim.png";
+        LatentDimensionPlot.Save(Path.Combine(dir, file), "Linear-probe top-1 vs latent dimension per token",
+            new SweepPanel("ImageNet", paper, starts[0].PaperPatchDim ?? 0),
+            new SweepPanel($"profile {model.Profile}, {DataName(model)}", ours, (int)starts[0].Config.Int("tokenizer.patch_dim")),
+            starts.Select(s => s.Row.Title).ToList());
+        yield return new ReportFigure(id, file,
+            "Latent-dimension sweep: linear-probe top-1 vs d (log scale), one line per tokenizer (each tokenizer's matched row is d = D/24; "
+            + "the pixel-based line is d = D and its down-scaled images). The paper's numbers (top) and ours (bottom) on their own axes; "
+            + "points are drawn only where there is a number.");
     }
-
     static IEnumerable<ReportFigure> TrainingCurves(TableResult t, string dir)
     {
         var id = t.Table.Id;
@@ -111,17 +142,51 @@ public static class ReportFigures
         }
     }
 
-    static IEnumerable<ReportFigure> CopyRowFigures(TableResult t, string dir)
+    /// <summary>
+    /// The rows' own figures, copied beside the report. An image that is byte-for-byte the same for several rows
+    /// (the PCA basis and the latent-noise illustration depend on the tokenizer and the data, not on the row) is
+    /// published once, in the shared section, naming the rows it belongs to; the others stay with their table.
+    /// </summary>
+    static IEnumerable<ReportFigure> CopyRowFigures(ReportModel model, string dir)
     {
-        foreach (var r in t.Rows)
-            foreach (var source in r.Figures)
+        var all = model.Tables.SelectMany(t => t.Rows.SelectMany(r => r.Figures.Select(source => (Table: t, Row: r, Source: source, Hash: Sha256(source))))).ToList();
+        var groups = all.GroupBy(f => (Name: Path.GetFileName(f.Source), f.Hash)).ToList();
+        foreach (var f in all)
+        {
+            var group = groups.Single(g => g.Key == (Path.GetFileName(f.Source), f.Hash));
+            if (group.Count() > 1) continue;
+            var rel = $"{RowFiguresFolder}/{f.Row.Row.Table}/{f.Row.Row.Id}/{Path.GetFileName(f.Source)}";
+            Copy(f.Source, dir, rel);
+            yield return new ReportFigure(f.Table.Table.Id, rel, $"{f.Row.Row.Title}: {Path.GetFileNameWithoutExtension(f.Source)}");
+        }
+        var shared = groups.Where(g => g.Count() > 1).ToList();
+        foreach (var byName in shared.GroupBy(g => g.Key.Name))
+        {
+            var variants = byName.ToList();
+            for (int v = 0; v < variants.Count; v++)
             {
-                var rel = $"{RowFiguresFolder}/{r.Row.Table}/{r.Row.Id}/{Path.GetFileName(source)}";
-                var target = Path.Combine(dir, rel.Replace('/', Path.DirectorySeparatorChar));
-                LDae.Training.AtomicFile.Write(target, s => { using var from = File.OpenRead(source); from.CopyTo(s); });
-                yield return new ReportFigure(t.Table.Id, rel, $"{r.Row.Title}: {Path.GetFileNameWithoutExtension(source)}");
+                var name = Path.GetFileNameWithoutExtension(byName.Key);
+                var rel = $"{SharedFiguresFolder}/{name}{(variants.Count == 1 ? "" : $"-{v + 1}")}.png";
+                Copy(variants[v].First().Source, dir, rel);
+                yield return new ReportFigure(SharedSection, rel,
+                    $"{name}: the same image for {variants[v].Count()} rows ({string.Join(", ", variants[v].Select(f => $"`{f.Row.Row.FullId}`"))})");
             }
+        }
     }
+
+    static void Copy(string source, string dir, string rel)
+    {
+        var target = Path.Combine(dir, rel.Replace('/', Path.DirectorySeparatorChar));
+        LDae.Training.AtomicFile.Write(target, s => { using var from = File.OpenRead(source); from.CopyTo(s); });
+    }
+
+    static string Sha256(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s));
+    }
+
+    static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     /// <summary>"Table 3" from "Table 3 — toward the classical DAE …".</summary>
     public static string ShortTitle(TableResult t)

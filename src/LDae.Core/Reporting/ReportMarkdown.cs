@@ -20,6 +20,12 @@ public static class ReportMarkdown
         Summary(md, model);
         HowToRead(md, model);
         foreach (var t in model.Tables) Table(md, model, t, figures.Where(f => f.Section == t.Table.Id).ToList());
+        var shared = figures.Where(f => f.Section == ReportFigures.SharedSection).ToList();
+        if (shared.Count > 0)
+        {
+            md.Append("## Figures shared by several rows\n\n");
+            foreach (var f in shared) Figure(md, f);
+        }
         var schedules = figures.Where(f => f.Section == ReportFigures.SchedulesSection).ToList();
         if (schedules.Count > 0)
         {
@@ -199,8 +205,11 @@ public static class ReportMarkdown
             yield return $"`{r.Row.FullId}`: {r.Log.NonFiniteLosses} logged step{(r.Log.NonFiniteLosses == 1 ? " has" : "s have")} a non-finite loss (not drawn).";
     }
 
-    static void Figure(StringBuilder md, ReportFigure f) =>
-        md.Append($"![{f.Caption.Replace("[", "(").Replace("]", ")")}]({f.File})\n\n*{f.Caption}*\n\n");
+    static void Figure(StringBuilder md, ReportFigure f)
+    {
+        if (f.File is null) md.Append($"*{f.Caption}*\n\n"); // nothing to draw: the line says why
+        else md.Append($"![{f.Caption.Replace("[", "(").Replace("]", ")")}]({f.File})\n\n*{f.Caption}*\n\n");
+    }
 
     static void Provenance(StringBuilder md, ReportModel model)
     {

@@ -17,6 +17,15 @@ public sealed record RowResult(
     TrainingLog Log,
     IReadOnlyList<string> Figures)
 {
+    /// <summary>
+    /// The row's latent dimension per token at the paper's scale (the <c>paper</c> profile: 256² images, D = 768),
+    /// where the paper's curves of a sweep are drawn; null without a paper profile.
+    /// </summary>
+    public int? PaperLatentDim { get; init; }
+
+    /// <summary>The patch dimension D = p²·C at the paper's scale (768), the d = D end of its sweep axis.</summary>
+    public int? PaperPatchDim { get; init; }
+
     public bool HasRun => Metrics is not null;
     public double? Ours => Metrics?.ProbeTop1;
 
@@ -58,9 +67,16 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
         return new ReportModel(profile, registry.Profile(profile), tables);
     }
 
+    /// <summary>The resolved latent dimension per token d (the config holds it as the text of an integer).</summary>
+    public static int LatentDim(ConfigTree config) => int.Parse(config.Text("tokenizer.latent_dim"), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The profile at the paper's own scale, whose d the paper's numbers were measured at.</summary>
+    public const string PaperProfile = "paper";
+
     static RowResult LoadRow(ExperimentRegistry registry, ResultStore store, string profile, ExperimentRow row)
     {
         var config = registry.Resolve(row, profile);
+        var paperConfig = registry.Profiles.ContainsKey(PaperProfile) ? registry.Resolve(row, PaperProfile) : null;
         var metrics = store.TryLoad(profile, row.FullId);
         var paths = store.Row(profile, row.FullId);
         var figuresDir = Path.Combine(paths.Dir, "figures");
@@ -75,6 +91,10 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
             // A result from another configuration (the row's YAML or the method changed since it ran).
             metrics is not null && metrics.ConfigHash != config.Hash(),
             metrics is null ? TrainingLog.Empty : TrainingLog.Read(paths.Log),
-            figures);
+            figures)
+        {
+            PaperLatentDim = paperConfig is null ? null : LatentDim(paperConfig),
+            PaperPatchDim = paperConfig is null ? null : (int)paperConfig.Int("tokenizer.patch_dim"),
+        };
     }
 }

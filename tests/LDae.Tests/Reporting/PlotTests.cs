@@ -91,6 +91,29 @@ public sealed class PlotTests : IDisposable
         Assert.Throws<ArgumentException>(() => ImageGrid.Save(TempPng("x.png"), [[new float[5]]], 1, h, w, [], [], ""));
     }
 
+    [Fact]
+    public void Delta_bars_draw_our_error_bars_only_when_given_and_grow_with_the_number_of_steps()
+    {
+        DeltaStep[] plain = [new("a", -2.7, -1.1), new("b", 1.2, 0.4), new("c", 0.0, null)];
+        DeltaStep[] withErrors = [new("a", -2.7, -1.1, 0.8), new("b", 1.2, 0.4, 0.5), new("c", 0.0, null)];
+        DeltaStepPlot.Save(TempPng("plain.png"), "t", "Δ", plain, "paper", "ours");
+        DeltaStepPlot.Save(TempPng("errors.png"), "t", "Δ", withErrors, "paper", "ours");
+        DeltaStepPlot.Save(TempPng("nulls.png"), "t", "Δ", [new("a", -2.7, -1.1, null), new("b", 1.2, 0.4, null), new("c", 0.0, null, null)], "paper", "ours");
+        Assert.Equal(File.ReadAllBytes(TempPng("plain.png")), File.ReadAllBytes(TempPng("nulls.png")));
+        Assert.NotEqual(File.ReadAllBytes(TempPng("plain.png")), File.ReadAllBytes(TempPng("errors.png")));
+        using var bmp = SKBitmap.Decode(TempPng("plain.png"));
+        Assert.Equal((PlotStyle.Width, DeltaStepPlot.Height(3)), (bmp.Width, bmp.Height));
+        Assert.True(DeltaStepPlot.Height(25) > DeltaStepPlot.Height(5));
+        Assert.Throws<ArgumentException>(() => DeltaStepPlot.Save(TempPng("none.png"), "t", "Δ", [], "paper", "ours"));
+    }
+
+    [Fact]
+    public void Long_labels_wrap_at_spaces()
+    {
+        Assert.Equal("operate on image\ninput with\ninverse PCA", PlotStyle.Wrap("operate on image input with inverse PCA", 16));
+        Assert.Equal("short", PlotStyle.Wrap("short", 16));
+    }
+
     static (int X, int Y) FirstBlock(SKBitmap bmp, int size, Func<SKColor, bool> match)
     {
         bool Solid(int x0, int y0)

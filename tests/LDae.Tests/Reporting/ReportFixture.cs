@@ -50,7 +50,10 @@ public sealed class ReportFixture : IDisposable
         }
     }
 
-    /// <summary>A denoising-example figure as another part of the code would save it in the row's figures/ folder.</summary>
+    /// <summary>
+    /// Row figures as the training code saves them in a row's figures/ folder: a denoising example of one row, and
+    /// a PCA-basis image that is the same for two rows (the report publishes it once, as a shared figure).
+    /// </summary>
     static void AddRowFigure(ResultStore store)
     {
         const int h = 28, w = 28;
@@ -62,6 +65,10 @@ public sealed class ReportFixture : IDisposable
         var dir = Path.Combine(store.Row(Profile, "table3/predict-original-image").Dir, "figures");
         ImageGrid.Save(Path.Combine(dir, "denoising.png"), [[noisy, predicted, original]], 1, h, w,
             ["example 1"], ["noisy", "prediction", "original"], "Denoising examples");
+        var basis = Enumerable.Range(0, 3).Select(k => Enumerable.Range(0, 49).Select(i => MathF.Cos(k * i * 0.3f)).ToArray()).ToList();
+        foreach (var row in new[] { "table3/pca-ddm", "table3/predict-original-image" })
+            ImageGrid.Save(Path.Combine(store.Row(Profile, row).Dir, "figures", "pca-basis.png"), [basis], 1, 7, 7,
+                ["basis"], ["#1", "#2", "#3"], "PCA basis");
     }
 
     public void Dispose()

@@ -35,32 +35,28 @@ public static class PlotStyle
     public static void Save(Plot plot, string path, int width = Width, int height = Height) =>
         LDae.Training.AtomicFile.Write(path, s => s.Write(plot.GetImageBytes(width, height, ImageFormat.Png)));
 
-    /// <summary>
-    /// Adds a line through the present values only, broken where a value is missing (a gap is never
-    /// bridged, so a line never implies a number that was not measured). Returns the number of points drawn.
-    /// </summary>
-    public static int AddBrokenLine(Plot plot, double[] xs, double?[] ys, Color color, string legend, LinePattern pattern, IYAxis? yAxis = null, MarkerShape marker = MarkerShape.FilledCircle)
+    /// <summary>Breaks a long label into lines of about <paramref name="width"/> characters, at spaces.</summary>
+    public static string Wrap(string text, int width)
     {
-        int drawn = 0;
-        bool legendShown = false;
-        int i = 0;
-        while (i < xs.Length)
+        var lines = new List<string>();
+        var line = "";
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (ys[i] is null) { i++; continue; }
-            int j = i;
-            while (j < xs.Length && ys[j] is not null) j++;
-            var sx = xs[i..j];
-            var sy = ys[i..j].Select(v => v!.Value).ToArray();
-            var s = plot.Add.Scatter(sx, sy, color);
-            s.LineWidth = 2.5f;
-            s.MarkerSize = 9;
-            s.MarkerShape = marker;
-            s.LinePattern = pattern;
-            if (yAxis is not null) s.Axes.YAxis = yAxis;
-            if (!legendShown) { s.LegendText = legend; legendShown = true; }
-            drawn += sx.Length;
-            i = j;
+            if (line.Length > 0 && line.Length + 1 + word.Length > width) { lines.Add(line); line = word; }
+            else line = line.Length == 0 ? word : line + " " + word;
         }
-        return drawn;
+        if (line.Length > 0) lines.Add(line);
+        return string.Join("\n", lines);
     }
+
+    /// <summary>
+    /// The look of the i-th series of a multi-line plot: colour, line pattern and marker all change with i, so
+    /// lines stay apart where colours repeat (past ten) or where curves coincide (runs sharing their first steps).
+    /// </summary>
+    public static (Color Colour, LinePattern Pattern, MarkerShape Marker) SeriesStyle(int i) =>
+        (Series(i), Patterns[i % Patterns.Length], Markers[i % Markers.Length]);
+
+    static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.DenselyDashed, LinePattern.Dotted, LinePattern.Dashed];
+    static readonly MarkerShape[] Markers =
+        [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown, MarkerShape.OpenCircle, MarkerShape.OpenSquare];
 }

@@ -23,7 +23,7 @@ public static class TrainingCurvePlot
             AddLine(plot, i, pts.Select(p => (double)p.Step), pts.Select(p => Math.Log10(p.Loss)), rows[i].Name, dashed: false);
             all.AddRange(pts.Select(p => p.Loss));
         }
-        Finish(plot, all, rows.Count, path);
+        Finish(plot, all, path);
     }
 
     /// <summary>The subspace part (solid) and the residual part (dashed) of each row that logs them.</summary>
@@ -40,7 +40,7 @@ public static class TrainingCurvePlot
             all.AddRange(sub.Select(p => p.Subspace!.Value));
             all.AddRange(res.Select(p => p.Residual!.Value));
         }
-        Finish(plot, all, 2 * rows.Count, path);
+        Finish(plot, all, path);
     }
 
     public static void SaveProbe(string path, string title, IReadOnlyList<Curve<ProbePoint>> rows)
@@ -49,43 +49,57 @@ public static class TrainingCurvePlot
         for (int i = 0; i < rows.Count; i++)
         {
             if (rows[i].Points.Count == 0) continue;
-            var s = AddLine(plot, i, rows[i].Points.Select(p => p.Epoch), rows[i].Points.Select(p => p.Top1), rows[i].Name, dashed: false);
-            s.MarkerSize = 7;
+            var line = AddLine(plot, i, rows[i].Points.Select(p => p.Epoch), rows[i].Points.Select(p => p.Top1), rows[i].Name, dashed: false);
+            // A few probe measurements, each a number of its own: every one is marked.
+            line.MarkerShape = PlotStyle.SeriesStyle(i).Marker;
+            line.MarkerSize = 7;
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        // Accuracy rises during training: the lower right is where the curves are not.
-        if (rows.Count > 4) plot.ShowLegend(Edge.Right);
-        else plot.ShowLegend(Alignment.LowerRight);
+        ShowLegend(plot);
         PlotStyle.Save(plot, path);
     }
 
+    /// <summary>
+    /// A row's curve in its series style (<see cref="PlotStyle.SeriesStyle"/>). Earlier rows are drawn wider, so
+    /// where runs coincide (e.g. 1×, 2×, 4× epochs share their first steps) each stays visible under the next;
+    /// the row's marker sits on its last point, where its run ends, and in the legend. A dashed
+    /// <paramref name="dashed"/> curve is the second part of the same row (its pattern is fixed).
+    /// </summary>
+    /// <returns>The line (the legend entry is a separate single-point series).</returns>
     static ScottPlot.Plottables.Scatter AddLine(Plot plot, int i, IEnumerable<double> xs, IEnumerable<double> ys, string name, bool dashed)
     {
-        var s = plot.Add.Scatter(xs.ToArray(), ys.ToArray(), PlotStyle.Series(i));
-        s.LineWidth = 2;
-        s.MarkerSize = 0;
-        // Past ten rows the colours repeat: a dotted line tells them apart.
-        s.LinePattern = dashed ? LinePattern.Dashed : i >= 10 ? LinePattern.Dotted : LinePattern.Solid;
-        s.LegendText = name;
-        return s;
+        var (colour, pattern, marker) = PlotStyle.SeriesStyle(i);
+        if (dashed) pattern = LinePattern.Dashed;
+        else if (pattern.Equals(LinePattern.Dashed)) pattern = LinePattern.Solid; // dashed means "the second part" here
+        double[] x = xs.ToArray(), y = ys.ToArray();
+        float width = Math.Max(1.5f, 4.5f - 1.2f * i);
+        var line = plot.Add.Scatter(x, y, colour);
+        line.LineWidth = width;
+        line.LinePattern = pattern;
+        line.MarkerSize = 0;
+        // The legend entry and the end marker are one single-point series with the line's look.
+        var end = plot.Add.Scatter(x[^1..], y[^1..], colour);
+        end.LineWidth = width;
+        end.LinePattern = pattern;
+        end.MarkerShape = marker;
+        end.MarkerSize = 10;
+        end.LegendText = name;
+        return line;
     }
 
-    static void Finish(Plot plot, List<double> values, int series, string path)
+    static void Finish(Plot plot, List<double> values, string path)
     {
         if (values.Count > 0)
         {
             var (positions, labels) = LogTicks(values.Min(), values.Max());
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, labels);
         }
-        ShowLegend(plot, series);
+        ShowLegend(plot);
         PlotStyle.Save(plot, path);
     }
 
-    static void ShowLegend(Plot plot, int series)
-    {
-        if (series > 4) plot.ShowLegend(Edge.Right);
-        else plot.ShowLegend(Alignment.UpperRight);
-    }
+    /// <summary>Outside the frame, right of it: a legend inside would cover some curve of some table.</summary>
+    static void ShowLegend(Plot plot) => plot.ShowLegend(Edge.Right);
 
     /// <summary>
     /// Ticks for a log₁₀ axis spanning [min, max]: 1-2-5 per decade, or every integer multiple when the range is
