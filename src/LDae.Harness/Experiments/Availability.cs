@@ -10,14 +10,13 @@ namespace LDae.Harness.Experiments;
 public static class Availability
 {
     public static readonly IReadOnlySet<string> Tokenizers = new HashSet<string> { "pixels", "pca", "conv-vae", "patch-vae", "patch-ae" };
-    public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "denoising" };
+    public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "denoising", "mae", "mocov3" };
 
     static readonly Dictionary<string, string> Names = new()
     {
         ["conv-vae"] = "the conv VAE tokenizer",
         ["patch-vae"] = "the patch-wise VAE tokenizer",
         ["patch-ae"] = "the patch-wise AE tokenizer",
-        ["mae"] = "the MAE baseline",
     };
 
     /// <summary>Null when the row can run; otherwise why not ("not available yet: needs …", or a profile whose patch the row cannot use).</summary>
