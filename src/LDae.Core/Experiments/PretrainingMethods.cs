@@ -32,18 +32,17 @@ public static class PretrainingMethods
         using var init = Seeding.Seed(seed);
         return method switch
         {
-            "mae" => Mae(config, size, channels, patch, width, encoderDepth, heads, mlpRatio, init),
+            "mae" => Mae(size, channels, patch, width, encoderDepth, heads, mlpRatio, init),
             "mocov3" => new MoCoV3(size, channels, patch, width, encoderDepth, heads, mlpRatio, new MoCoV3Options(), init),
             _ => throw new ConfigException("config", "pretrain.method", $"'{method}' is not handled", "denoising, mae, mocov3"),
         };
     }
 
-    /// <summary>MAE with its light decoder: one decoder for every encoder size, 2/3 of the profile's base encoder (MAE's 8 × 512 at ViT-B).</summary>
-    static MaskedAutoencoder Mae(ConfigTree config, int size, int channels, int patch, int width, int encoderDepth, int heads, double mlpRatio, torch.Generator init)
+    /// <summary>MAE with its light decoder: 2/3 of the encoder's depth and width (MAE's 8 × 512 behind ViT-B).</summary>
+    static MaskedAutoencoder Mae(int size, int channels, int patch, int width, int encoderDepth, int heads, double mlpRatio, torch.Generator init)
     {
         var options = new MaeOptions();
-        int decoderWidth = options.DecoderWidth((int)config.Int("sizes.base.width"), heads);
-        int decoderDepth = options.DecoderDepth((int)config.Int("sizes.base.depth") / 2);
-        return new MaskedAutoencoder(size, channels, patch, width, encoderDepth, heads, mlpRatio, decoderWidth, decoderDepth, options, init);
+        return new MaskedAutoencoder(size, channels, patch, width, encoderDepth, heads, mlpRatio,
+            options.DecoderWidth(width, heads), options.DecoderDepth(encoderDepth), options, init);
     }
 }

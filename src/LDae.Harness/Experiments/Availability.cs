@@ -26,6 +26,9 @@ public static class Availability
         if (!Methods.Contains(method)) return $"not available yet: needs {Names.GetValueOrDefault(method, method)}";
         if (config.Text("probe.encoder") == "raw-pixels") return null;
         if (SplitOutOfRange(config) is { } split) return split;
+        // MAE and MoCo v3 are an encoder alone: the probe can read inside it, not past it
+        if (method != "denoising" && config.Int("probe.split") > 0)
+            return $"not for {method}: the probe reads after at most the encoder's depth/2 blocks (probe.split ≤ 0)";
         var kind = config.Text("tokenizer.kind");
         if (!Tokenizers.Contains(kind)) return $"not available yet: needs {Names.GetValueOrDefault(kind, kind)}";
         long patch = config.Int("tokenizer.patch"), downscale = config.Int("tokenizer.downscale");

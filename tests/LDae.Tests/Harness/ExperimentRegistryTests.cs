@@ -334,4 +334,15 @@ public class AvailabilityTests
         foreach (var kind in Availability.Tokenizers.Where(k => k != "pixels"))
             Assert.Contains(kind, LDae.Experiments.TokenizerArtifacts.Kinds);
     }
+
+    /// <summary>A baseline is an encoder alone: a probe past its last block is refused before anything is trained.</summary>
+    [Fact]
+    public void A_baseline_cannot_be_probed_past_its_encoder()
+    {
+        var registry = ExperimentRegistry.Load(Repo.Experiments());
+        Assert.Null(Availability.Missing(registry.Resolve("table4/mae-base", "quick", ConfigOverrides.Parse(["probe.split=-1"]))));
+        Assert.Equal("not for mocov3: the probe reads after at most the encoder's depth/2 blocks (probe.split ≤ 0)",
+            Availability.Missing(registry.Resolve("table4/mocov3-base", "quick", ConfigOverrides.Parse(["probe.split=1"]))));
+        Assert.Null(Availability.Missing(registry.Resolve("table4/l-dae-base", "quick", ConfigOverrides.Parse(["probe.split=1"]))));
+    }
 }

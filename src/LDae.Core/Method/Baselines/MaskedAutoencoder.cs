@@ -23,8 +23,8 @@ public sealed class MaskedAutoencoder : nn.Module, IPretrainingMethod
     readonly LayerNorm decoderNorm;
     readonly Linear decoderPred;
 
-    /// <param name="decoderWidth">Decoder width (<see cref="MaeOptions.DecoderWidth"/> of the base encoder); its heads are the encoder's.</param>
-    /// <param name="decoderDepth">Decoder blocks (<see cref="MaeOptions.DecoderDepth"/> of the base encoder).</param>
+    /// <param name="decoderWidth">Decoder width (<see cref="MaeOptions.DecoderWidth"/>); its heads are the encoder's.</param>
+    /// <param name="decoderDepth">Decoder blocks (<see cref="MaeOptions.DecoderDepth"/>).</param>
     public MaskedAutoencoder(int imageSize, int channels, int patch, int width, int encoderDepth, int heads, double mlpRatio,
                              int decoderWidth, int decoderDepth, MaeOptions options, Generator init)
         : base(nameof(MaskedAutoencoder))
