@@ -71,6 +71,9 @@ public static class TrainingBenchmark
         options.Validate();
         var registry = ExperimentRegistry.Load(Harness.Repo.Experiments(repoRoot));
         var config = registry.Resolve(registry.Row(options.Row), options.Profile);
+        // the step breakdown, FLOPs and memory model are the denoiser's; the Table 4 baselines are not measured here yet
+        if (config.Text("pretrain.method") != "denoising")
+            throw new Harness.InputException($"--row {options.Row}: bench measures the denoiser; pretrain.method = {config.Text("pretrain.method")} is not benchmarked (its rows report images/s in metrics.json)");
         if (options.OpenMpWait is { } policy) OpenMpWaitPolicy.Set(policy);
         EnsureThreads(options, config);
         using var data = new RowData(config, repoRoot, log);

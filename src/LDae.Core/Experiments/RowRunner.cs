@@ -164,37 +164,38 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         log.WriteLine($"{request.Row}: {train.Name} {train.Count} train / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}; config {hash}");
 
         string encoder = config.Text("probe.encoder");
-        string tokenizerName = TokenizerArtifact.For(config)?.Name ?? (encoder == "raw-pixels" ? "none" : "pixels");
+        string tokenizerName = TokenizerArtifact.For(config)?.Name ?? (encoder == "raw-pixels" || config.Text("pretrain.method") != "denoising" ? "none" : "pixels");
         var readout = encoder == "raw-pixels" ? null : RunSettings.Readout(config);
         TrainResult? trained = null;
         long parameters = 0;
         FrozenEncoder frozen = (x, _) => RawPixelFeatures.Of(x);
-        using var denoiser = encoder == "raw-pixels" ? null : NewDenoiser(config, request.Profile, train, test, classes, seed, log);
-        if (denoiser is not null)
+        using var model = encoder == "raw-pixels" ? null : PretrainingMethods.Create(config, request.Profile, store, train, test, classes, seed, log);
+        var method = (IPretrainingMethod?)model;
+        if (model is not null && method is not null)
         {
-            denoiser.to(device);
-            parameters = denoiser.parameters().Sum(p => p.numel());
+            model.to(device);
+            parameters = model.parameters().Sum(p => p.numel());
             if (weights is not null)
             {
                 log.WriteLine($"{request.Row}: probes the pretrained weights of {weights.Row} (it differs only in probe.* keys); no pretraining here");
-                Trainer.LoadEvaluationWeights(denoiser, weights.Dir);
+                Trainer.LoadEvaluationWeights(model, weights.Dir);
             }
             else if (encoder == "trained")
             {
                 // A re-probe trains no step: the trainer resumes at the end of the finished run and hands back its result.
                 var options = RunSettings.Train(config) with { StopAfterSteps = request.Stage == RowStage.ProbeOnly ? 0 : request.StopAfterSteps };
-                trained = Pretrain(denoiser, config, options, train, staged, device, log);
+                trained = Pretrain(model, config, options, train, staged, device, log);
                 if (!trained.Completed || request.Stage == RowStage.PretrainOnly)
                 {
                     log.WriteLine(trained.Completed ? $"{request.Row}: pretrained" : $"{request.Row}: stopped at step {trained.Steps}/{trained.TotalSteps}; rerun to resume");
                     return null;
                 }
-                Trainer.LoadEvaluationWeights(denoiser, staged.Dir); // EMA weights when EMA is on
+                Trainer.LoadEvaluationWeights(model, staged.Dir); // EMA weights when EMA is on
             }
-            denoiser.eval();
-            if (trained is not null && config.Text("objective.prediction") == "original-image")
+            model.eval();
+            if (trained is not null && model is Denoiser denoiser && config.Text("objective.prediction") == "original-image")
                 RowFigures.Write(Path.Combine(staged.Dir, "figures"), denoiser, test, seed);
-            frozen = (x, noise) => denoiser.Features(x.to(device), readout, noise).cpu();
+            frozen = (x, noise) => method.Features(x.to(device), readout, noise).cpu();
         }
 
         var probeWatch = Stopwatch.StartNew();
@@ -228,19 +229,11 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         };
     }
 
-    /// <summary>The row's denoiser at its seeded initialisation, on its tokenizer artifact (fitted or trained first if needed).</summary>
-    Denoiser NewDenoiser(ConfigTree config, string profile, ImageDataset train, ImageDataset test, int classes, long seed, TextWriter log)
-    {
-        var tokenizer = TokenizerArtifacts.GetOrBuild(config, profile, store, train, test, log);
-        using var init = Seeding.Seed(seed);
-        return new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), init);
-    }
-
-    static TrainResult Pretrain(Denoiser denoiser, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths staged, Device device, TextWriter log)
+    static TrainResult Pretrain(nn.Module model, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths staged, Device device, TextWriter log)
     {
         var source = new TensorBatchSource(train.Images, train.Labels, options.BatchSize, options.Seed);
         using var trainer = new Trainer(options, staged.Dir, new ConsoleTrainProgress(log));
-        return trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, device));
+        return trainer.Run(model, source, PretrainObjective.For((IPretrainingMethod)model, config, device));
     }
 
     /// <summary>Loads libtorch (the one start-up path, <see cref="TorchRuntime"/>) and checks the device exists.</summary>

@@ -20,7 +20,7 @@ namespace LDae.Method;
 /// and any input/output combination works. Only the backbone is trainable; the tokenizer is not registered
 /// as a submodule.
 /// </remarks>
-public sealed class Denoiser : nn.Module
+public sealed class Denoiser : nn.Module, IPretrainingMethod
 {
     readonly DiffusionTransformer backbone;
 

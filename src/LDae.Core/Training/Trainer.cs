@@ -143,6 +143,7 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
                 var values = parallel.ComputeGradients(batch, o.Seed, step, objective);
                 if (o.GradClip > 0) lastGradNorm = GradientClipping.ClipGradNorm(trainable, o.GradClip, parallel);
                 optimizer.step();
+                (model as IAfterOptimizerStep)?.AfterOptimizerStep(step + 1, total);
                 Ema?.Update(parallel);
 
                 if (!double.IsFinite(values.Loss))

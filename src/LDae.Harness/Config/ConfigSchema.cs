@@ -10,8 +10,8 @@ public static class ConfigSchema
 
     public static readonly IReadOnlyList<ConfigKey> Keys =
     [
-        // what is pretrained: the denoising family of the paper, or MAE (a baseline of Table 4)
-        new("pretrain.method", KeyType.Enum, "denoising", Sem, "pretraining method", "denoising", "mae"),
+        // what is pretrained: the denoising family of the paper (l-DAE), or a baseline of its Table 4 (docs/baselines.md)
+        new("pretrain.method", KeyType.Enum, "denoising", Sem, "pretraining method: denoising (l-DAE and its ablations), mae (masked autoencoding), mocov3 (contrastive)", "denoising", "mae", "mocov3"),
 
         // data: which images, how many (profile); augmentation is a study of the paper (row)
         new("data.dataset", KeyType.Enum, "fashion-mnist", Scl, "dataset", "fashion-mnist", "cifar10", "imagefolder"),

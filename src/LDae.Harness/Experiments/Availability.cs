@@ -10,14 +10,13 @@ namespace LDae.Harness.Experiments;
 public static class Availability
 {
     public static readonly IReadOnlySet<string> Tokenizers = new HashSet<string> { "pixels", "pca", "conv-vae", "patch-vae", "patch-ae" };
-    public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "denoising" };
+    public static readonly IReadOnlySet<string> Methods = new HashSet<string> { "denoising", "mae", "mocov3" };
 
     static readonly Dictionary<string, string> Names = new()
     {
         ["conv-vae"] = "the conv VAE tokenizer",
         ["patch-vae"] = "the patch-wise VAE tokenizer",
         ["patch-ae"] = "the patch-wise AE tokenizer",
-        ["mae"] = "the MAE baseline",
     };
 
     /// <summary>Null when the row can run; otherwise why not ("not available yet: needs …", or a profile whose patch the row cannot use).</summary>
@@ -27,6 +26,9 @@ public static class Availability
         if (!Methods.Contains(method)) return $"not available yet: needs {Names.GetValueOrDefault(method, method)}";
         if (config.Text("probe.encoder") == "raw-pixels") return null;
         if (SplitOutOfRange(config) is { } split) return split;
+        // MAE and MoCo v3 are an encoder alone: the probe can read inside it, not past it
+        if (method != "denoising" && config.Int("probe.split") > 0)
+            return $"not for {method}: the probe reads after at most the encoder's depth/2 blocks (probe.split ≤ 0)";
         var kind = config.Text("tokenizer.kind");
         if (!Tokenizers.Contains(kind)) return $"not available yet: needs {Names.GetValueOrDefault(kind, kind)}";
         long patch = config.Int("tokenizer.patch"), downscale = config.Int("tokenizer.downscale");

@@ -21,7 +21,8 @@ public sealed record TokenizerArtifact(string Name, string Hash)
     public static TokenizerArtifact? For(ConfigTree config)
     {
         var kind = config.Text("tokenizer.kind");
-        if (kind == "pixels" || config.Text("probe.encoder") == "raw-pixels") return null;
+        // MAE and MoCo v3 (Table 4's baselines) work on pixel patches and need no tokenizer
+        if (kind == "pixels" || config.Text("probe.encoder") == "raw-pixels" || config.Text("pretrain.method") != "denoising") return null;
         var name = $"{kind}-p{config.Int("tokenizer.patch")}-d{config.Text("tokenizer.latent_dim")}";
         if (kind == "conv-vae")
             name += (config.Bool("tokenizer.perceptual_loss"), config.Bool("tokenizer.adversarial_loss")) switch

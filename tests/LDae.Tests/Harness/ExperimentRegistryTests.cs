@@ -271,7 +271,10 @@ public class ExperimentRegistryTests
         Assert.Equal(["tokenizer/pca-p8-d3"], plan["table3/predict-original-image"].DependsOn);
         Assert.Equal(PlanTargetKind.Tokenizer, plan["tokenizer/pca-p8-d3"].Kind);
         Assert.Empty(plan["table2/pixels"].DependsOn);
-        Assert.Equal("not available yet: needs the MAE baseline", plan["table4/mae-base"].Unavailable);
+        Assert.Equal("not at this profile: probing after k blocks needs 1 ≤ k ≤ depth − 1 = 3", plan["encoder-split/k-plus-2"].Unavailable);
+        Assert.Null(plan["table4/mae-base"].Unavailable);
+        Assert.Empty(plan["table4/mae-base"].DependsOn);          // MAE and MoCo v3 work on pixel patches: no tokenizer artifact
+        Assert.Null(plan["table4/mocov3-large"].Unavailable);
         Assert.Null(plan["table1/dit-baseline"].Unavailable);
         Assert.Equal(["tokenizer/conv-vae-p8-d4-full"], plan["table1/dit-baseline"].DependsOn);
         Assert.Null(plan["table3/pca-ddm"].Unavailable);
@@ -330,5 +333,16 @@ public class AvailabilityTests
     {
         foreach (var kind in Availability.Tokenizers.Where(k => k != "pixels"))
             Assert.Contains(kind, LDae.Experiments.TokenizerArtifacts.Kinds);
+    }
+
+    /// <summary>A baseline is an encoder alone: a probe past its last block is refused before anything is trained.</summary>
+    [Fact]
+    public void A_baseline_cannot_be_probed_past_its_encoder()
+    {
+        var registry = ExperimentRegistry.Load(Repo.Experiments());
+        Assert.Null(Availability.Missing(registry.Resolve("table4/mae-base", "quick", ConfigOverrides.Parse(["probe.split=-1"]))));
+        Assert.Equal("not for mocov3: the probe reads after at most the encoder's depth/2 blocks (probe.split ≤ 0)",
+            Availability.Missing(registry.Resolve("table4/mocov3-base", "quick", ConfigOverrides.Parse(["probe.split=1"]))));
+        Assert.Null(Availability.Missing(registry.Resolve("table4/l-dae-base", "quick", ConfigOverrides.Parse(["probe.split=1"]))));
     }
 }

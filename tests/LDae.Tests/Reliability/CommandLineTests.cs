@@ -64,11 +64,11 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public void A_row_that_needs_a_missing_part_of_the_method_says_so_with_exit_code_3()
+    public void A_row_the_profile_cannot_run_says_so_with_exit_code_3()
     {
-        var (code, _, error) = Ldae("run", "--row", "table4/mae-base", "--profile", "ci");
+        var (code, _, error) = Ldae("run", "--row", "encoder-split/k-plus-2", "--profile", "ci");
         Assert.Equal(3, code);
-        Assert.Contains("not available yet: needs the MAE baseline", Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Contains("not at this profile: probing after k blocks", Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
         Assert.Empty(checkout.SnapshotResults());
     }
 

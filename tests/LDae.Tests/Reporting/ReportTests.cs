@@ -27,12 +27,12 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     }
 
     [Fact]
-    public void A_row_without_result_is_not_run_and_a_row_without_its_method_part_says_what_is_missing()
+    public void A_row_without_result_is_not_run_and_a_row_the_profile_cannot_run_says_why()
     {
         var single = Cells(Line("single noise level"));
         Assert.Equal(["7", "single noise level", "61.5", "*not run*", "—", "-3.0", "—", "—", "—", "—"], single);
-        var mae = Cells(Line("MAE, ViT-B"));
-        Assert.Contains("*not available yet: needs the MAE baseline*", mae);
+        Assert.Contains("*not run*", Cells(Line("MAE, ViT-B")));
+        Assert.Contains("*not at this profile: probing after k blocks needs 1 ≤ k ≤ depth − 1 = 3*", Cells(Line("k = depth/2 + 2 (paper: 14 of 24)")));
         Assert.Contains("- Not run: ", Md);
         Assert.Contains("`table3/single-noise-level`", Md.Split('\n').Single(l => l.StartsWith("- Not run: ", StringComparison.Ordinal)));
     }
