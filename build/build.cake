@@ -89,6 +89,15 @@ foreach (var t in driver.Plan)
     if (t.Kind == PlanTargetKind.Row) task.Does(() => driver.Row(t.Name, requested: t.Name == target));
 }
 
+// Generation quality of the rows the paper gives an FID for (Table 1): `<row>/fid` samples from the trained row and
+// writes its Fréchet distance into the row's metrics.json (ldae fid) — rerunnable without retraining.
+foreach (var row in driver.Registry.Rows.Where(r => r.Paper.Fid is not null).Select(r => r.FullId))
+{
+    var fidTask = Task($"{row}/fid").Description($"{row}: sample grid and Fréchet distance to the test images (FID, or FD-classifier without Inception weights)");
+    if (driver.Plan.Any(t => t.Name == row)) fidTask.IsDependentOn(row);
+    fidTask.Does(() => driver.Ldae("fid", "--row", row));
+}
+
 Task("report").Description("Plots + results/<profile>/report/index.md and index.html, from results only (no training); collects Slurm jobs left by --no-wait first")
     .IsDependentOn("Build").Does(() =>
 {

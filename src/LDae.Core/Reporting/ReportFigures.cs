@@ -48,11 +48,12 @@ public static class ReportFigures
             $"Linear-probe top-1 per row, in the paper's order: the paper's (left axis) and ours (right axis). Rows without a result have no point.");
         if (t.HasFid)
         {
-            var fid = t.Rows.Select(r => new TrajectoryPoint(r.Row.Title, r.Row.Paper.Fid, r.Metrics?.Fid)).ToList();
-            TrajectoryPlot.Save(Path.Combine(dir, $"{id}-fid.png"), $"{ShortTitle(t)}: generation quality (FID, lower is better)",
-                "FID", fid, "paper (ImageNet)", $"ours (profile {model.Profile}, {data})");
+            var fid = t.Rows.Select(r => new TrajectoryPoint(r.Row.Title, r.Row.Paper.Fid, r.Metrics?.Generation?.Value)).ToList();
+            var ours = t.GenerationMetric;
+            TrajectoryPlot.Save(Path.Combine(dir, $"{id}-fid.png"), $"{ShortTitle(t)}: generation quality (lower is better)",
+                ours == "FID" ? "FID" : $"FID (paper) / {ours} (ours)", fid, "paper (ImageNet, FID-50K)", $"ours: {ours} (profile {model.Profile}, {data})");
             yield return new ReportFigure(id, $"{id}-fid.png",
-                "FID per row where measured: the paper's (left axis) and ours (right axis). The paper gives FID only for the first rows.");
+                $"Generation quality per row where measured: the paper's FID (left axis) and our {ours} (right axis; `ldae fid`, sample count in each row's metrics.json). The paper gives FID only for the first rows.");
         }
     }
 

@@ -147,7 +147,7 @@ public static class ReportMarkdown
         if (paper) head.Add(("Paper", "---:"));
         head.Add(("Ours", "---:"));
         head.Add(("kNN", "---:"));
-        if (fid) { head.Add(("FID (paper)", "---:")); head.Add(("FID (ours)", "---:")); }
+        if (fid) { head.Add(("FID (paper)", "---:")); head.Add(($"{t.GenerationMetric} (ours)", "---:")); }
         if (paper) head.Add(("Δ vs previous row (paper)", "---:"));
         head.Add(("Δ vs previous row (ours)", "---:"));
         if (paper) head.Add(("direction agrees", ":---:"));
@@ -170,7 +170,7 @@ public static class ReportMarkdown
             if (paper) cells.Add(Opt(r.Row.Paper.Acc));
             cells.Add(Ours(r));
             cells.Add(OptOurs(m?.KnnTop1));
-            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OptOurs(m?.Fid)); }
+            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OptOurs(m?.Generation?.Value)); }
             if (paper) cells.Add(OptDelta(cmp.PaperDelta));
             cells.Add(OptDelta(cmp.OursDelta));
             if (paper) cells.Add(Mark(cmp.Direction));
