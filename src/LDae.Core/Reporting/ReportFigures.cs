@@ -49,11 +49,14 @@ public static class ReportFigures
         if (t.HasFid)
         {
             var fid = t.Rows.Select(r => new TrajectoryPoint(r.Row.Title, r.Row.Paper.Fid, r.Metrics?.Generation?.Value)).ToList();
+            // Our number is labelled with the metric measured: FID only with Inception-v3 features (docs/fid.md).
             var ours = t.GenerationMetric;
-            TrajectoryPlot.Save(Path.Combine(dir, $"{id}-fid.png"), $"{ShortTitle(t)}: generation quality (lower is better)",
-                ours == "FID" ? "FID" : $"FID (paper) / {ours} (ours)", fid, "paper (ImageNet, FID-50K)", $"ours: {ours} (profile {model.Profile}, {data})");
-            yield return new ReportFigure(id, $"{id}-fid.png",
-                $"Generation quality per row where measured: the paper's FID (left axis) and our {ours} (right axis; `ldae fid`, sample count in each row's metrics.json). The paper gives FID only for the first rows.");
+            bool fidProper = ours == "FID";
+            TrajectoryPlot.Save(Path.Combine(dir, $"{id}-fid.png"), $"{ShortTitle(t)}: generation quality ({(fidProper ? "FID" : $"FID / {ours}")}, lower is better)",
+                fidProper ? "FID" : $"FID (paper) / {ours} (ours)", fid, "paper (ImageNet)", $"ours{(fidProper ? "" : $": {ours}")} (profile {model.Profile}, {data})");
+            yield return new ReportFigure(id, $"{id}-fid.png", fidProper
+                ? "FID per row where measured: the paper's (left axis) and ours (right axis). The paper gives FID only for the first rows."
+                : $"Generation quality per row: the paper's FID (left axis) and our {ours} (right axis; `ldae fid`, docs/fid.md — not FID, so only the order of the rows compares). The paper gives FID only for the first rows.");
         }
     }
 
