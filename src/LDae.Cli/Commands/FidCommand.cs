@@ -22,11 +22,12 @@ static class FidCommand
         var guidance = new Option<string>("--guidance") { Description = "classifier-free guidance scale for class-conditional rows [default: the profile's fid.guidance, 1 = none]" };
         var inception = new Option<string>("--inception") { Description = "Inception-v3 TorchScript file (inception-2015-12-05.pt): FID proper [default: LDAE_INCEPTION; without it: FD-classifier]" };
         var fetch = CliOptions.Flag("--fetch-inception", "download the Inception-v3 TorchScript file first (to --inception, or the data cache)");
+        var force = CliOptions.Flag("--force", "measure again although the row has a value at these settings");
         var set = CliOptions.Set();
         var command = new Command("fid", "sample from a trained row and measure the Fréchet distance to real test images (FID with Inception weights, else FD-classifier) → its metrics.json and figures/samples.png")
         {
-            row, profile, samples, steps, sampler, guidance, inception, fetch, set,
-            CliOptions.Device("sampling runs on the CPU"), CliOptions.Flag("--force", "accepted and ignored (the measurement always runs)"),
+            row, profile, samples, steps, sampler, guidance, inception, fetch, force, set,
+            CliOptions.Device("sampling runs on the CPU"),
         };
         command.SetAction(parse =>
         {
@@ -43,6 +44,7 @@ static class FidCommand
                 Guidance = w,
                 Inception = parse.GetValue(inception),
                 FetchInception = parse.GetValue(fetch),
+                Force = parse.GetValue(force),
                 Overrides = CliOptions.Overrides(parse, set),
             };
             new RowGeneration(registry, new ResultStore(context.Results), context.RepoRoot, context.Out).Run(request);

@@ -24,6 +24,8 @@ public sealed record GenerationRequest(string Row, string Profile)
     /// <summary>Inception-v3 TorchScript file: FID proper; null: the dataset classifier (FD-classifier).</summary>
     public string? Inception { get; init; }
     public bool FetchInception { get; init; }
+    /// <summary>Measure again although the row already has a value at these settings.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>
@@ -49,9 +51,6 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         var inception = request.Inception ?? Environment.GetEnvironmentVariable("LDAE_INCEPTION");
         if (!string.IsNullOrEmpty(inception) && !request.FetchInception && !File.Exists(inception))
             throw new InputException($"--inception {inception}: no such file (the Inception-v3 TorchScript file of the standard FID, {InceptionFeatures.FileName}; --fetch-inception downloads it where the network allows)");
-        if (metrics is null || metrics.ConfigHash != hash || !File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
-            throw new InputException($"--row {request.Row}: no trained weights of config {hash} at profile {request.Profile} in {paths.Dir}; " +
-                                     $"run `ldae run --row {request.Row} --profile {request.Profile}` first (weights are not committed with results)");
         var settings = Settings(request);
         var options = new SamplerOptions
         {
@@ -59,7 +58,17 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
             Steps = settings.Steps,
             Guidance = settings.Guidance,
         };
-
+        string metric = string.IsNullOrEmpty(inception) ? ClassifierFeatures.MetricName : InceptionFeatures.MetricName;
+        // A value at the same settings is kept (weights are not committed, so a clean clone could not measure it again).
+        if (!request.Force && metrics is { Generation: { } done } && metrics.ConfigHash == hash && done.Metric == metric
+            && done.Samples == settings.Samples && done.Sampler == options.Describe())
+        {
+            log.WriteLine($"{request.Row}: {metric} up to date ({done.Value}, {done.Samples} samples, {done.Sampler})");
+            return done;
+        }
+        if (metrics is null || metrics.ConfigHash != hash || !File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
+            throw new InputException($"--row {request.Row}: no trained weights of config {hash} at profile {request.Profile} in {paths.Dir}; " +
+                                     $"run `ldae run --row {request.Row} --profile {request.Profile}` first (weights are not committed with results)");
         int threads = (int)config.Int("train.threads");
         long seed = config.Int("train.seed");
         TorchRuntime.EnsureLoaded(threads);

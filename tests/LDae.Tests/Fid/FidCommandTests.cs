@@ -32,6 +32,11 @@ public sealed class FidCommandTests : IDisposable
         var grid = Path.Combine(TinyRow.Paths(checkout).Dir, generation.Grid);
         Assert.True(File.Exists(grid), grid);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(grid)[..4]);
+        // the same settings again: kept, not measured again (a clean clone has no weights to measure with)
+        var repeat = LdaeProcess.Run(checkout, TinyRow.Args("fid", "--samples", "32", "--steps", "3", "--sampler", "ddpm"));
+        Assert.True(repeat.Code == 0, repeat.ToString());
+        Assert.Contains("FD-classifier up to date", repeat.Out);
+        Assert.Equal(generation, TinyRow.Metrics(checkout).Generation);
         // the row stays up to date: the measurement did not touch its configuration or training numbers
         var again = LdaeProcess.Run(checkout, TinyRow.Args());
         Assert.Contains($"{TinyRow.Row}: up to date", again.Out);
