@@ -67,6 +67,7 @@ public static class LdaeCli
             ReportCommand.Create(context),
             EstimateCommand.Create(context),
             BenchCommand.Create(context),
+            FidCommand.Create(context),
         };
         root.SetAction(_ => root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = context.Out })); // no command: the overview
         return root;

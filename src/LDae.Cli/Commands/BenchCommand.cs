@@ -8,7 +8,8 @@ static class BenchCommand
 {
     /// <summary>
     /// `ldae bench [--profile ci|quick] [--steps N] [--threads T] [--replicas R] [--omp-wait passive|active|bounded] [--json PATH] …`;
-    /// `ldae bench --tokenizer NAME` times a learned tokenizer's training step instead (e.g. conv-vae-p4-d3-full at --profile cpu).
+    /// `ldae bench --tokenizer NAME` times a learned tokenizer's training step instead (e.g. conv-vae-p4-d3-full at --profile cpu);
+    /// `ldae bench --sampler ddim|ddpm [--row R] [--steps S] [--sample-images N]` times sampling as `ldae fid` does it.
     /// </summary>
     public static Command Create(CliContext context)
     {
@@ -23,18 +24,29 @@ static class BenchCommand
         var matmulSize = CliOptions.Count("--matmul-size", "side of the square fp32 matmul used as the machine's yardstick", 1, defaults.MatmulSize);
         var breakdownSteps = CliOptions.Count("--breakdown-steps", "steps timed phase by phase after the main measurement", 1, defaults.BreakdownSteps);
         var tokenizer = new Option<string>("--tokenizer") { Description = "time this learned tokenizer artifact's training step instead of the denoiser's (a name of `ldae plan`, without tokenizer/)" };
+        var sampler = new Option<string>("--sampler") { Description = "time sampling instead (ddim or ddpm; --steps: sampling steps [default: 50]; --row [default: table1/dit-baseline])" };
+        sampler.AcceptOnlyFromAmong("ddim", "ddpm");
+        var sampleImages = CliOptions.Count("--sample-images", "images generated when timing the sampler", 1, 200);
         var ompWait = new Option<string>("--omp-wait") { Description = "libgomp's wait policy [default: bounded unless OMP_WAIT_POLICY is set]" };
         ompWait.AcceptOnlyFromAmong("passive", "active", "bounded");
         var json = new Option<string>("--json") { Description = "also write the figures as JSON to this file" };
         var command = new Command("bench", "training/probe throughput, FLOP/s against a matmul yardstick, step breakdown, RSS growth; or a tokenizer's training step")
         {
-            row, profile, steps, warmup, threads, replicas, probeImages, matmulSize, breakdownSteps, tokenizer, ompWait, json,
+            row, profile, steps, warmup, threads, replicas, probeImages, matmulSize, breakdownSteps, tokenizer, sampler, sampleImages, ompWait, json,
             CliOptions.Device("the benchmark runs on the CPU"), CliOptions.Flag("--force", "accepted and ignored (a benchmark always runs)"),
         };
         command.SetAction(parse =>
         {
             var registry = context.Registry();
             var artifact = parse.GetValue(tokenizer);
+            if (parse.GetValue(sampler) is { } kind)
+            {
+                var samplerOptions = new Method.SamplerOptions { Kind = kind == "ddpm" ? Method.SamplerKind.Ddpm : Method.SamplerKind.Ddim, Steps = (int?)parse.GetValue(steps) ?? 50 };
+                var samplerRow = parse.GetValue(row) is { } sr ? CliOptions.KnownRow(registry, sr) : "table1/dit-baseline";
+                var measured = SamplerBenchmark.RunRow(samplerRow, CliOptions.KnownProfile(registry, parse.GetValue(profile)!), samplerOptions,
+                    parse.GetValue(sampleImages), context.RepoRoot, context.Error);
+                return Write(context, measured.ToTable(), measured.ToJson(), parse.GetValue(json));
+            }
             var options = defaults with
             {
                 Row = parse.GetValue(row) is { } r ? CliOptions.KnownRow(registry, r) : defaults.Row,
@@ -52,15 +64,20 @@ static class BenchCommand
             var (table, jsonText) = artifact is null
                 ? Report(TrainingBenchmark.RunRow(options, context.RepoRoot, context.Error))
                 : Report(TokenizerBenchmark.RunArtifact(options, artifact, context.RepoRoot, context.Error));
-            context.Out.Write(table);
-            if (parse.GetValue(json) is { } path)
-            {
-                ResultStore.WriteAtomic(path, jsonText);
-                context.Out.WriteLine($"wrote {path}");
-            }
-            return 0;
+            return Write(context, table, jsonText, parse.GetValue(json));
         });
         return command;
+    }
+
+    static int Write(CliContext context, string table, string jsonText, string? path)
+    {
+        context.Out.Write(table);
+        if (path is not null)
+        {
+            ResultStore.WriteAtomic(path, jsonText);
+            context.Out.WriteLine($"wrote {path}");
+        }
+        return 0;
     }
 
     const int TokenizerSteps = 20, TokenizerWarmup = 3;

@@ -176,6 +176,50 @@ public sealed class Denoiser : nn.Module, IPretrainingMethod
         return (noisy.MoveToOuterDisposeScope(), prediction.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The network's estimate at noisy latents z_t and steps t (N) of the clean latent ẑ₀ and the noise ε̂, with
+    /// z_t = γ_t ẑ₀ + σ_t ε̂ — whatever the prediction target: ε is turned into ẑ₀, a clean latent into ε̂, an image
+    /// output encoded by the tokenizer. What a sampler steps with (<see cref="Sampler"/>). Labels are used only by a
+    /// class-conditional model (the null class asks for the unconditional estimate).
+    /// </summary>
+    public (Tensor Clean, Tensor Noise) Estimate(Tensor zt, Tensor t, Tensor? labels)
+    {
+        using var scope = NewDisposeScope();
+        var output = backbone.forward(NetworkInput(zt), t, Options.ClassConditional ? labels?.to_type(ScalarType.Int64) : null);
+        var shape = new long[zt.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = zt.shape[0];
+        var gamma = Schedule.Gamma(t).to(zt.device).to_type(zt.dtype).reshape(shape);
+        var sigma = Schedule.Sigma(t).to(zt.device).to_type(zt.dtype).reshape(shape);
+        Tensor clean, noise;
+        if (Objective.Output == OutputSpace.ImageViaInversePca)
+        {
+            clean = Tokenizer.Encode(OutputAsImage(output));
+            noise = (zt - gamma * clean) / sigma;
+        }
+        else if (Objective.Prediction == Prediction.Epsilon)
+        {
+            noise = output;
+            clean = (zt - sigma * noise) / gamma;
+        }
+        else
+        {
+            clean = output;
+            noise = (zt - gamma * clean) / sigma;
+        }
+        return (clean.MoveToOuterDisposeScope(), noise.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Shape of the latent of <paramref name="n"/> images (what the tokenizer's encoder gives).</summary>
+    public long[] LatentShape(long n)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var shape = Tokenizer.Encode(zeros(1, Tokenizer.ImageChannels, Options.ImageSize, Options.ImageSize)).shape;
+        shape[0] = n;
+        return shape;
+    }
+
     /// <summary>Noisy latent → what the backbone sees (the latent grid, or decode(z_t) as a space-to-depth grid).</summary>
     Tensor NetworkInput(Tensor zt) => Objective.Input == InputSpace.Latent
         ? zt.alias()

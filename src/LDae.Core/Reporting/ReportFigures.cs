@@ -56,9 +56,15 @@ public static class ReportFigures
         var ours = $"ours (profile {model.Profile}, {DataName(model)})";
         yield return StepFigure(t, dir, "steps", "linear-probe top-1", "Δ linear-probe top-1 vs previous row (percentage points)",
             "paper (ImageNet, ViT-½L)", ours, r => r.Row.Paper.Acc, r => r.Ours);
-        if (t.HasFid)
+        if (!t.HasFid) yield break;
+        // Our number is FID only with Inception-v3 features (docs/fid.md); another metric's Δ has another unit, so it
+        // is not drawn on the paper's FID axis: the table's column gives its values and the direction of each step.
+        if (t.GenerationMetric is { } metric && metric != "FID")
+            yield return new ReportFigure(t.Table.Id, null,
+                $"No FID Δ figure: our generation metric is {metric}, not FID (`ldae fid`, docs/fid.md), so only the direction of each step compares with the paper's; see the table.");
+        else
             yield return StepFigure(t, dir, "fid-steps", "FID", "Δ FID vs previous row (negative: better)",
-                "paper (ImageNet)", ours, r => r.Row.Paper.Fid, r => r.Metrics?.Fid);
+                "paper (ImageNet)", ours, r => r.Row.Paper.Fid, r => r.Metrics?.Generation?.Value ?? r.Metrics?.Fid);
     }
 
     static ReportFigure StepFigure(TableResult t, string dir, string name, string metric, string axis, string paperLabel, string oursLabel,

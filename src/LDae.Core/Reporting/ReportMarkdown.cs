@@ -153,7 +153,7 @@ public static class ReportMarkdown
         if (paper) head.Add(("Paper", "---:"));
         head.Add(("Ours", "---:"));
         head.Add(("kNN", "---:"));
-        if (fid) { head.Add(("FID (paper)", "---:")); head.Add(("FID (ours)", "---:")); }
+        if (fid) { head.Add(("FID (paper)", "---:")); head.Add(($"{t.GenerationMetric} (ours)", "---:")); }
         if (paper) head.Add(("Δ vs previous row (paper)", "---:"));
         head.Add(("Δ vs previous row (ours)", "---:"));
         if (paper) head.Add(("direction agrees", ":---:"));
@@ -176,7 +176,7 @@ public static class ReportMarkdown
             if (paper) cells.Add(Opt(r.Row.Paper.Acc));
             cells.Add(Ours(r));
             cells.Add(OptOurs(m?.KnnTop1));
-            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OptOurs(m?.Fid)); }
+            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OursDistance(m?.Generation)); }
             if (paper) cells.Add(OptDelta(cmp.PaperDelta));
             cells.Add(OptDelta(cmp.OursDelta));
             if (paper) cells.Add(Mark(cmp.Direction));
@@ -284,6 +284,8 @@ public static class ReportMarkdown
 
     static string Opt(double? v) => v is { } x ? Format.Percent(x) : "";
     static string OptOurs(double? v) => v is { } x ? Format.Percent(x) : "—";
+    /// <summary>A Fréchet distance to three significant digits: a stand-in metric's scale can be far below FID's.</summary>
+    static string OursDistance(GenerationMetrics? g) => g is null ? "—" : g.Value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
     static string OptDelta(double? v) => v is { } x ? Format.Delta(x) : "—";
     static string Mark(Direction d) => d switch { Direction.Agrees => "✓", Direction.Disagrees => "✗", _ => "—" };
     static string S(int n) => n == 1 ? "" : "s";

@@ -41,7 +41,14 @@ public sealed record RowResult(
 public sealed record TableResult(ExperimentTable Table, IReadOnlyList<RowResult> Rows, IReadOnlyList<RowResult?> Previous)
 {
     public bool HasPaperNumbers => Table.Rows.Any(r => r.Paper.Acc is not null);
-    public bool HasFid => Rows.Any(r => r.Row.Paper.Fid is not null || r.Metrics?.Fid is not null);
+    public bool HasFid => Rows.Any(r => r.Row.Paper.Fid is not null || r.Metrics?.Generation is not null);
+
+    /// <summary>
+    /// The name of our generation-quality column: "FID" when every measured row used Inception-v3, else the metric(s)
+    /// measured (e.g. "FD-classifier") — a stand-in distance is never labelled FID.
+    /// </summary>
+    public string GenerationMetric => Rows.Select(r => r.Metrics?.Generation?.Metric).OfType<string>().Distinct().Order().ToList() is { Count: > 0 } names
+        ? string.Join(" / ", names) : "FID";
 }
 
 /// <summary>Everything the report and plots are made of, read from results/ only (never training).</summary>

@@ -14,6 +14,9 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
     /// <summary>What one job of this profile asks a cluster for (<c>resources:</c>; not part of any config).</summary>
     public JobResources Resources { get; init; } = JobResources.None;
 
+    /// <summary>How generation quality is measured at this profile (<c>fid:</c>; not part of any config).</summary>
+    public GenerationSettings Generation { get; init; } = GenerationSettings.Default;
+
     /// <summary>
     /// Loads experiments/profiles.yaml: a mapping from profile name to {description, optional extends, and scale
     /// keys, and optional cluster <c>resources</c>}. <c>extends: other</c> starts from an earlier profile's keys and
@@ -31,6 +34,7 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
             own.Remove("description", out var description);
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
             var resources = JobResources.None;
+            var generation = GenerationSettings.Default;
             if (own.Remove("extends", out var parentName))
             {
                 if (parentName is not string parent || !result.TryGetValue(parent, out var baseProfile))
@@ -38,10 +42,12 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
                         string.Join(", ", result.Keys));
                 foreach (var (key, value) in baseProfile.Values) values[key] = value;
                 resources = baseProfile.Resources;
+                generation = baseProfile.Generation;
             }
             resources = JobResources.Take(own, resources, $"{path} (profile {name})");
+            generation = GenerationSettings.Take(own, generation, $"{path} (profile {name})");
             foreach (var (key, value) in own) values[key] = value;
-            var profile = new Profile(name, description as string ?? "", values, path) { Resources = resources };
+            var profile = new Profile(name, description as string ?? "", values, path) { Resources = resources, Generation = generation };
             // Validate now, so a bad profile fails before any work.
             ConfigTree.Defaults().With(values, $"{path} (profile {name})", KeyScope.Scale);
             result[name] = profile;

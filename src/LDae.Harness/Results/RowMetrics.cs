@@ -41,6 +41,30 @@ public sealed record ProbeSetup
 }
 
 /// <summary>
+/// Generation quality of a trained row (<c>ldae fid</c>): a Fréchet distance between generated and real test images in
+/// the feature space of <see cref="FeatureNetwork"/>. <see cref="Metric"/> says which: "FID" (Inception-v3) or
+/// "FD-classifier" (a classifier trained on the dataset) — the two are not on one scale.
+/// </summary>
+public sealed record GenerationMetrics
+{
+    public required string Metric { get; init; }
+    public required double Value { get; init; }
+    public required string FeatureNetwork { get; init; }
+    /// <summary>Test top-1 (%) of the classifier used as the feature network; null for Inception.</summary>
+    public double? ClassifierTop1 { get; init; }
+    /// <summary>Generated images, and real test images they are compared with.</summary>
+    public required int Samples { get; init; }
+    public required string Sampler { get; init; }
+    public required int Steps { get; init; }
+    public double Guidance { get; init; } = 1.0;
+    /// <summary>The same distance between two disjoint halves of the real test images: the floor at this sample count.</summary>
+    public double? RealFloor { get; init; }
+    public required double SampleSeconds { get; init; }
+    /// <summary>The sample grid, relative to the row's folder.</summary>
+    public required string Grid { get; init; }
+}
+
+/// <summary>
 /// metrics.json of one row: the measured numbers. Written last and atomically, so its presence means the row
 /// completed. Accuracies are percentages (top-1 × 100), like the paper's tables.
 /// </summary>
@@ -64,7 +88,10 @@ public sealed record RowMetrics
     public double ImagesPerSecond { get; init; }
     public double ProbeSeconds { get; init; }
     public double WallSeconds { get; init; }
+    /// <summary>FID proper (Inception-v3 features) when measured; see <see cref="Generation"/> for any Fréchet distance.</summary>
     public double? Fid { get; init; }
+    /// <summary>Generation quality (<c>ldae fid</c>); null until measured.</summary>
+    public GenerationMetrics? Generation { get; init; }
     /// <summary>How the linear probe and kNN read the features; null in results written before it was recorded.</summary>
     public ProbeSetup? Probe { get; init; }
     /// <summary>A probe-only row: the row whose pretrained weights were probed (this row trained nothing).</summary>

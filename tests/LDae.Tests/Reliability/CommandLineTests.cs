@@ -129,7 +129,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("plan", "--profile --device --force")]
     [InlineData("report", "--profile --device --force")]
     [InlineData("estimate", "--target --profile --remeasure --matmul-gflops --json --device --force")]
-    [InlineData("bench", "--row --profile --steps --warmup --threads --replicas --probe-images --matmul-size --breakdown-steps --tokenizer --omp-wait --json --device --force")]
+    [InlineData("bench", "--row --profile --steps --warmup --threads --replicas --probe-images --matmul-size --breakdown-steps --tokenizer --sampler --sample-images --omp-wait --json --device --force")]
+    [InlineData("fid", "--row --profile --samples --steps --sampler --guidance --inception --fetch-inception --set --device --force")]
     public void Every_command_has_help_that_lists_each_of_its_options(string command, string options)
     {
         foreach (var help in new[] { "--help", "-h" })
@@ -148,7 +149,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var (code, output, _) = Ldae();
         Assert.Equal(0, code);
-        foreach (var command in new[] { "run", "pretrain", "probe", "tokenizer", "data", "resolve", "plan", "report", "estimate", "bench" })
+        foreach (var command in new[] { "run", "pretrain", "probe", "tokenizer", "data", "resolve", "plan", "report", "estimate", "bench", "fid" })
             Assert.Contains($"  {command} ", output);
     }
 
