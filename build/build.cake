@@ -78,7 +78,7 @@ Task(BuildTargets.AcceptSnapshots).Description("Rewrite the snapshots (ci metric
 Task(BuildTargets.Bench).Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn(BuildTargets.Build).Does(() =>
     driver.Ldae("bench"));
 
-Task(BuildTargets.Data).Description("Prepare the data caches: Fashion-MNIST and the CIFAR-10 ImageFolder tarball").IsDependentOn(BuildTargets.Build).Does(() =>
+Task(BuildTargets.Data).Description("Prepare the data caches: Fashion-MNIST and CIFAR-10").IsDependentOn(BuildTargets.Build).Does(() =>
     driver.Ldae("data"));
 
 foreach (var t in driver.Plan)
