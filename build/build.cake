@@ -16,7 +16,8 @@ var root = MakeAbsolute(Directory("..")).FullPath;
 var console = BuildConsole.Standard();
 var interrupt = Interrupt.Install();
 var driver = CreateDriver();
-var target = Argument("target", "Default");
+// Target names are lowercase with hyphens; Build, Test, AcceptSnapshots, … are accepted as aliases (BuildTargets).
+var target = BuildTargets.Canonical(Argument("target", BuildTargets.Default));
 var dotnet = DotnetHost.Path;
 
 BuildDriver CreateDriver()
@@ -40,21 +41,21 @@ void Require(int exitCode, string what)
     if (exitCode != 0) driver.Fail($"{what} failed (exit {exitCode})", exitCode);
 }
 
-Task("Clean").Description("Remove build outputs (results and data caches are kept)").Does(() =>
+Task(BuildTargets.Clean).Description("Remove build outputs (results and data caches are kept)").Does(() =>
 {
     foreach (var dir in GetDirectories($"{root}/src/*/bin").Concat(GetDirectories($"{root}/src/*/obj"))
         .Concat(GetDirectories($"{root}/tests/*/bin")).Concat(GetDirectories($"{root}/tests/*/obj")))
         CleanDirectory(dir);
 });
 
-Task("Build").Description("Build the solution").Does(() =>
+Task(BuildTargets.Build).Description("Build the solution").Does(() =>
 {
     console.Line($"Build: LDae.sln ({configuration})", Tone.Faint);
     // `dotnet build` is `msbuild -restore` plus a summary it always prints; this is the same build, silent unless it fails.
     Require(driver.Run(dotnet, ["msbuild", $"{root}/LDae.sln", "-restore", $"-p:Configuration={configuration}", "-nologo", "-v:q", "-clp:ErrorsOnly;NoSummary"]), "building LDae.sln");
 });
 
-Task("Test").Description("Unit and regression tests (README's test command)").IsDependentOn("Build").Does(() =>
+Task(BuildTargets.Test).Description("Unit and regression tests (README's test command)").IsDependentOn(BuildTargets.Build).Does(() =>
 {
     var trx = $"{root}/TestResults";
     if (DirectoryExists(trx)) DeleteDirectory(trx, new DeleteDirectorySettings { Recursive = true });
@@ -64,7 +65,7 @@ Task("Test").Description("Unit and regression tests (README's test command)").Is
     Require(exitCode, "dotnet test");
 });
 
-Task("AcceptSnapshots").Description("Rewrite the snapshots (ci metrics, report fixture) from a fresh run; review the diff, then commit").IsDependentOn("Build").Does(() =>
+Task(BuildTargets.AcceptSnapshots).Description("Rewrite the snapshots (ci metrics, report fixture) from a fresh run; review the diff, then commit").IsDependentOn(BuildTargets.Build).Does(() =>
 {
     foreach (var f in GetFiles($"{root}/tests/LDae.Regression.Tests/__snapshots__/*.snap")) DeleteFile(f);
     foreach (var f in GetFiles($"{root}/tests/LDae.Tests/Reporting/__snapshots__/*.snap")) DeleteFile(f);
@@ -74,16 +75,16 @@ Task("AcceptSnapshots").Description("Rewrite the snapshots (ci metrics, report f
     driver.Run("git", ["diff", "--stat", "--", "tests"]);
 });
 
-Task("Bench").Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn("Build").Does(() =>
+Task(BuildTargets.Bench).Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn(BuildTargets.Build).Does(() =>
     driver.Ldae("bench"));
 
-Task("Data").Description("Prepare the data caches: Fashion-MNIST and the CIFAR-10 ImageFolder tarball").IsDependentOn("Build").Does(() =>
+Task(BuildTargets.Data).Description("Prepare the data caches: Fashion-MNIST and CIFAR-10").IsDependentOn(BuildTargets.Build).Does(() =>
     driver.Ldae("data"));
 
 foreach (var t in driver.Plan)
 {
     var task = Task(t.Name).Description(t.Unavailable is null ? t.Description : $"{t.Description} ({t.Unavailable})");
-    if (t.Kind is PlanTargetKind.Row or PlanTargetKind.Tokenizer) task.IsDependentOn("Build");
+    if (t.Kind is PlanTargetKind.Row or PlanTargetKind.Tokenizer) task.IsDependentOn(BuildTargets.Build);
     foreach (var dependency in t.DependsOn) task.IsDependentOn(dependency);
     if (t.Kind == PlanTargetKind.Tokenizer) task.Does(() => driver.Tokenizer(t.Name, requested: t.Name == target));
     if (t.Kind == PlanTargetKind.Row) task.Does(() => driver.Row(t.Name, requested: t.Name == target));
@@ -101,8 +102,8 @@ foreach (var row in driver.Registry.Rows.Where(r => r.Paper.Fid is not null).Sel
     generationTargets.Add($"{row}/fid");
 }
 
-Task("report").Description("Plots + results/<profile>/report/index.md and index.html, from results only (no training); collects Slurm jobs left by --no-wait first")
-    .IsDependentOn("Build").Does(() =>
+Task(BuildTargets.Report).Description("Plots + results/<profile>/report/index.md and index.html, from results only (no training); collects Slurm jobs left by --no-wait first")
+    .IsDependentOn(BuildTargets.Build).Does(() =>
 {
     driver.Collect();
     if (driver.LeavesJobsQueued)
@@ -112,11 +113,11 @@ Task("report").Description("Plots + results/<profile>/report/index.md and index.
     }
     driver.Ldae("report");
 });
-Task("plots").Description("The report's plots (the report target writes them; an alias for it)").IsDependentOn("report");
+Task(BuildTargets.Plots).Description("The report's plots (the report target writes them; an alias for it)").IsDependentOn(BuildTargets.Report);
 
-var defaultTask = Task("Default").Description("Every row that can run, the generation quality of Table 1's rows, then the report").IsDependentOn(BuildPlan.AllTables);
+var defaultTask = Task(BuildTargets.Default).Description("Every row that can run, the generation quality of Table 1's rows, then the report").IsDependentOn(BuildPlan.AllTables);
 foreach (var fid in generationTargets) defaultTask.IsDependentOn(fid);
-defaultTask.IsDependentOn("report");
+defaultTask.IsDependentOn(BuildTargets.Report);
 
 // The summary table (terminal and results/<profile>/summary.md); exits 1 when a step failed.
 Teardown(ctx => driver.Finish());

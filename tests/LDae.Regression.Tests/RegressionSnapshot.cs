@@ -50,7 +50,7 @@ public static class MetricComparison
         var sb = new StringBuilder();
         sb.AppendLine($"{"row",-36} {"metric",-12} {"snapshot",-18} {"now",-18} tolerance");
         foreach (var d in deviations) sb.AppendLine($"{d.Row,-36} {d.Metric,-12} {d.Snapshot,-18} {d.Now,-18} {d.Tolerance}");
-        sb.Append("If the change is intended: ./build.sh --target=AcceptSnapshots, then review and commit the snapshot diff.");
+        sb.Append("If the change is intended: ./build.sh --target=accept-snapshots, then review and commit the snapshot diff.");
         return sb.ToString();
     }
 

@@ -107,7 +107,7 @@ public static class Estimator
     public static IReadOnlyList<PlanTarget> Reach(IReadOnlyList<PlanTarget> plan, string target)
     {
         var byName = plan.ToDictionary(t => t.Name);
-        if (target == "Default") target = BuildPlan.AllTables;
+        target = BuildTargets.PlanTargetOf(target);
         if (!byName.ContainsKey(target))
             throw new ArgumentException($"--target: unknown target '{target}'; rows, tables, tokenizer/… or {BuildPlan.AllTables}");
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -6,14 +6,12 @@ namespace LDae.Runtime;
 /// decides how much of a second core a step can use.
 /// </summary>
 /// <remarks>
-/// Measured with <c>ldae bench --profile quick</c> (2-core VM; img/s, quiet machine / with one competing
-/// CPU-bound process): PASSIVE (sleep at once) ~1,200–1,330 / 800; libgomp's default (spin ~300,000 times, a few ms)
-/// was 3–12× slower than PASSIVE on a shared machine; a bounded spin of 2,000 (ACTIVE with GOMP_SPINCOUNT=2000,
-/// ~20 µs) ~1,570–1,630 / 695; 20,000 spins 1,590–1,630 / 296; 500 spins 1,470 / 766. The default is therefore
-/// <see cref="Bounded"/>: +25 % on a quiet machine, −13 % beside a competing process, never the collapse of
-/// long spinning. libgomp reads the variables once, when it is loaded (with libtorch, at the first torch call),
-/// and .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change the native
-/// environment, so this calls libc's <c>setenv</c> and must run before anything touches torch.
+/// The default is <see cref="Bounded"/>: a short spin catches the next region on a quiet machine, and sleeping soon
+/// after keeps a competing process from stalling the step, as libgomp's default spin of a few milliseconds does
+/// (the figures, from <c>ldae bench --profile quick</c>: docs/performance.md, "OpenMP waiting"). libgomp reads the
+/// variables once, when it is loaded (with libtorch, at the first torch call), and .NET's
+/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change the native environment, so this
+/// calls libc's <c>setenv</c> and must run before anything touches torch.
 /// </remarks>
 public static class OpenMpWaitPolicy
 {

@@ -24,7 +24,7 @@ public sealed record StepValues(double Loss, IReadOnlyDictionary<string, double>
 /// <para><b>Why.</b> The CPU-sized models are small (width 96: matmuls with an inner dimension of 96, activations
 /// of ~1.5 MB), so a step is hundreds of short ops. Splitting every op over two OpenMP threads pays a fork/join per
 /// op and made a step only ~1.4× faster than one thread; two single-threaded replicas, each on half the batch,
-/// make it ~2× faster (README, Performance).</para>
+/// make it ~2× faster (<c>ldae bench --profile quick --replicas 1</c> against <c>--replicas 2</c>).</para>
 /// <para><b>Same method.</b> The backbone has no batch statistics (LayerNorm, not BatchNorm) and every loss is a
 /// mean over images, so each shard's mean loss weighted by its share of the batch sums to the batch's mean loss,
 /// and the summed gradient is the full-batch gradient up to float rounding.</para>

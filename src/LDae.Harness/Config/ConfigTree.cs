@@ -12,21 +12,21 @@ namespace LDae.Harness.Config;
 /// </summary>
 public sealed class ConfigTree
 {
-    readonly SortedDictionary<string, object?> _values;
+    readonly SortedDictionary<string, object?> values;
 
-    ConfigTree(SortedDictionary<string, object?> values) => _values = values;
+    ConfigTree(SortedDictionary<string, object?> values) => this.values = values;
 
     public static ConfigTree Defaults() =>
         new(new SortedDictionary<string, object?>(ConfigSchema.Keys.ToDictionary(k => k.Path, k => k.Default), StringComparer.Ordinal));
 
-    public IReadOnlyDictionary<string, object?> Values => _values;
+    public IReadOnlyDictionary<string, object?> Values => values;
 
-    public object? this[string path] => _values.TryGetValue(path, out var v) ? v : throw new KeyNotFoundException(path);
+    public object? this[string path] => values.TryGetValue(path, out var v) ? v : throw new KeyNotFoundException(path);
 
     /// <summary>A copy with <paramref name="delta"/> applied; every key is checked against the schema and the allowed scope.</summary>
     public ConfigTree With(IReadOnlyDictionary<string, object?> delta, string where, KeyScope? onlyScope = null)
     {
-        var next = new SortedDictionary<string, object?>(_values, StringComparer.Ordinal);
+        var next = new SortedDictionary<string, object?>(values, StringComparer.Ordinal);
         foreach (var (path, raw) in delta)
         {
             var key = ConfigSchema.Get(path, where);
@@ -45,7 +45,7 @@ public sealed class ConfigTree
     /// <summary>Sets derived values and drops keys they replace; used only by the resolver.</summary>
     internal ConfigTree Derive(IReadOnlyDictionary<string, object?> derived, IEnumerable<string> drop)
     {
-        var next = new SortedDictionary<string, object?>(_values, StringComparer.Ordinal);
+        var next = new SortedDictionary<string, object?>(values, StringComparer.Ordinal);
         foreach (var (k, v) in derived) next[k] = v;
         foreach (var k in drop) next.Remove(k);
         return new ConfigTree(next);
@@ -59,7 +59,7 @@ public sealed class ConfigTree
     public bool Bool(string path) => (bool)this[path]!;
 
     /// <summary>Canonical JSON (sorted keys, invariant numbers): the input of the config hash.</summary>
-    public string ToCanonicalJson() => CanonicalJson(_values);
+    public string ToCanonicalJson() => CanonicalJson(values);
 
     static string CanonicalJson(IEnumerable<KeyValuePair<string, object?>> values)
     {
@@ -96,7 +96,7 @@ public sealed class ConfigTree
     /// model, budget and seed), so a row that only changes how it is probed can probe another row's weights.
     /// </summary>
     public string PretrainingHash() =>
-        HashOf(CanonicalJson(_values.Where(kv => !kv.Key.StartsWith(ProbePrefix, StringComparison.Ordinal))));
+        HashOf(CanonicalJson(values.Where(kv => !kv.Key.StartsWith(ProbePrefix, StringComparison.Ordinal))));
 
     static string HashOf(string canonicalJson) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"method-v{MethodVersion.Current}\n" + canonicalJson)))[..16];
@@ -106,7 +106,7 @@ public sealed class ConfigTree
     {
         var sb = new StringBuilder();
         string[] previous = [];
-        foreach (var (k, v) in _values)
+        foreach (var (k, v) in values)
         {
             var parts = k.Split('.');
             int common = 0;

@@ -40,7 +40,7 @@ public sealed class BuildDriver
         this.exit = exit;
         store = new ResultStore(options.ResultsRoot);
         Plan = BuildPlan.For(registry, options.Profile);
-        rowsInBuild = BuildPlan.RowsReachedFrom(Plan, options.Target);
+        rowsInBuild = BuildPlan.RowsReachedFrom(Plan, BuildTargets.PlanTargetOf(options.Target));
     }
 
     /// <summary>The driver for ./build.sh: experiments/ of the repository, the executor the options name.</summary>
@@ -127,7 +127,7 @@ public sealed class BuildDriver
             return;
         }
         var slurm = executor as SlurmExecutor;
-        if (options.Target is "report" or "plots")
+        if (options.Target is BuildTargets.Report or BuildTargets.Plots)
         {
             var ledger = JobLedger.For(options.ResultsRoot, options.Profile);
             var entries = ledger.Read().Where(e => follow.All(r => r.JobId != e.Job)).ToList();

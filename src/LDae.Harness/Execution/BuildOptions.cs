@@ -56,7 +56,7 @@ public sealed record BuildOptions
             ResultsRoot = Repo.Results(repoRoot),
             Cli = Path.Combine(repoRoot, "src", "LDae.Cli", "bin", configuration, "net10.0", "ldae.dll"),
             Profile = Value("profile") ?? Experiments.Profile.Default,
-            Target = Value("target") ?? "Default",
+            Target = Experiments.BuildTargets.Canonical(Value("target") ?? Experiments.BuildTargets.Default),
             Device = device,
             Force = Flag("force"),
             Executor = executor,

@@ -13,21 +13,21 @@ public sealed class ExperimentRegistry
     public string Directory { get; }
     public IReadOnlyList<ExperimentTable> Tables { get; }
     public IReadOnlyDictionary<string, Profile> Profiles { get; }
-    readonly Dictionary<string, ExperimentRow> _rows;
+    readonly Dictionary<string, ExperimentRow> rowsById;
 
     ExperimentRegistry(string directory, IReadOnlyList<ExperimentTable> tables, IReadOnlyDictionary<string, Profile> profiles)
     {
         Directory = directory;
         Tables = tables;
         Profiles = profiles;
-        _rows = new Dictionary<string, ExperimentRow>(StringComparer.Ordinal);
+        rowsById = new Dictionary<string, ExperimentRow>(StringComparer.Ordinal);
         foreach (var row in tables.SelectMany(t => t.Rows))
-            if (!_rows.TryAdd(row.FullId, row))
+            if (!rowsById.TryAdd(row.FullId, row))
                 throw new ConfigException(row.File, row.FullId, "is defined twice", "unique row ids");
-        foreach (var row in _rows.Values)
+        foreach (var row in rowsById.Values)
         {
-            if (row.From is { } from && !_rows.ContainsKey(from))
-                throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", _rows.Keys));
+            if (row.From is { } from && !rowsById.ContainsKey(from))
+                throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", rowsById.Keys));
             _ = Chain(row); // detects cycles
             ConfigTree.Defaults().With(row.Delta, $"{row.File} (row {row.FullId})", KeyScope.Semantic); // keys, scopes, types and ranges now, for every row
         }
@@ -36,10 +36,10 @@ public sealed class ExperimentRegistry
     public IEnumerable<ExperimentRow> Rows => Tables.SelectMany(t => t.Rows);
 
     public ExperimentRow Row(string fullId) =>
-        _rows.TryGetValue(fullId, out var r) ? r
-        : throw new ArgumentException($"unknown row '{fullId}'; rows: {string.Join(", ", _rows.Keys)}");
+        rowsById.TryGetValue(fullId, out var r) ? r
+        : throw new ArgumentException($"unknown row '{fullId}'; rows: {string.Join(", ", rowsById.Keys)}");
 
-    public bool TryRow(string fullId, out ExperimentRow row) => _rows.TryGetValue(fullId, out row!);
+    public bool TryRow(string fullId, out ExperimentRow row) => rowsById.TryGetValue(fullId, out row!);
 
     public Profile Profile(string name) =>
         Profiles.TryGetValue(name, out var p) ? p
@@ -50,7 +50,7 @@ public sealed class ExperimentRegistry
     {
         var chain = new List<ExperimentRow>();
         var seen = new HashSet<string>();
-        for (ExperimentRow? r = row; r is not null; r = r.From is null ? null : _rows[r.From])
+        for (ExperimentRow? r = row; r is not null; r = r.From is null ? null : rowsById[r.From])
         {
             if (!seen.Add(r.FullId)) throw new ConfigException(row.File, row.FullId, "inherits from itself", "an acyclic chain of rows");
             chain.Add(r);

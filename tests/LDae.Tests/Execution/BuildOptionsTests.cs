@@ -14,9 +14,26 @@ public class BuildOptionsTests
     public void Defaults_are_a_local_build_of_everything_at_the_quick_profile()
     {
         var options = Parse();
-        Assert.Equal(("local", "quick", "Default", "cpu", false), (options.Executor, options.Profile, options.Target, options.Device, options.Force));
+        Assert.Equal(("local", "quick", "default", "cpu", false), (options.Executor, options.Profile, options.Target, options.Device, options.Force));
         Assert.Equal("/repo/src/LDae.Cli/bin/Release/net10.0/ldae.dll", options.Cli);
         Assert.True(options.Slurm.Wait);
+    }
+
+    [Theory]
+    [InlineData("Test", "test")]
+    [InlineData("Build", "build")]
+    [InlineData("AcceptSnapshots", "accept-snapshots")]
+    [InlineData("Default", "default")]
+    [InlineData("report", "report")]
+    [InlineData("table3/predict-original-image", "table3/predict-original-image")]
+    public void Targets_are_lowercase_with_the_capitalised_names_as_aliases(string typed, string canonical) =>
+        Assert.Equal(canonical, Parse(("target", typed)).Target);
+
+    [Fact]
+    public void The_default_target_reaches_every_row_of_every_table()
+    {
+        Assert.Equal(BuildPlan.AllTables, BuildTargets.PlanTargetOf("Default"));
+        Assert.Equal("table1", BuildTargets.PlanTargetOf("table1"));
     }
 
     [Fact]

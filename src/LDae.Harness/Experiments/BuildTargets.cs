@@ -1,0 +1,31 @@
+namespace LDae.Harness.Experiments;
+
+/// <summary>
+/// The build's own targets beside the generated ones (<see cref="BuildPlan"/>). Every target a user types is
+/// lowercase with hyphens, like the row targets (<c>table3/predict-original-image</c>). Target names are matched
+/// without regard to case, and the capitalised forms (<c>Build</c>, <c>Test</c>, <c>AcceptSnapshots</c>, …) are
+/// aliases, so scripts that call <c>--target=Test</c> keep working.
+/// </summary>
+public static class BuildTargets
+{
+    public const string Build = "build";
+    public const string Test = "test";
+    public const string Clean = "clean";
+    public const string AcceptSnapshots = "accept-snapshots";
+    public const string Bench = "bench";
+    public const string Data = "data";
+    public const string Report = "report";
+    public const string Plots = "plots";
+    /// <summary>Every row that can run, then the report: what <c>./build.sh</c> builds without <c>--target</c>.</summary>
+    public const string Default = "default";
+
+    /// <summary>The target's canonical name: lowercase, and <c>AcceptSnapshots</c> spelled with its hyphen.</summary>
+    public static string Canonical(string name) => name.ToLowerInvariant() switch
+    {
+        "acceptsnapshots" => AcceptSnapshots,
+        var lower => lower,
+    };
+
+    /// <summary>The generated target whose rows <paramref name="target"/> reaches: <c>default</c> reaches every table.</summary>
+    public static string PlanTargetOf(string target) => Canonical(target) is Default ? BuildPlan.AllTables : Canonical(target);
+}
