@@ -5,6 +5,7 @@
 // the output is the driver's: one line per target and the summary.
 #r "../src/LDae.Harness/bin/Release/net10.0/LDae.Harness.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/YamlDotNet.dll"
+#r "../src/LDae.Harness/bin/Release/net10.0/MathNet.Numerics.dll"
 #nullable enable
 
 using LDae.Harness;

@@ -30,8 +30,18 @@ public class RegressionNetTests
     public void Movements_within_tolerance_pass_and_beyond_fail()
     {
         var a = new RegressionSnapshot("t/r", "h", "pca-p8-d4", 60.0, 55.0, 0.05);
-        Assert.Empty(MetricComparison.Compare(a, a with { ProbeTop1 = 60.0 + MetricTolerances.ProbeTop1Points, FinalLoss = 0.05 * 1.019 }));
-        var d = MetricComparison.Compare(a, a with { ProbeTop1 = 58.5, FinalLoss = 0.06, KnnTop1 = null });
+        Assert.Empty(MetricComparison.Compare(a, a with
+        {
+            ProbeTop1 = 60.0 + MetricTolerances.ProbeTop1Points,
+            KnnTop1 = 55.0 - MetricTolerances.KnnTop1Points,
+            FinalLoss = 0.05 * (1 + MetricTolerances.FinalLossRelative - 0.001),
+        }));
+        var d = MetricComparison.Compare(a, a with
+        {
+            ProbeTop1 = 60.0 - MetricTolerances.ProbeTop1Points - 0.5,
+            FinalLoss = 0.05 * (1 + MetricTolerances.FinalLossRelative + 0.01),
+            KnnTop1 = null,
+        });
         Assert.Equal(["probe_top1", "knn_top1", "final_loss"], d.Select(x => x.Metric));
     }
 }

@@ -15,13 +15,14 @@ namespace LDae.Experiments;
 /// </summary>
 public static class PretrainingMethods
 {
-    public static torch.nn.Module Create(ConfigTree config, string profile, ResultStore store, ImageDataset train, ImageDataset test,
+    /// <param name="tokenizerConfig">The row's configuration as its tokenizer artifact is named (every seed of a row shares one artifact).</param>
+    public static torch.nn.Module Create(ConfigTree config, ConfigTree tokenizerConfig, string profile, ResultStore store, ImageDataset train, ImageDataset test,
                                          int classes, long seed, TextWriter log)
     {
         string method = config.Text("pretrain.method");
         if (method == "denoising")
         {
-            var tokenizer = TokenizerArtifacts.GetOrBuild(config, profile, store, train, test, log);
+            var tokenizer = TokenizerArtifacts.GetOrBuild(tokenizerConfig, profile, store, train, test, log);
             using var seeded = Seeding.Seed(seed);
             return new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), seeded);
         }

@@ -30,6 +30,11 @@ public sealed record RowRequest(string Row, string Profile)
     public long? StopAfterSteps { get; init; }
     /// <summary>Command-line overrides (<c>--set key=value</c>), applied on top of the profile and the row.</summary>
     public ConfigOverrides Overrides { get; init; } = ConfigOverrides.None;
+    /// <summary>Seed k (1…n) of a multi-seed row, run in <c>&lt;row&gt;/seed-k/</c> (<see cref="SeedRuns"/>); null: the row's one run in its own folder.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>The run's id in the results tree: the row, or its seed's folder.</summary>
+    public string ResultId => SeedRuns.ResultId(Row, Seed);
 }
 
 public enum RowStage { PretrainAndProbe, PretrainOnly, ProbeOnly }
@@ -55,8 +60,15 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         var config = registry.Resolve(request.Row, request.Profile, request.Overrides);
         var hash = config.Hash();
         if (Availability.Missing(config) is { } missing) throw new RowUnavailableException($"{request.Row}: {missing}");
-        var paths = store.Row(request.Profile, request.Row);
-        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.Row);
+        var paths = store.Row(request.Profile, request.ResultId);
+        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.ResultId);
+        if (request is { Seed: 1, Force: false, Stage: RowStage.PretrainAndProbe } && new SeedResults(store, request.Profile, request.Row).HoldsSingleRun(hash))
+        {
+            output.WriteLine($"{request.ResultId}: up to date (config {hash}): the row's one-seed result is its seed 1");
+            return store.TryLoad(request.Profile, request.Row);
+        }
+        // Seed k runs the row with its own train.seed; the data subsets and the tokenizer stay the row's (SeedRuns).
+        var runConfig = request.Seed is { } seed ? SeedRuns.ForSeed(config, seed) : config;
 
         // Whatever could make the run impossible is found before the row's folder is touched.
         store.CheckWritable(paths);
@@ -65,24 +77,42 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
 
         // A probe-only row probes its source row's weights: made (or found) before this row loads anything.
         var source = PretrainingSource.For(registry, registry.Row(request.Row), request.Profile);
-        var weights = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request);
+        var weights = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request); // the same seed's weights
         if (source is not null && request.Stage == RowStage.PretrainOnly) return null;
         using var data = new RowData(config, repoRoot, log);
 
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
-        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.Row); // finished by the process we waited for
-        var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, request.Row) : null;
+        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.ResultId); // finished by the process we waited for
+        var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, request.Row, request.Seed) : null;
         var staging = twin is null && weights is null ? OpenStaging(request, config, hash, paths) : RowStaging.Open(paths, hash, fresh: true);
         log.Attach(staging.Files.Console);
         if (Checkpoint.ExistsIn(staging.Files.Dir)) log.WriteLine($"{request.Row}: resuming the interrupted run in {paths.Staging}");
-        WriteResolvedConfig(staging.Files.Config, request, config, hash);
+        WriteResolvedConfig(staging.Files.Config, request, runConfig, hash);
 
         // The protocol (tokenizer → pretrain → probe → metrics), or the result of a row with the same configuration.
-        var metrics = twin is not null ? Reuse(twin, request, staging.Files, log) : Execute(request, config, hash, data, device, weights, staging.Files, log);
+        var metrics = twin is not null ? Reuse(twin, request, staging.Files, log) : Execute(request, runConfig, config, hash, data, device, weights, staging.Files, log);
         if (metrics is null) return null; // the staging folder keeps the work for the next run
         Publish(staging, metrics, paths, log);
-        log.WriteLine($"{request.Row}: wrote {paths.Metrics}");
+        log.WriteLine($"{request.ResultId}: wrote {paths.Metrics}");
         return metrics;
+    }
+
+    /// <summary>
+    /// The row at <paramref name="seeds"/> seeds: one run in the row's folder for 1, else seeds 1…n in turn (each in
+    /// its seed-k folder, up-to-date ones skipped) and their aggregate in the row's metrics.json. Null when a seed
+    /// stopped early or only pretraining was asked (then nothing is aggregated).
+    /// </summary>
+    public RowMetrics? RunSeeds(RowRequest request, int seeds)
+    {
+        if (seeds == 1) return Run(request);
+        bool complete = true;
+        for (int k = 1; k <= seeds; k++) complete &= Run(request with { Seed = k }) is not null;
+        if (!complete || request.Stage == RowStage.PretrainOnly) return null;
+        var hash = registry.Resolve(request.Row, request.Profile, request.Overrides).Hash();
+        var aggregate = new SeedResults(store, request.Profile, request.Row).Aggregate(seeds, hash, output);
+        var probe = aggregate.Seeds!.ProbeTop1;
+        output.WriteLine($"{request.Row}: {seeds} seeds, linear probe top-1 {Format.MeanSd(probe)}; wrote {store.Row(request.Profile, request.Row).Metrics}");
+        return aggregate;
     }
 
     /// <summary>The training curve as CSV, metrics.json last, then the whole folder swapped into the row's place.</summary>
@@ -100,9 +130,9 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     /// </summary>
     bool UpToDate(RowRequest request, string hash, RowPaths paths)
     {
-        if (request.Force || request.Stage == RowStage.ProbeOnly || !store.IsUpToDate(request.Profile, request.Row, hash)) return false;
+        if (request.Force || request.Stage == RowStage.ProbeOnly || !store.IsUpToDate(request.Profile, request.ResultId, hash)) return false;
         if (request.Stage == RowStage.PretrainOnly && !File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName))) return false;
-        output.WriteLine($"{request.Row}: up to date (config {hash})");
+        output.WriteLine($"{request.ResultId}: up to date (config {hash})");
         return true;
     }
 
@@ -116,7 +146,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             return RowStaging.Open(paths, hash, fresh: request.Force);
         var staged = RowStaging.Open(paths, hash, fresh: false);
         if (File.Exists(Path.Combine(staged.Files.Dir, Trainer.WeightsFileName))) return staged;
-        if (store.IsUpToDate(request.Profile, request.Row, hash) && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
+        if (store.IsUpToDate(request.Profile, request.ResultId, hash) && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
             return RowStaging.CopyOfPublished(paths, hash);
         throw new InputException($"{request.Row}: no pretrained weights at profile {request.Profile} (config {hash}); " +
                                  $"run `ldae pretrain --row {request.Row} --profile {request.Profile}` first");
@@ -129,6 +159,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             $"# {request.Row} at profile {request.Profile}; config hash {hash}",
             $"# chain: {string.Join(" → ", registry.Chain(registry.Row(request.Row)).Select(r => r.FullId))}",
         };
+        if (request.Seed is { } k) header.Add($"# seed {k} of the row: train.seed = {config.Int("train.seed")} (row's train.seed + {SeedRuns.Stride}·(k − 1))");
         header.AddRange(request.Overrides.Describe().Select(o => $"# --set {o}"));
         ResultStore.WriteAtomic(path, string.Join("\n", header) + "\n" + config.ToYaml());
     }
@@ -139,10 +170,10 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     /// </summary>
     RowMetrics Reuse(RowMetrics twin, RowRequest request, RowPaths staged, TextWriter log)
     {
-        log.WriteLine($"{request.Row}: same configuration as {twin.Row} — reusing its result");
-        var source = store.Row(request.Profile, twin.Row);
+        log.WriteLine($"{request.ResultId}: same configuration as {twin.Row} — reusing its result");
+        var source = store.Row(request.Profile, SeedRuns.ResultId(twin.Row, twin.Seed));
         if (File.Exists(source.Log)) File.Copy(source.Log, staged.Log, overwrite: true);
-        return twin with { Row = request.Row, SameAs = twin.Row, Overrides = OverridesOf(request) };
+        return twin with { Row = request.Row, SameAs = twin.Row, Overrides = OverridesOf(request), Seed = request.Seed };
     }
 
     static IReadOnlyDictionary<string, string>? OverridesOf(RowRequest request) =>
@@ -152,7 +183,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     /// The protocol of a row, in its staging folder: tokenizer → pretrain (or the source row's weights, for a
     /// probe-only row) → figures → probes → metrics.
     /// </summary>
-    RowMetrics? Execute(RowRequest request, ConfigTree config, string hash, RowData data, Device device, SourceWeights.Found? weights,
+    RowMetrics? Execute(RowRequest request, ConfigTree config, ConfigTree rowConfig, string hash, RowData data, Device device, SourceWeights.Found? weights,
                         RowPaths staged, TextWriter log)
     {
         var started = DateTimeOffset.UtcNow;
@@ -164,12 +195,12 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         log.WriteLine($"{request.Row}: {train.Name} {train.Count} train / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}; config {hash}");
 
         string encoder = config.Text("probe.encoder");
-        string tokenizerName = TokenizerArtifact.For(config)?.Name ?? (encoder == "raw-pixels" || config.Text("pretrain.method") != "denoising" ? "none" : "pixels");
+        string tokenizerName = TokenizerArtifact.For(rowConfig)?.Name ?? (encoder == "raw-pixels" || config.Text("pretrain.method") != "denoising" ? "none" : "pixels");
         var readout = encoder == "raw-pixels" ? null : RunSettings.Readout(config);
         TrainResult? trained = null;
         long parameters = 0;
         FrozenEncoder frozen = (x, _) => RawPixelFeatures.Of(x);
-        using var model = encoder == "raw-pixels" ? null : PretrainingMethods.Create(config, request.Profile, store, train, test, classes, seed, log);
+        using var model = encoder == "raw-pixels" ? null : PretrainingMethods.Create(config, rowConfig, request.Profile, store, train, test, classes, seed, log);
         var method = (IPretrainingMethod?)model;
         if (model is not null && method is not null)
         {
@@ -225,6 +256,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             Probe = setup,
             WeightsFrom = weights?.Row,
             Overrides = OverridesOf(request),
+            Seed = request.Seed,
             Provenance = RunProvenance.Capture(repoRoot, request.Device, threads, seed, started) with { DataSha256 = data.Sha256 },
         };
     }

@@ -10,7 +10,8 @@ namespace LDae.Experiments;
 /// or that of the row the source took its result from (same_as). Weights are not committed with the results, so
 /// on a fresh clone a finished source has none: then the source is pretrained again (same configuration and seed,
 /// so the same weights its result was measured on) into its staging folder, where <c>ldae pretrain</c> leaves its
-/// weights, and its published result stays as it is; a source that has not run yet is run first.
+/// weights, and its published result stays as it is; a source that has not run yet is run first. Seed k of a
+/// probe-only row probes seed k of its source (the source's one-seed run, in its own folder, is its seed 1).
 /// </summary>
 sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, ResultStore store, TextWriter log)
 {
@@ -20,37 +21,43 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
     /// <summary>The source's weights, made first when there are none.</summary>
     public Found Ensure(string source, RowRequest request)
     {
-        if (Find(source, request.Profile) is { } found) return found;
+        var sourceId = SeedRuns.ResultId(source, request.Seed);
+        if (Find(source, request.Profile, request.Seed) is { } found) return found;
         if (request.Stage == RowStage.ProbeOnly)
-            throw new InputException($"{request.Row}: probes the weights of {source}, which has none; run `ldae pretrain --row {source} --profile {request.Profile}` first");
-        bool finished = store.IsUpToDate(request.Profile, source, registry.Resolve(source, request.Profile).Hash());
+            throw new InputException($"{request.ResultId}: probes the weights of {sourceId}, which has none; run `ldae pretrain --row {source}{SeedOption(request.Seed)} --profile {request.Profile}` first");
+        var hash = registry.Resolve(source, request.Profile).Hash();
+        bool finished = request.Seed is { } k ? new SeedResults(store, request.Profile, source).IsUpToDate(k, hash) : store.IsUpToDate(request.Profile, source, hash);
         log.WriteLine(finished
-            ? $"{request.Row}: probes the weights of {source}, whose result is up to date but whose weights.bin is not there (weights are not committed): pretraining {source} again"
-            : $"{request.Row}: probes the weights of {source}, which has no result yet: running {source} first");
+            ? $"{request.ResultId}: probes the weights of {sourceId}, whose result is up to date but whose weights.bin is not there (weights are not committed): pretraining {sourceId} again"
+            : $"{request.ResultId}: probes the weights of {sourceId}, which has no result yet: running {sourceId} first");
         runner.Run(new RowRequest(source, request.Profile)
         {
             Device = request.Device,
             Stage = finished ? RowStage.PretrainOnly : RowStage.PretrainAndProbe,
+            Seed = request.Seed,
         });
-        return Find(source, request.Profile) ?? throw new InvalidOperationException($"{source} left no pretrained weights for {request.Row}");
+        return Find(source, request.Profile, request.Seed) ?? throw new InvalidOperationException($"{sourceId} left no pretrained weights for {request.ResultId}");
     }
+
+    static string SeedOption(int? seed) => seed is { } k ? $" --seed {k}" : "";
 
     /// <summary>
     /// Where weights.bin of the source's current configuration is: the source's (or its same_as twin's) published
     /// folder when its result has that configuration, else the source's staging folder when stamped with it.
     /// </summary>
-    Found? Find(string source, string profile)
+    Found? Find(string source, string profile, int? seed)
     {
         var hash = registry.Resolve(source, profile).Hash();
-        var rows = new List<string> { source };
-        if (store.TryLoad(profile, source) is { SameAs: { } twin } result && result.ConfigHash == hash) rows.Add(twin);
-        foreach (var row in rows)
+        var runs = new List<(string Row, string Id)> { (source, SeedRuns.ResultId(source, seed)) };
+        if (store.TryLoad(profile, runs[0].Id) is { SameAs: { } twin } result && result.ConfigHash == hash) runs.Add((twin, SeedRuns.ResultId(twin, result.Seed)));
+        if (seed == 1) runs.Add((source, source)); // the source's one-seed run is its seed 1
+        foreach (var (row, id) in runs)
         {
-            var paths = store.Row(profile, row);
-            if (store.TryLoad(profile, row)?.ConfigHash == hash && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
+            var paths = store.Row(profile, id);
+            if (store.TryLoad(profile, id) is { Seeds: null } m && m.ConfigHash == hash && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
                 return new Found(row, paths.Dir);
         }
-        var staged = store.Row(profile, source).Staging;
+        var staged = store.Row(profile, runs[0].Id).Staging;
         return RowStaging.IsStampedWith(staged, hash) && File.Exists(Path.Combine(staged, Trainer.WeightsFileName))
             ? new Found(source, staged)
             : null;

@@ -57,6 +57,11 @@ public static class ReportMarkdown
 
         foreach (var t in model.Tables.Where(t => t.HasPaperNumbers))
         {
+            if (t.HasSeeds)
+            {
+                SeedVerdicts(md, t);
+                continue;
+            }
             var steps = t.Rows.Select((r, i) => (Row: r, Cmp: r.StepFrom(t.Previous[i]), Prev: t.Previous[i]))
                 .Where(s => s.Prev is not null).ToList();
             var agree = steps.Count(s => s.Cmp.Direction == Direction.Agrees);
@@ -77,6 +82,7 @@ public static class ReportMarkdown
             md.Append(notComparable.Count > 0 ? $". Not comparable: {string.Join(", ", notComparable)}.\n" : ".\n");
         }
 
+        NoiseFloor(md, model);
         Floor(md, model);
 
         if (notRun.Count > 0)
@@ -87,6 +93,50 @@ public static class ReportMarkdown
         if (stale.Count > 0)
             md.Append("- Results from a different configuration than the row's current one (†, to re-run): " + string.Join(", ", stale.Select(r => $"`{r.Row.FullId}`")) + ".\n");
         md.Append('\n');
+    }
+
+    /// <summary>
+    /// A table whose rows ran several seeds: a step counts as agreeing (or disagreeing) with the paper only when the
+    /// 95 % CI of our Δ excludes 0; the others are within noise, or have one seed on a side (no interval).
+    /// </summary>
+    static void SeedVerdicts(StringBuilder md, TableResult t)
+    {
+        var steps = t.Rows.Select((r, i) => (Row: r, Cmp: r.StepFrom(t.Previous[i]), Prev: t.Previous[i]))
+            .Where(s => s.Prev is not null).ToList();
+        int Count(Verdict v) => steps.Count(s => s.Cmp.Verdict == v);
+        var (agree, within, oneSeed) = (Count(Verdict.Agrees), Count(Verdict.WithinNoise), Count(Verdict.OneSeed));
+        var disagree = steps.Where(s => s.Cmp.Verdict == Verdict.Disagrees).ToList();
+        var judged = agree + disagree.Count + within;
+        md.Append($"- {ReportFigures.ShortTitle(t)}: ");
+        md.Append(judged == 0
+            ? "no step has results over seeds on both sides yet"
+            : $"{agree} of {judged} step{S(judged)} agree{(judged == 1 ? "s" : "")} with the paper beyond noise (95 % CI of our Δ excludes 0, same sign); {within} within noise (CI contains 0)");
+        if (disagree.Count > 0)
+            md.Append(". Disagree beyond noise: " + string.Join("; ", disagree.Select(s =>
+                $"{s.Row.Row.Title} (paper {Format.Delta(s.Cmp.PaperDelta!.Value)}, ours {Format.DeltaCi(s.Cmp.Interval!)})")));
+        var other = new List<string>();
+        if (oneSeed > 0) other.Add($"{oneSeed} step{S(oneSeed)} with one seed on a side (no interval)");
+        var flat = steps.Count(s => s.Cmp.PaperFlat);
+        if (flat > 0) other.Add($"{flat} step{S(flat)} where the paper shows no change");
+        var missing = steps.Count(s => s.Cmp.Verdict == Verdict.None && !s.Cmp.PaperFlat);
+        if (missing > 0) other.Add($"{missing} step{S(missing)} without both results");
+        md.Append(other.Count > 0 ? $". Not judged: {string.Join(", ", other)}.\n" : ".\n");
+    }
+
+    /// <summary>
+    /// What size of difference this profile can resolve: the sd of the same row's linear-probe top-1 over its seeds,
+    /// across the rows that ran several seeds. Said only when some row did.
+    /// </summary>
+    static void NoiseFloor(StringBuilder md, ReportModel model)
+    {
+        var sds = model.Rows.Where(r => r.OursSd is not null).Select(r => (Sd: r.OursSd!.Value, r.Seeds!.N)).ToList();
+        if (sds.Count == 0) return;
+        var ordered = sds.Select(s => s.Sd).Order().ToList();
+        var median = ordered.Count % 2 == 1 ? ordered[ordered.Count / 2] : (ordered[ordered.Count / 2 - 1] + ordered[ordered.Count / 2]) / 2;
+        var seeds = string.Join(", ", sds.Select(s => s.N).Distinct().Order().Select(n => Format.Integer(n)));
+        md.Append($"- Noise floor at `{model.Profile}`: the sd of a row's linear-probe top-1 over its seeds is {Format.Number(median, "0.00")} points (median of {sds.Count} row{S(sds.Count)}; ");
+        md.Append($"range {Format.Number(ordered[0], "0.00")}–{Format.Number(ordered[^1], "0.00")}; {seeds} seeds per row). ");
+        md.Append("A step smaller than about twice that cannot be told from the seed.\n");
     }
 
     /// <summary>l-DAE against the references it is built from: the random-init encoder and the raw pixels.</summary>
@@ -126,6 +176,12 @@ public static class ReportMarkdown
         md.Append("when that parent is in the same table, otherwise the row printed above it; a table's first row has none. ");
         md.Append("Where the previous row is not the one above, the row's title names it (\"vs …\").\n");
         md.Append("- **direction agrees**: ✓ when our Δ has the same sign as the paper's, ✗ when it does not, — when either Δ is missing or the paper's Δ is 0.0 (no direction to agree with).\n");
+        if (model.Tables.Any(t => t.HasSeeds))
+        {
+            md.Append("- Tables whose rows ran several seeds show **Ours** and **kNN** as mean ± sd (n = seeds), our Δ with its 95 % confidence interval ");
+            md.Append("(a paired t-interval over the seeds both rows share, Welch's t otherwise; docs/statistics.md) and a **verdict** instead of the direction: ");
+            md.Append("*agrees* / *disagrees* when the interval excludes 0 and the sign is / is not the paper's, *within noise* when it contains 0, *1 seed* when a side has no interval.\n");
+        }
         md.Append("- **Probe** / **k**: the probe's time step t and clean or noisy input / the blocks it reads after, of the model's depth (shown where the table varies them; every other row is probed at t = 10 with clean input after the encoder, depth/2 blocks, as the paper's tables).\n");
         md.Append($"- The linear probe of this run: {ProbeProtocol(model)}.\n");
         md.Append("- **Wall time** (h:mm:ss): the whole row, pretraining and probes. **Images/s**: pretraining throughput; — for rows without pretraining.\n");
@@ -142,6 +198,7 @@ public static class ReportMarkdown
         // numbers), FID (when neither side has one); d is shown when the table varies it.
         var paper = t.HasPaperNumbers;
         var fid = t.HasFid;
+        var seeds = t.HasSeeds;
         var dim = t.Rows.Where(r => r.Config.Text("tokenizer.kind") != "pixels").Select(r => r.Config.Text("tokenizer.latent_dim")).Distinct().Count() > 1;
         var encoders = t.Rows.Where(r => r.Config.Text("probe.encoder") != "raw-pixels").ToList();
         var probe = encoders.Select(r => ProbeCell(r.Config)).Distinct().Count() > 1;
@@ -155,8 +212,8 @@ public static class ReportMarkdown
         head.Add(("kNN", "---:"));
         if (fid) { head.Add(("FID (paper)", "---:")); head.Add(($"{t.GenerationMetric} (ours)", "---:")); }
         if (paper) head.Add(("Δ vs previous row (paper)", "---:"));
-        head.Add(("Δ vs previous row (ours)", "---:"));
-        if (paper) head.Add(("direction agrees", ":---:"));
+        head.Add((seeds ? "Δ vs previous row (ours, 95 % CI)" : "Δ vs previous row (ours)", "---:"));
+        if (paper) head.Add((seeds ? "verdict" : "direction agrees", ":---:"));
         head.Add(("Wall time", "---:"));
         head.Add(("Images/s", "---:"));
         md.Append("| ").Append(string.Join(" | ", head.Select(h => h.Name))).Append(" |\n");
@@ -174,12 +231,12 @@ public static class ReportMarkdown
             if (probe) cells.Add(ProbeCell(r.Config));
             if (blocks) cells.Add(BlocksCell(r.Config));
             if (paper) cells.Add(Opt(r.Row.Paper.Acc));
-            cells.Add(Ours(r));
-            cells.Add(OptOurs(m?.KnnTop1));
+            cells.Add(r.Seeds is { } sr ? Format.MeanSd(sr.ProbeTop1) + (r.Stale ? " †" : "") : Ours(r));
+            cells.Add(r.Seeds is { } sk ? Format.MeanSd(sk.KnnTop1) : OptOurs(m?.KnnTop1));
             if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OursDistance(m?.Generation)); }
             if (paper) cells.Add(OptDelta(cmp.PaperDelta));
-            cells.Add(OptDelta(cmp.OursDelta));
-            if (paper) cells.Add(Mark(cmp.Direction));
+            cells.Add(cmp.Interval is { } ci ? Format.DeltaCi(ci) : OptDelta(cmp.OursDelta));
+            if (paper) cells.Add(seeds ? VerdictCell(cmp.Verdict) : Mark(cmp.Direction));
             cells.Add(m is null ? "—" : Format.Duration(m.WallSeconds));
             cells.Add(m is null || m.ImagesPerSecond <= 0 ? "—" : Format.Rate(m.ImagesPerSecond));
             md.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
@@ -288,6 +345,14 @@ public static class ReportMarkdown
     static string OursDistance(GenerationMetrics? g) => g is null ? "—" : g.Value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
     static string OptDelta(double? v) => v is { } x ? Format.Delta(x) : "—";
     static string Mark(Direction d) => d switch { Direction.Agrees => "✓", Direction.Disagrees => "✗", _ => "—" };
+    static string VerdictCell(Verdict v) => v switch
+    {
+        Verdict.Agrees => "✓ agrees",
+        Verdict.Disagrees => "✗ disagrees",
+        Verdict.WithinNoise => "within noise",
+        Verdict.OneSeed => "1 seed",
+        _ => "—",
+    };
     static string S(int n) => n == 1 ? "" : "s";
     static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

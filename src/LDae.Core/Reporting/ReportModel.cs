@@ -29,12 +29,21 @@ public sealed record RowResult(
     public bool HasRun => Metrics is not null;
     public double? Ours => Metrics?.ProbeTop1;
 
+    /// <summary>
+    /// The row's seeds when it ran more than one: per metric mean, sd, n and 95 % CI (error bars: <c>Seeds.ProbeTop1.Sd</c>,
+    /// <c>Seeds.KnnTop1.Sd</c>); null for a one-seed row.
+    /// </summary>
+    public SeedSummary? Seeds => Metrics?.Seeds;
+
+    /// <summary>The sd of our linear-probe top-1 over seeds (percentage points); null with one seed.</summary>
+    public double? OursSd => Seeds?.ProbeTop1?.Sd;
+
     /// <summary>What the report prints instead of a number when there is none.</summary>
     public string Missing => Unavailable ?? "not run";
 
     /// <summary>This row against the row its Δ is measured against (none for a table's first row).</summary>
     public StepComparison StepFrom(RowResult? previous) =>
-        StepComparison.Of(Row.Paper.Acc, previous?.Row.Paper.Acc, Ours, previous?.Ours);
+        StepComparison.Between(Row.Paper.Acc, previous?.Row.Paper.Acc, Metrics, previous?.Metrics);
 }
 
 /// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against (<see cref="ExperimentTable.PreviousIndex"/>).</summary>
@@ -49,6 +58,8 @@ public sealed record TableResult(ExperimentTable Table, IReadOnlyList<RowResult>
     /// </summary>
     public string GenerationMetric => Rows.Select(r => r.Metrics?.Generation?.Metric).OfType<string>().Distinct().Order().ToList() is { Count: > 0 } names
         ? string.Join(" / ", names) : "FID";
+    /// <summary>Some row ran several seeds: the table shows mean ± sd, the Δ's CI and the verdict.</summary>
+    public bool HasSeeds => Rows.Any(r => r.Seeds is not null);
 }
 
 /// <summary>Everything the report and plots are made of, read from results/ only (never training).</summary>
@@ -85,7 +96,8 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
         var config = registry.Resolve(row, profile);
         var paperConfig = registry.Profiles.ContainsKey(PaperProfile) ? registry.Resolve(row, PaperProfile) : null;
         var metrics = store.TryLoad(profile, row.FullId);
-        var paths = store.Row(profile, row.FullId);
+        // A row of several seeds shows seed 1's training curve and figures (the aggregate folder holds only metrics).
+        var paths = store.Row(profile, metrics?.Seeds is null ? row.FullId : SeedRuns.Id(row.FullId, 1));
         var figuresDir = Path.Combine(paths.Dir, "figures");
         var figures = Directory.Exists(figuresDir)
             ? Directory.GetFiles(figuresDir, "*.png").Order(StringComparer.Ordinal).ToList()

@@ -39,7 +39,8 @@ public sealed class BuildDriver
         this.executor = executor;
         this.exit = exit;
         store = new ResultStore(options.ResultsRoot);
-        Plan = BuildPlan.For(registry, options.Profile);
+        Seeds = options.Seeds ?? registry.Profile(options.Profile).Seeds;
+        Plan = BuildPlan.For(registry, options.Profile, Seeds);
         rowsInBuild = BuildPlan.RowsReachedFrom(Plan, BuildTargets.PlanTargetOf(options.Target));
     }
 
@@ -55,6 +56,8 @@ public sealed class BuildDriver
     }
 
     public IReadOnlyList<PlanTarget> Plan { get; }
+    /// <summary>The seeds each row runs in this build (--seeds, else the profile's).</summary>
+    public int Seeds { get; }
     public ExperimentRegistry Registry => registry;
     public IReadOnlyList<StepRun> Started => started;
     public IReadOnlyDictionary<string, RowOutcome> Outcomes => outcomes;
@@ -81,7 +84,11 @@ public sealed class BuildDriver
         Start(step, []);
     }
 
-    /// <summary>A row target: skipped when up to date, otherwise run or submitted after its tokenizer.</summary>
+    /// <summary>
+    /// A row target — a row, or one seed of it (<c>table3/pca-ddm/seed-2</c>) when rows run several seeds: skipped
+    /// when up to date, otherwise run or submitted after its tokenizer. With several seeds the row's own step
+    /// aggregates its seeds, after them.
+    /// </summary>
     public void Row(string name, bool requested)
     {
         StopIfInterrupted();
@@ -93,23 +100,32 @@ public sealed class BuildDriver
             if (requested) failures.Add($"{name}: {missing}");
             return;
         }
-        var hash = registry.Resolve(name, options.Profile).Hash();
-        if (!options.Force && store.IsUpToDate(options.Profile, name, hash))
+        bool isSeed = SeedRuns.TryParse(name, out var seedOf, out var seed);
+        var hash = registry.Resolve(isSeed ? seedOf : name, options.Profile).Hash();
+        var after = target.DependsOn.Where(byName.ContainsKey).Select(d => byName[d]).ToList();
+        bool aggregate = !isSeed && Seeds > 1;
+        // An aggregate is redone whenever one of its seeds ran in this build.
+        if (!options.Force && (!aggregate || after.Count == 0) && RowUpToDate(name))
         {
-            console.Line($"{name}: up to date (config {hash})", Tone.Faint);
+            console.Line($"{name}: up to date (config {hash}{(aggregate ? $", {Seeds} seeds" : "")})", Tone.Faint);
             outcomes[name] = new RowOutcome(RowStatus.UpToDate);
             return;
         }
-        var after = target.DependsOn.Where(byName.ContainsKey).Select(d => byName[d]).ToList();
         var step = RowStep(name);
-        // A row with the same configuration as one started in this build is the same experiment: it waits for
-        // it and takes its result (with --force, told so explicitly).
-        if (byConfigHash.TryGetValue(hash, out var twin))
+        if (aggregate)
+        {
+            Start(step, after);
+            return;
+        }
+        // A row with the same configuration (and seed) as one started in this build is the same experiment: it
+        // waits for it and takes its result (with --force, told so explicitly).
+        var key = isSeed ? SeedRuns.Id(hash, seed) : hash;
+        if (byConfigHash.TryGetValue(key, out var twin))
         {
             after.Add(twin);
             if (options.Force) step = step with { Arguments = [.. step.Arguments, "--reuse-twin"] };
         }
-        byConfigHash.TryAdd(hash, Start(step, after));
+        byConfigHash.TryAdd(key, Start(step, after));
     }
 
     /// <summary>
@@ -292,18 +308,35 @@ public sealed class BuildDriver
         exit(interrupt.ExitCode);
     }
 
-    bool RowUpToDate(string row) => store.IsUpToDate(options.Profile, row, registry.Resolve(row, options.Profile).Hash());
+    /// <summary>A seed target: its seed's result; a row: its one run, or with several seeds their aggregate of this count.</summary>
+    bool RowUpToDate(string name)
+    {
+        if (SeedRuns.TryParse(name, out var row, out var seed))
+            return new SeedResults(store, options.Profile, row).IsUpToDate(seed, registry.Resolve(row, options.Profile).Hash());
+        var hash = registry.Resolve(name, options.Profile).Hash();
+        return Seeds > 1 ? new SeedResults(store, options.Profile, name).IsAggregated(Seeds, hash) : store.IsUpToDate(options.Profile, name, hash);
+    }
 
     IReadOnlyList<string> Common() =>
         ["--profile", options.Profile, "--device", options.Device, .. options.Force ? new[] { "--force" } : []];
 
     BuildStep StepFor(string name) => name.StartsWith("tokenizer/", StringComparison.Ordinal) ? TokenizerStep(name) : RowStep(name);
 
+    /// <summary>
+    /// The ldae command of a row target: one seed (<c>--seed k</c>), a row's aggregate of its seeds (<c>--seeds n</c>
+    /// once every seed is done: it only reads them), or a one-seed row.
+    /// </summary>
     BuildStep RowStep(string name)
     {
-        var config = registry.Resolve(name, options.Profile);
+        bool isSeed = SeedRuns.TryParse(name, out var seedOf, out var seed);
+        var row = isSeed ? seedOf : name;
+        var config = registry.Resolve(row, options.Profile);
         var paths = store.Row(options.Profile, name);
-        return new BuildStep(name, StepKind.Row, ["run", "--row", name, .. Common()], paths.Lock)
+        if (!isSeed && Seeds > 1)
+            return new BuildStep(name, StepKind.Row, ["run", "--row", row, "--seeds", $"{Seeds}", "--profile", options.Profile, "--device", options.Device], paths.Lock);
+        // A one-seed row says so only when the profile would run more (ldae run takes the profile's seeds: otherwise).
+        string[] which = isSeed ? ["--seed", $"{seed}"] : registry.Profile(options.Profile).Seeds == 1 ? [] : ["--seeds", "1"];
+        return new BuildStep(name, StepKind.Row, ["run", "--row", row, .. which, .. Common()], paths.Lock)
         {
             Threads = (int)config.Int("train.threads"),
             ProgressLog = paths.Log,
@@ -314,6 +347,7 @@ public sealed class BuildDriver
     BuildStep TokenizerStep(string name)
     {
         var row = BuildPlan.RowsUsing(Plan, name).FirstOrDefault() ?? throw new BuildInputException($"{name}: no row at profile {options.Profile} uses it");
+        if (SeedRuns.TryParse(row, out var seedOf, out _)) row = seedOf;
         var config = registry.Resolve(row, options.Profile);
         var artifact = TokenizerArtifact.For(config)!;
         var dir = store.TokenizerDir(options.Profile, artifact.FolderName);

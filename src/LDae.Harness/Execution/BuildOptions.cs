@@ -15,6 +15,8 @@ public sealed record BuildOptions
     public required string Target { get; init; }
     public string Device { get; init; } = "cpu";
     public bool Force { get; init; }
+    /// <summary>--seeds N: the seeds each row runs; null takes the profile's <c>seeds:</c>.</summary>
+    public int? Seeds { get; init; }
     public string Executor { get; init; } = "local";
     public SlurmOptions Slurm { get; init; } = new();
 
@@ -42,6 +44,11 @@ public sealed record BuildOptions
         if (!Executors.Contains(executor)) throw new BuildInputException($"--executor={executor}: expected {string.Join(" or ", Executors)}");
         var device = Value("device") ?? "cpu";
         if (device is not ("cpu" or "cuda")) throw new BuildInputException($"--device={device}: expected cpu or cuda");
+        int? seeds = Value("seeds") is { } n
+            ? int.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= 100
+                ? count
+                : throw new BuildInputException($"--seeds={n}: expected a whole number of seeds from 1 to 100")
+            : null;
         var slurm = new SlurmOptions
         {
             Partition = Value("partition"),
@@ -59,6 +66,7 @@ public sealed record BuildOptions
             Target = Experiments.BuildTargets.Canonical(Value("target") ?? Experiments.BuildTargets.Default),
             Device = device,
             Force = Flag("force"),
+            Seeds = seeds,
             Executor = executor,
             Slurm = slurm,
         };

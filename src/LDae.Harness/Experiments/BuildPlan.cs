@@ -12,14 +12,16 @@ public sealed record PlanTarget(string Name, PlanTargetKind Kind, IReadOnlyList<
 /// <summary>
 /// The build graph generated from experiments/*.yaml for one profile: one target per row, per table, per
 /// tokenizer artifact, and <c>tables</c> (all rows). A row depends on its tokenizer artifact and, when it only
-/// re-probes another row's weights, on that row (<see cref="PretrainingSource"/>). build/build.cake only wires
-/// these to Cake.
+/// re-probes another row's weights, on that row (<see cref="PretrainingSource"/>). With n &gt; 1 seeds each row has
+/// a target per seed (<c>table3/pca-ddm/seed-2</c>, <see cref="SeedRuns"/>) carrying those dependencies (seed k of a
+/// probe-only row on seed k of its source), and the row's own target, which aggregates them, depends on its seeds.
+/// build/build.cake only wires these to Cake.
 /// </summary>
 public static class BuildPlan
 {
     public const string AllTables = "tables";
 
-    public static IReadOnlyList<PlanTarget> For(ExperimentRegistry registry, string profile)
+    public static IReadOnlyList<PlanTarget> For(ExperimentRegistry registry, string profile, int seeds = 1)
     {
         var targets = new List<PlanTarget>();
         var tokenizers = new SortedDictionary<string, PlanTarget>(StringComparer.Ordinal);
@@ -36,8 +38,20 @@ public static class BuildPlan
                     tokenizers.TryAdd(artifact.Target, new PlanTarget(artifact.Target, PlanTargetKind.Tokenizer, [], $"fit/train the tokenizer {artifact.Name}"));
                 }
                 // A probe-only row probes the weights its source row pretrains.
-                if (missing is null && PretrainingSource.For(registry, row, profile) is { } source) deps.Add(source.FullId);
-                targets.Add(new PlanTarget(row.FullId, PlanTargetKind.Row, deps, row.Title) { Unavailable = missing });
+                var source = missing is null ? PretrainingSource.For(registry, row, profile) : null;
+                if (seeds == 1)
+                {
+                    if (source is not null) deps.Add(source.FullId);
+                    targets.Add(new PlanTarget(row.FullId, PlanTargetKind.Row, deps, row.Title) { Unavailable = missing });
+                    continue;
+                }
+                for (int k = 1; k <= seeds; k++)
+                {
+                    var seedDeps = source is null ? deps : [.. deps, SeedRuns.Id(source.FullId, k)];
+                    targets.Add(new PlanTarget(SeedRuns.Id(row.FullId, k), PlanTargetKind.Row, seedDeps, $"{row.Title} (seed {k} of {seeds})") { Unavailable = missing });
+                }
+                var seedTargets = Enumerable.Range(1, seeds).Select(k => SeedRuns.Id(row.FullId, k)).ToList();
+                targets.Add(new PlanTarget(row.FullId, PlanTargetKind.Row, seedTargets, $"{row.Title} (mean of {seeds} seeds)") { Unavailable = missing });
             }
             targets.Add(new PlanTarget(table.Id, PlanTargetKind.Table, table.Rows.Select(r => r.FullId).ToList(), table.Title));
         }

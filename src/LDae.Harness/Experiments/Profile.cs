@@ -18,6 +18,12 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
     public GenerationSettings Generation { get; init; } = GenerationSettings.Default;
 
     /// <summary>
+    /// How many seeds each row runs (<c>seeds:</c>, default 1; <c>--seeds</c> overrides it per build). Not a config
+    /// key: it says how often a row is measured, never what it is, so it is in no config hash (<see cref="SeedRuns"/>).
+    /// </summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>
     /// Loads experiments/profiles.yaml: a mapping from profile name to {description, optional extends, and scale
     /// keys, and optional cluster <c>resources</c>}. <c>extends: other</c> starts from an earlier profile's keys and
     /// resources and overrides some (e.g. the quick budget on another dataset), so the shared budget is written once.
@@ -35,6 +41,7 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
             var values = new Dictionary<string, object?>(StringComparer.Ordinal);
             var resources = JobResources.None;
             var generation = GenerationSettings.Default;
+            var seeds = 1;
             if (own.Remove("extends", out var parentName))
             {
                 if (parentName is not string parent || !result.TryGetValue(parent, out var baseProfile))
@@ -43,11 +50,16 @@ public sealed record Profile(string Name, string Description, IReadOnlyDictionar
                 foreach (var (key, value) in baseProfile.Values) values[key] = value;
                 resources = baseProfile.Resources;
                 generation = baseProfile.Generation;
+                seeds = baseProfile.Seeds;
             }
+            if (own.Remove("seeds", out var seedCount))
+                seeds = seedCount is string text && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100
+                    ? n
+                    : throw new ConfigException(path, $"{name}.seeds", $"is '{seedCount}'", "a whole number of seeds from 1 to 100");
             resources = JobResources.Take(own, resources, $"{path} (profile {name})");
             generation = GenerationSettings.Take(own, generation, $"{path} (profile {name})");
             foreach (var (key, value) in own) values[key] = value;
-            var profile = new Profile(name, description as string ?? "", values, path) { Resources = resources, Generation = generation };
+            var profile = new Profile(name, description as string ?? "", values, path) { Resources = resources, Generation = generation, Seeds = seeds };
             // Validate now, so a bad profile fails before any work.
             ConfigTree.Defaults().With(values, $"{path} (profile {name})", KeyScope.Scale);
             result[name] = profile;

@@ -17,6 +17,17 @@ public static class Format
         return r == 0 ? "0.0" : r.ToString("+0.0;-0.0", C);
     }
 
+    /// <summary>An accuracy over seeds: "64.5 ± 0.3 (n=3)"; "64.5 (n=1)" without a spread; "–" without a value.</summary>
+    public static string MeanSd(SeedStatistic? s) => s switch
+    {
+        null => "–",
+        { Sd: { } sd } => $"{Percent(s.Mean)} ± {Number(Math.Round(sd, 1), "0.0")} (n={s.N})",
+        _ => $"{Percent(s.Mean)} (n={s.N})",
+    };
+
+    /// <summary>A Δ with its 95 % CI: "+1.2 [+0.4, +2.0]".</summary>
+    public static string DeltaCi(DeltaEstimate d) => $"{Delta(d.Delta)} [{Delta(d.CiLow)}, {Delta(d.CiHigh)}]";
+
     /// <summary>A duration as h:mm:ss ("0:04:05"), whole seconds.</summary>
     public static string Duration(double seconds)
     {

@@ -41,8 +41,11 @@ public sealed class ResultStore(string root)
         m.ProbeTop1 is not null && m.KnnTop1 is not null
         && (!File.Exists(p.Log) || (m.FinalLoss is not null && m.PretrainSteps > 0));
 
-    /// <summary>A complete row of this profile with the given config hash (another row with the same resolved config), or null.</summary>
-    public RowMetrics? FindByHash(string profile, string configHash, string exceptRow)
+    /// <summary>
+    /// A complete run of this profile with the given config hash and seed (another row with the same resolved config),
+    /// or null. A one-seed row (<paramref name="seed"/> null) and seed 1 are the same run; aggregates never match.
+    /// </summary>
+    public RowMetrics? FindByHash(string profile, string configHash, string exceptRow, int? seed = null)
     {
         var dir = Path.Combine(Root, profile);
         if (!Directory.Exists(dir)) return null;
@@ -50,7 +53,8 @@ public sealed class ResultStore(string root)
             .Where(f => !f[dir.Length..].Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'))) // not a staging folder
             .Order(StringComparer.Ordinal)
             .Select(f => (Metrics: TryRead(f), Paths: new RowPaths(Path.GetDirectoryName(f)!)))
-            .Where(x => x.Metrics is { } m && m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null && IsComplete(m, x.Paths))
+            .Where(x => x.Metrics is { } m && m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null && m.Seeds is null
+                        && (m.Seed ?? 1) == (seed ?? 1) && IsComplete(m, x.Paths))
             .Select(x => x.Metrics)
             .FirstOrDefault();
     }

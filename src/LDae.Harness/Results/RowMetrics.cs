@@ -100,6 +100,14 @@ public sealed record RowMetrics
     public string? SameAs { get; init; }
     /// <summary>Command-line overrides (<c>--set key=value</c>) the row ran with; null when it ran as configured.</summary>
     public IReadOnlyDictionary<string, string>? Overrides { get; init; }
+    /// <summary>The seed (1…n) this run is, in its row's <c>seed-k</c> folder; null for a row that ran one seed in its own folder.</summary>
+    public int? Seed { get; init; }
+    /// <summary>
+    /// A row that ran n &gt; 1 seeds: each seed's numbers and, per metric, mean, sd, n and 95 % CI (the figures' error
+    /// bars: <c>Seeds.ProbeTop1.Sd</c>). Then ProbeTop1, KnnTop1, FinalLoss and Fid above are the seeds' means. Null
+    /// for a single run.
+    /// </summary>
+    public SeedSummary? Seeds { get; init; }
     public required Provenance Provenance { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()

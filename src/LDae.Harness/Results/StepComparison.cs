@@ -15,6 +15,12 @@ public enum Direction
 /// </summary>
 public sealed record StepComparison(double? PaperDelta, double? OursDelta)
 {
+    /// <summary>Our Δ's 95 % CI over seeds (<see cref="SeedStatistics.Delta"/>); null when either row ran one seed.</summary>
+    public DeltaEstimate? Interval { get; init; }
+
+    /// <summary>The verdict on the interval: agrees / disagrees only where it excludes 0 (<see cref="SeedStatistics.Judge"/>).</summary>
+    public Verdict Verdict => SeedStatistics.Judge(PaperDelta, OursDelta, Interval);
+
     public Direction Direction =>
         PaperDelta is not { } p || OursDelta is not { } o || p == 0 ? Direction.None
         : Math.Sign(p) == Math.Sign(o) ? Direction.Agrees
@@ -26,6 +32,15 @@ public sealed record StepComparison(double? PaperDelta, double? OursDelta)
     /// <summary>The step from a previous row to a row: the paper's numbers and ours (null where missing).</summary>
     public static StepComparison Of(double? paper, double? paperPrevious, double? ours, double? oursPrevious) =>
         new(Delta(paper, paperPrevious), Delta(ours, oursPrevious));
+
+    /// <summary>The step with our linear-probe top-1 over seeds: the Δ of the means and its interval, when both rows ran several seeds.</summary>
+    public static StepComparison Between(double? paper, double? paperPrevious, RowMetrics? ours, RowMetrics? oursPrevious)
+    {
+        var step = Of(paper, paperPrevious, ours?.ProbeTop1, oursPrevious?.ProbeTop1);
+        if (ours?.Seeds is not { } a || oursPrevious?.Seeds is not { } b) return step;
+        var interval = SeedStatistics.Delta(a.PerSeed(v => v.ProbeTop1), b.PerSeed(v => v.ProbeTop1));
+        return interval is null ? step : step with { OursDelta = Math.Round(interval.Delta, 6), Interval = interval };
+    }
 
     // Paper numbers have one decimal: rounding the difference keeps 63.6 − 63.6 exactly 0 and 62.1 − 57.5 exactly 4.6.
     static double? Delta(double? a, double? b) => a is { } x && b is { } y ? Math.Round(x - y, 6) : null;

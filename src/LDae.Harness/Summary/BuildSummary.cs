@@ -47,16 +47,16 @@ public sealed record BuildSummary(string Profile, string Target, string Executor
         var rows = new List<SummaryRow>();
         foreach (var table in registry.Tables)
         {
-            double? Ours(ExperimentRow row) =>
-                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == registry.Resolve(row, profile).Hash() ? m.ProbeTop1 : null;
+            RowMetrics? Ours(ExperimentRow row) =>
+                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == registry.Resolve(row, profile).Hash() ? m : null;
             for (int i = 0; i < table.Rows.Count; i++)
             {
                 var row = table.Rows[i];
                 if (!outcomes.TryGetValue(row.FullId, out var outcome)) continue;
                 var ours = Ours(row);
                 var previous = table.PreviousIndex(i) is { } p ? table.Rows[p] : null;
-                var step = StepComparison.Of(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous));
-                rows.Add(new SummaryRow(row, outcome, ours, step));
+                var step = StepComparison.Between(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous));
+                rows.Add(new SummaryRow(row, outcome, ours?.ProbeTop1, step));
             }
         }
         return new BuildSummary(profile, target, executor, rows, failures);

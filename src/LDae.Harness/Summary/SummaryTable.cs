@@ -36,17 +36,30 @@ public static class SummaryTable
         _ => status.ToString(),
     };
 
-    /// <summary>Our Δ with the paper's beside it: "-1.1 (paper +0.6)".</summary>
+    /// <summary>Our Δ (with its 95 % CI over seeds) and the paper's beside it: "-1.1 (paper +0.6)", "+2.0 [+0.4, +3.6] (paper +0.6)".</summary>
     public static string Delta(StepComparison step) => (step.OursDelta, step.PaperDelta) switch
     {
-        ({ } o, { } p) => $"{Format.Delta(o)} (paper {Format.Delta(p)})",
-        ({ } o, null) => Format.Delta(o),
+        ({ } o, { } p) => $"{Ours(step, o)} (paper {Format.Delta(p)})",
+        ({ } o, null) => Ours(step, o),
         (null, { } p) => $"— (paper {Format.Delta(p)})",
         _ => "—",
     };
 
-    /// <summary>Whether our step goes the paper's way; "—" where there is nothing to compare.</summary>
-    public static string Verdict(StepComparison step) => step.Direction switch
+    static string Ours(StepComparison step, double delta) => step.Interval is { } ci ? Format.DeltaCi(ci) : Format.Delta(delta);
+
+    /// <summary>
+    /// Whether our step goes the paper's way: over seeds only where the Δ's 95 % CI excludes 0 ("within noise"
+    /// otherwise); with one seed by the sign alone. "—" where there is nothing to compare.
+    /// </summary>
+    public static string Verdict(StepComparison step) => step.Verdict switch
+    {
+        Results.Verdict.Agrees => "agrees",
+        Results.Verdict.Disagrees => "disagrees",
+        Results.Verdict.WithinNoise => "within noise",
+        _ => DirectionOnly(step),
+    };
+
+    static string DirectionOnly(StepComparison step) => step.Direction switch
     {
         Direction.Agrees => "agrees",
         Direction.Disagrees => "disagrees",

@@ -120,9 +120,9 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("run", "--row --profile --device --force --set --reuse-twin --stop-after")]
-    [InlineData("pretrain", "--row --profile --device --force --set --stop-after")]
-    [InlineData("probe", "--row --profile --device --force --set")]
+    [InlineData("run", "--row --profile --device --force --set --seeds --seed --reuse-twin --stop-after")]
+    [InlineData("pretrain", "--row --profile --device --force --set --seeds --seed --stop-after")]
+    [InlineData("probe", "--row --profile --device --force --set --seeds --seed")]
     [InlineData("tokenizer", "--artifact --profile --set --device --force")]
     [InlineData("data", "--cifar --profile --device --force")]
     [InlineData("resolve", "--row --profile --set --device --force")]

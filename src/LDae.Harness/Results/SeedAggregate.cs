@@ -1,0 +1,79 @@
+namespace LDae.Harness.Results;
+
+/// <summary>One seed's numbers in its row's aggregate.</summary>
+public sealed record SeedValues(int Seed, double? ProbeTop1, double? KnnTop1, double? FinalLoss, double? Fid);
+
+/// <summary>The seeds of a row (<see cref="RowMetrics.Seeds"/>): per-seed numbers and, per metric, their statistics.</summary>
+public sealed record SeedSummary
+{
+    public required int N { get; init; }
+    public required IReadOnlyList<SeedValues> Values { get; init; }
+    public SeedStatistic? ProbeTop1 { get; init; }
+    public SeedStatistic? KnnTop1 { get; init; }
+    public SeedStatistic? FinalLoss { get; init; }
+    public SeedStatistic? Fid { get; init; }
+
+    /// <summary>A metric's value per seed (seeds without it left out), for <see cref="SeedStatistics.Delta"/>.</summary>
+    public IReadOnlyDictionary<int, double> PerSeed(Func<SeedValues, double?> metric) =>
+        Values.Where(v => metric(v) is not null).ToDictionary(v => v.Seed, v => metric(v)!.Value);
+}
+
+/// <summary>A row's metrics.json from its seeds' results: the means as the row's numbers, plus <see cref="SeedSummary"/>.</summary>
+public static class SeedAggregate
+{
+    static double? Round(double? v) => v is { } x ? Math.Round(x, 6) : null;
+
+    /// <summary>
+    /// The aggregate of complete seed results of one row and configuration. Identity fields (config hash, tokenizer,
+    /// steps, parameters, probe setup) come from seed 1 — they are the same for every seed; times are the seeds' means;
+    /// the provenance is seed 1's, spanning the first start to the last finish.
+    /// </summary>
+    public static RowMetrics Of(IReadOnlyList<RowMetrics> seeds)
+    {
+        if (seeds.Count == 0) throw new ArgumentException("no seed results to aggregate", nameof(seeds));
+        var ordered = seeds.OrderBy(s => s.Seed ?? 1).ToList();
+        var first = ordered[0];
+        if (ordered.Any(s => s.ConfigHash != first.ConfigHash || s.Row != first.Row))
+            throw new ArgumentException($"{first.Row}: the seed results to aggregate differ in row or configuration", nameof(seeds));
+        var values = ordered.Select(s => new SeedValues(s.Seed ?? 1, s.ProbeTop1, s.KnnTop1, s.FinalLoss, s.Fid)).ToList();
+        // Rounded to 6 decimals so metrics.json stays readable and byte-stable.
+        SeedStatistic? Stat(Func<SeedValues, double?> metric) =>
+            SeedStatistics.Summarize([.. values.Select(metric).OfType<double>()]) is { } s
+                ? new SeedStatistic(Math.Round(s.Mean, 6), Round(s.Sd), s.N, Round(s.CiLow), Round(s.CiHigh))
+                : null;
+        var summary = new SeedSummary
+        {
+            N = ordered.Count,
+            Values = values,
+            ProbeTop1 = Stat(v => v.ProbeTop1),
+            KnnTop1 = Stat(v => v.KnnTop1),
+            FinalLoss = Stat(v => v.FinalLoss),
+            Fid = Stat(v => v.Fid),
+        };
+        double Mean(Func<RowMetrics, double> f, int digits) => Math.Round(ordered.Average(f), digits);
+        double? MeanOrNull(Func<RowMetrics, double?> f, int digits) =>
+            ordered.Select(f).OfType<double>().ToList() is { Count: > 0 } v ? Math.Round(v.Average(), digits) : null;
+        return first with
+        {
+            Seed = null,
+            SameAs = null,
+            ProbeTop1 = summary.ProbeTop1 is { } p ? Math.Round(p.Mean, 2) : null,
+            ProbeTrainTop1 = MeanOrNull(s => s.ProbeTrainTop1, 2),
+            KnnTop1 = summary.KnnTop1 is { } k ? Math.Round(k.Mean, 2) : null,
+            FinalLoss = summary.FinalLoss is { } l ? Math.Round(l.Mean, 6) : null,
+            FinalLossSubspace = MeanOrNull(s => s.FinalLossSubspace, 6),
+            FinalLossResidual = MeanOrNull(s => s.FinalLossResidual, 6),
+            Fid = summary.Fid is { } f ? Math.Round(f.Mean, 2) : null,
+            PretrainSeconds = Mean(s => s.PretrainSeconds, 2),
+            ImagesPerSecond = Mean(s => s.ImagesPerSecond, 1),
+            ProbeSeconds = Mean(s => s.ProbeSeconds, 2),
+            WallSeconds = Mean(s => s.WallSeconds, 2),
+            Seeds = summary,
+            Provenance = first.Provenance with
+            {
+                StartedUtc = ordered.Min(s => s.Provenance.StartedUtc),
+                FinishedUtc = ordered.Max(s => s.Provenance.FinishedUtc),
+            },
+        };
+    }
+}
