@@ -23,7 +23,8 @@ BuildDriver CreateDriver()
 {
     try
     {
-        var options = BuildOptions.FromArguments(name => HasArgument(name) ? Argument<string>(name, "") : null, root, configuration);
+        var sets = HasArgument("set") ? Arguments<string>("set").ToList() : [];
+        var options = BuildOptions.FromArguments(name => HasArgument(name) ? Argument<string>(name, "") : null, root, configuration, sets);
         return BuildDriver.Create(options, console, interrupt);
     }
     catch (Exception e) when (e is BuildInputException or ArgumentException or LDae.Harness.Config.ConfigException or FileNotFoundException)
@@ -77,6 +78,9 @@ Task("AcceptSnapshots").Description("Rewrite the snapshots (ci metrics, report f
 Task("Bench").Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn("Build").Does(() =>
     driver.Ldae("bench"));
 
+Task("Estimate").Description("The target's estimated time on this machine, without training (--estimate; ldae estimate)").IsDependentOn("Build").Does(() =>
+    driver.Estimate());
+
 Task("Data").Description("Prepare the data caches: Fashion-MNIST and the CIFAR-10 ImageFolder tarball").IsDependentOn("Build").Does(() =>
     driver.Ldae("data"));
 
@@ -107,4 +111,4 @@ Task("Default").Description("Every row that can run, then the report").IsDepende
 // The summary table (terminal and results/<profile>/summary.md); exits 1 when a step failed.
 Teardown(ctx => driver.Finish());
 
-RunTarget(target);
+RunTarget(driver.Options.EstimateOnly ? "Estimate" : target);
