@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # LDae build entry point: ./build.sh [--target=NAME] [--profile=ci|quick|quick-cifar10|cpu|paper] [--device=cpu|cuda] [--force]
+#   [--set KEY=VALUE …] [--estimate]
 #   [--executor=local|slurm [--partition=P] [--slurm-args="…"] [--no-wait]] [--tree]
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -25,7 +25,8 @@ BuildDriver CreateDriver()
 {
     try
     {
-        var options = BuildOptions.FromArguments(name => HasArgument(name) ? Argument<string>(name, "") : null, root, configuration);
+        var sets = HasArgument("set") ? Arguments<string>("set").ToList() : [];
+        var options = BuildOptions.FromArguments(name => HasArgument(name) ? Argument<string>(name, "") : null, root, configuration, sets);
         return BuildDriver.Create(options, console, interrupt);
     }
     catch (Exception e) when (e is BuildInputException or ArgumentException or LDae.Harness.Config.ConfigException or FileNotFoundException)
@@ -79,6 +80,9 @@ Task(BuildTargets.AcceptSnapshots).Description("Rewrite the snapshots (ci metric
 Task(BuildTargets.Bench).Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn(BuildTargets.Build).Does(() =>
     driver.Ldae("bench"));
 
+Task(BuildTargets.Estimate).Description("The target's estimated time on this machine, without training (--estimate; ldae estimate)").IsDependentOn(BuildTargets.Build).Does(() =>
+    driver.Estimate());
+
 Task(BuildTargets.Data).Description("Prepare the data caches: Fashion-MNIST and CIFAR-10").IsDependentOn(BuildTargets.Build).Does(() =>
     driver.Ldae("data"));
 
@@ -123,4 +127,4 @@ defaultTask.IsDependentOn(BuildTargets.Report);
 // The summary table (terminal and results/<profile>/summary.md); exits 1 when a step failed.
 Teardown(ctx => driver.Finish());
 
-RunTarget(target);
+RunTarget(driver.Options.EstimateOnly ? BuildTargets.Estimate : target);

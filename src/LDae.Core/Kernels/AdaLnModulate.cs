@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using TorchSharp;
 using static LDae.Kernels.CpuKernel;
 using static LDae.Kernels.SimdMath;
@@ -17,7 +16,7 @@ namespace LDae.Kernels;
 /// libtorch runs this as a LayerNorm, an addcmul and, backward, two multiplies, two token sums and the LayerNorm
 /// backward: seven passes over the N × L × width activations where this makes one each way. μ and σ² are the
 /// two-pass mean and (biased) variance of the row, which sits in L1. Widths that are not a multiple of 16 (one
-/// Vector512) use libtorch's ops.
+/// <see cref="ILanes16{TSelf}"/>) use libtorch's ops.
 /// </summary>
 public static class AdaLnModulate
 {
@@ -84,6 +83,13 @@ public static class AdaLnModulate
     static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> shift, ReadOnlySpan<float> scale, Span<float> y,
         Span<float> rstd, int first, int count, int length, int width, float eps)
     {
+        if (WideInHardware) Forward<Wide16>(x, shift, scale, y, rstd, first, count, length, width, eps);
+        else Forward<Pair16>(x, shift, scale, y, rstd, first, count, length, width, eps);
+    }
+
+    internal static void Forward<V>(ReadOnlySpan<float> x, ReadOnlySpan<float> shift, ReadOnlySpan<float> scale, Span<float> y,
+        Span<float> rstd, int first, int count, int length, int width, float eps) where V : struct, ILanes16<V>
+    {
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref float yRef = ref MemoryMarshal.GetReference(y);
         ref float shiftRef = ref MemoryMarshal.GetReference(shift);
@@ -97,15 +103,15 @@ public static class AdaLnModulate
                 int row = n * length + l;
                 ref float xRow = ref Unsafe.Add(ref xRef, row * width);
                 ref float yRow = ref Unsafe.Add(ref yRef, row * width);
-                var (mean, inverse) = Moments(ref xRow, width, eps);
+                var (mean, inverse) = Moments<V>(ref xRow, width, eps);
                 rstd[row] = inverse;
-                var mu = Vector512.Create(mean);
-                var r = Vector512.Create(inverse);
+                var mu = V.Create(mean);
+                var r = V.Create(inverse);
                 for (int c = 0; c < width; c += Lanes)
                 {
-                    var normalized = (Vector512.LoadUnsafe(ref xRow, (nuint)c) - mu) * r;
-                    var onePlusScale = Vector512<float>.One + Vector512.LoadUnsafe(ref s, (nuint)c);
-                    SimdMath.Fma(normalized, onePlusScale, Vector512.LoadUnsafe(ref b, (nuint)c)).StoreUnsafe(ref yRow, (nuint)c);
+                    var normalized = (V.Load(ref xRow, (nuint)c) - mu) * r;
+                    var onePlusScale = V.One + V.Load(ref s, (nuint)c);
+                    V.Fma(normalized, onePlusScale, V.Load(ref b, (nuint)c)).Store(ref yRow, (nuint)c);
                 }
             }
         }
@@ -114,13 +120,20 @@ public static class AdaLnModulate
     static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> rstd, ReadOnlySpan<float> grad,
         Span<float> gradX, Span<float> gradShift, Span<float> gradScale, int first, int count, int length, int width)
     {
+        if (WideInHardware) Backward<Wide16>(x, scale, rstd, grad, gradX, gradShift, gradScale, first, count, length, width);
+        else Backward<Pair16>(x, scale, rstd, grad, gradX, gradShift, gradScale, first, count, length, width);
+    }
+
+    internal static void Backward<V>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> rstd, ReadOnlySpan<float> grad,
+        Span<float> gradX, Span<float> gradShift, Span<float> gradScale, int first, int count, int length, int width) where V : struct, ILanes16<V>
+    {
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref float gRef = ref MemoryMarshal.GetReference(grad);
         ref float dxRef = ref MemoryMarshal.GetReference(gradX);
         ref float scaleRef = ref MemoryMarshal.GetReference(scale);
         Span<float> normalizedRow = stackalloc float[width];
         ref float xHat = ref MemoryMarshal.GetReference(normalizedRow);
-        var inverseWidth = Vector512.Create(1f / width);
+        var inverseWidth = V.Create(1f / width);
         for (int n = first; n < first + count; n++)
         {
             ref float s = ref Unsafe.Add(ref scaleRef, n * width);
@@ -128,8 +141,8 @@ public static class AdaLnModulate
             ref float dScale = ref MemoryMarshal.GetReference(gradScale.Slice(n * width, width));
             for (int c = 0; c < width; c += Lanes)
             {
-                Vector512<float>.Zero.StoreUnsafe(ref dShift, (nuint)c);
-                Vector512<float>.Zero.StoreUnsafe(ref dScale, (nuint)c);
+                V.Zero.Store(ref dShift, (nuint)c);
+                V.Zero.Store(ref dScale, (nuint)c);
             }
             for (int l = 0; l < length; l++)
             {
@@ -138,52 +151,52 @@ public static class AdaLnModulate
                 ref float gRow = ref Unsafe.Add(ref gRef, row * width);
                 ref float dxRow = ref Unsafe.Add(ref dxRef, row * width);
                 float inverse = rstd[row];
-                var r = Vector512.Create(inverse);
-                var mu = Vector512.Create(Mean(ref xRow, width));
+                var r = V.Create(inverse);
+                var mu = V.Create(Mean<V>(ref xRow, width));
                 // x̂, the token sums for dshift and dscale, and the two row means of ĝ and ĝ ∘ x̂
-                var sumG = Vector512<float>.Zero;
-                var sumGX = Vector512<float>.Zero;
+                var sumG = V.Zero;
+                var sumGX = V.Zero;
                 for (int c = 0; c < width; c += Lanes)
                 {
-                    var normalized = (Vector512.LoadUnsafe(ref xRow, (nuint)c) - mu) * r;
-                    normalized.StoreUnsafe(ref xHat, (nuint)c);
-                    var g = Vector512.LoadUnsafe(ref gRow, (nuint)c);
-                    (Vector512.LoadUnsafe(ref dShift, (nuint)c) + g).StoreUnsafe(ref dShift, (nuint)c);
-                    SimdMath.Fma(g, normalized, Vector512.LoadUnsafe(ref dScale, (nuint)c)).StoreUnsafe(ref dScale, (nuint)c);
-                    var gHat = g * (Vector512<float>.One + Vector512.LoadUnsafe(ref s, (nuint)c));
+                    var normalized = (V.Load(ref xRow, (nuint)c) - mu) * r;
+                    normalized.Store(ref xHat, (nuint)c);
+                    var g = V.Load(ref gRow, (nuint)c);
+                    (V.Load(ref dShift, (nuint)c) + g).Store(ref dShift, (nuint)c);
+                    V.Fma(g, normalized, V.Load(ref dScale, (nuint)c)).Store(ref dScale, (nuint)c);
+                    var gHat = g * (V.One + V.Load(ref s, (nuint)c));
                     sumG += gHat;
-                    sumGX = SimdMath.Fma(gHat, normalized, sumGX);
+                    sumGX = V.Fma(gHat, normalized, sumGX);
                 }
-                var meanG = Vector512.Create(Vector512.Sum(sumG)) * inverseWidth;
-                var meanGX = Vector512.Create(Vector512.Sum(sumGX)) * inverseWidth;
+                var meanG = V.Create(V.Sum(sumG)) * inverseWidth;
+                var meanGX = V.Create(V.Sum(sumGX)) * inverseWidth;
                 for (int c = 0; c < width; c += Lanes)
                 {
-                    var gHat = Vector512.LoadUnsafe(ref gRow, (nuint)c) * (Vector512<float>.One + Vector512.LoadUnsafe(ref s, (nuint)c));
-                    var normalized = Vector512.LoadUnsafe(ref xHat, (nuint)c);
-                    ((gHat - meanG - normalized * meanGX) * r).StoreUnsafe(ref dxRow, (nuint)c);
+                    var gHat = V.Load(ref gRow, (nuint)c) * (V.One + V.Load(ref s, (nuint)c));
+                    var normalized = V.Load(ref xHat, (nuint)c);
+                    ((gHat - meanG - normalized * meanGX) * r).Store(ref dxRow, (nuint)c);
                 }
             }
         }
     }
 
-    static float Mean(ref float row, int width)
+    static float Mean<V>(ref float row, int width) where V : struct, ILanes16<V>
     {
-        var sum = Vector512<float>.Zero;
-        for (int c = 0; c < width; c += Lanes) sum += Vector512.LoadUnsafe(ref row, (nuint)c);
-        return Vector512.Sum(sum) / width;
+        var sum = V.Zero;
+        for (int c = 0; c < width; c += Lanes) sum += V.Load(ref row, (nuint)c);
+        return V.Sum(sum) / width;
     }
 
     /// <summary>The row's mean and 1/√(biased variance + ε), two passes (the row is in L1 by the second).</summary>
-    static (float Mean, float InverseStd) Moments(ref float row, int width, float eps)
+    static (float Mean, float InverseStd) Moments<V>(ref float row, int width, float eps) where V : struct, ILanes16<V>
     {
-        float mean = Mean(ref row, width);
-        var mu = Vector512.Create(mean);
-        var squares = Vector512<float>.Zero;
+        float mean = Mean<V>(ref row, width);
+        var mu = V.Create(mean);
+        var squares = V.Zero;
         for (int c = 0; c < width; c += Lanes)
         {
-            var centred = Vector512.LoadUnsafe(ref row, (nuint)c) - mu;
-            squares = SimdMath.Fma(centred, centred, squares);
+            var centred = V.Load(ref row, (nuint)c) - mu;
+            squares = V.Fma(centred, centred, squares);
         }
-        return (mean, 1f / MathF.Sqrt(Vector512.Sum(squares) / width + eps));
+        return (mean, 1f / MathF.Sqrt(V.Sum(squares) / width + eps));
     }
 }

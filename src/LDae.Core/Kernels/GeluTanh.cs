@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static LDae.Kernels.CpuKernel;
@@ -15,7 +14,7 @@ namespace LDae.Kernels;
 /// x·σ(2u) with u = √(2/π)·(x + 0.044715·x³) — the same function, since ½(1 + tanh u) = σ(2u). libtorch's kernel
 /// evaluates a 1-ULP tanh in the forward pass and again in the backward pass; on the quick model's MLP
 /// forward + backward take about a third of libtorch's time (docs/performance.md). e^x is <see cref="SimdMath.Exp"/>
-/// (float32; .NET's <c>Vector512.Exp</c> widens to float64). The σ form is also the more accurate one for negative x,
+/// (float32; .NET's <c>Vector512.Exp</c> widens to float64), on <see cref="ILanes16{TSelf}"/>. The σ form is also the more accurate one for negative x,
 /// where ½·x·(1 + tanh u) cancels (libtorch returns 0 from x ≈ −6.5 on). Against float64 on [−9, 9]: absolute
 /// error ≤ 5.2e-7 forward and 2.0e-6 backward (libtorch: 4.3e-7, 1.0e-6). Other devices and dtypes use libtorch's
 /// <c>gelu(approximate: tanh)</c> (<see cref="Ops.GeluTanh"/> dispatches).
@@ -73,19 +72,26 @@ public static class GeluTanh
     /// <summary>y = x·σ(2u) = x / (1 + e^(−2u)).</summary>
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y)
     {
+        if (WideInHardware) Forward<Wide16>(x, y);
+        else Forward<Pair16>(x, y);
+    }
+
+    internal static void Forward<V>(ReadOnlySpan<float> x, Span<float> y) where V : struct, ILanes16<V>
+    {
         if (y.Length != x.Length) throw new ArgumentException("x and y differ in length");
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float yr = ref MemoryMarshal.GetReference(y);
         int i = 0;
         for (; i <= x.Length - Lanes; i += Lanes)
-            ForwardVector(Vector512.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+            ForwardVector(V.Load(ref xr, (nuint)i)).Store(ref yr, (nuint)i);
         if (i < x.Length)
         {
             // the last partial vector through the same formula, so every element rounds alike
             int rest = x.Length - i;
             Span<float> pad = stackalloc float[Lanes];
             x[i..].CopyTo(pad);
-            ForwardVector(Vector512.Create<float>(pad)).CopyTo(pad);
+            ref float padr = ref MemoryMarshal.GetReference(pad);
+            ForwardVector(V.Load(ref padr, 0)).Store(ref padr, 0);
             pad[..rest].CopyTo(y[i..]);
         }
     }
@@ -93,41 +99,48 @@ public static class GeluTanh
     /// <summary>dx = g·(s + x·s·(1 − s)·2u′) with s = σ(2u), 2u′ = 2√(2/π)·(1 + 3·0.044715·x²).</summary>
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> grad, Span<float> gradInput)
     {
+        if (WideInHardware) Backward<Wide16>(x, grad, gradInput);
+        else Backward<Pair16>(x, grad, gradInput);
+    }
+
+    internal static void Backward<V>(ReadOnlySpan<float> x, ReadOnlySpan<float> grad, Span<float> gradInput) where V : struct, ILanes16<V>
+    {
         if (grad.Length != x.Length || gradInput.Length != x.Length) throw new ArgumentException("x, grad and gradInput differ in length");
         ref float xr = ref MemoryMarshal.GetReference(x);
         ref float gr = ref MemoryMarshal.GetReference(grad);
         ref float outr = ref MemoryMarshal.GetReference(gradInput);
         int i = 0;
         for (; i <= x.Length - Lanes; i += Lanes)
-            (Vector512.LoadUnsafe(ref gr, (nuint)i) * Derivative(Vector512.LoadUnsafe(ref xr, (nuint)i))).StoreUnsafe(ref outr, (nuint)i);
+            (V.Load(ref gr, (nuint)i) * Derivative(V.Load(ref xr, (nuint)i))).Store(ref outr, (nuint)i);
         if (i < x.Length)
         {
             int rest = x.Length - i;
             Span<float> pad = stackalloc float[2 * Lanes];
             x[i..].CopyTo(pad);
             grad[i..].CopyTo(pad[Lanes..]);
-            (Vector512.Create<float>(pad[Lanes..]) * Derivative(Vector512.Create<float>(pad))).CopyTo(pad);
+            ref float padr = ref MemoryMarshal.GetReference(pad);
+            (V.Load(ref padr, Lanes) * Derivative(V.Load(ref padr, 0))).Store(ref padr, 0);
             pad[..rest].CopyTo(gradInput[i..]);
         }
     }
 
     /// <summary>σ(2u) = 1 / (1 + e^(−2u)), −2u = −2√(2/π)·x·(1 + 0.044715·x²).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> SigmaTwoU(Vector512<float> x, Vector512<float> xSquared)
+    static V SigmaTwoU<V>(V x, V xSquared) where V : struct, ILanes16<V>
     {
-        var minusTwoU = x * Vector512.Create(-TwoSqrtTwoOverPi) * SimdMath.Fma(Vector512.Create(Cubic), xSquared, Vector512<float>.One);
-        return Vector512<float>.One / (Vector512<float>.One + SimdMath.Exp(minusTwoU));
+        var minusTwoU = x * V.Create(-TwoSqrtTwoOverPi) * V.Fma(V.Create(Cubic), xSquared, V.One);
+        return V.One / (V.One + Exp(minusTwoU));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> ForwardVector(Vector512<float> x) => x * SigmaTwoU(x, x * x);
+    static V ForwardVector<V>(V x) where V : struct, ILanes16<V> => x * SigmaTwoU(x, x * x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Derivative(Vector512<float> x)
+    static V Derivative<V>(V x) where V : struct, ILanes16<V>
     {
         var xSquared = x * x;
         var s = SigmaTwoU(x, xSquared);
-        var twoUPrime = Vector512.Create(TwoSqrtTwoOverPi) * SimdMath.Fma(Vector512.Create(3 * Cubic), xSquared, Vector512<float>.One);
-        return SimdMath.Fma(x * s * (Vector512<float>.One - s), twoUPrime, s);
+        var twoUPrime = V.Create(TwoSqrtTwoOverPi) * V.Fma(V.Create(3 * Cubic), xSquared, V.One);
+        return V.Fma(x * s * (V.One - s), twoUPrime, s);
     }
 }

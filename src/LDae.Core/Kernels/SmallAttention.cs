@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using TorchSharp;
 using static LDae.Kernels.CpuKernel;
 using static LDae.Kernels.SimdMath;
@@ -16,7 +15,7 @@ namespace LDae.Kernels;
 /// (N × heads × L × L) are saved for the backward pass, like libtorch's explicit form does:
 /// dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ∘ (dP − rowsum(P ∘ dP)), dQ = dS·K/√d, dK = dSᵀ·Q/√d.
 /// Used through <see cref="Ops.Attention"/> for float32 CPU tensors whose length and head size are multiples of 16 (one
-/// Vector512 of scores per 16 tokens), up to <see cref="Ops.ExplicitAttentionMaxTokens"/> tokens.
+/// <see cref="ILanes16{TSelf}"/> of scores per 16 tokens), up to <see cref="Ops.ExplicitAttentionMaxTokens"/> tokens.
 /// </summary>
 public static class SmallAttention
 {
@@ -65,7 +64,7 @@ public static class SmallAttention
         }
     }
 
-    readonly struct Shape
+    internal readonly struct Shape
     {
         public readonly int Images, Length, Width, Heads, HeadSize;
         public readonly float Scale;
@@ -88,6 +87,12 @@ public static class SmallAttention
     /// <summary>Images [first, first + count): scores, softmax (saved) and P·V for every head.</summary>
     static void Forward(Shape s, int first, int count, ReadOnlySpan<float> qkv, Span<float> probabilities, Span<float> output)
     {
+        if (WideInHardware) Forward<Wide16>(s, first, count, qkv, probabilities, output);
+        else Forward<Pair16>(s, first, count, qkv, probabilities, output);
+    }
+
+    internal static void Forward<V>(Shape s, int first, int count, ReadOnlySpan<float> qkv, Span<float> probabilities, Span<float> output) where V : struct, ILanes16<V>
+    {
         int length = s.Length, headSize = s.HeadSize, row = s.QkvRow;
         Span<float> keysT = stackalloc float[s.Width * length];   // Kᵀ of all heads: width × L, so a score row is vectors
         ref float qkvRef = ref MemoryMarshal.GetReference(qkv);
@@ -103,10 +108,10 @@ public static class SmallAttention
                 int q0 = n * length * row + h * headSize, k0 = q0 + s.Width, v0 = q0 + 2 * s.Width;
                 ref float p = ref Unsafe.Add(ref pAll, (n * s.Heads + h) * length * length);
                 // S = Q·Kᵀ, then P = softmax(S/√d) row by row
-                Product(ref Unsafe.Add(ref qkvRef, q0), row, 1, ref Unsafe.Add(ref kt, h * headSize * length), length, headSize, length, ref p, length, length);
-                for (int i = 0; i < length; i++) SoftmaxRow(ref Unsafe.Add(ref p, i * length), length, s.Scale);
+                Product<V>(ref Unsafe.Add(ref qkvRef, q0), row, 1, ref Unsafe.Add(ref kt, h * headSize * length), length, headSize, length, ref p, length, length);
+                for (int i = 0; i < length; i++) SoftmaxRow<V>(ref Unsafe.Add(ref p, i * length), length, s.Scale);
                 // O = P·V, written where head h sits in the output rows
-                Product(ref p, length, 1, ref Unsafe.Add(ref qkvRef, v0), row, length, headSize,
+                Product<V>(ref p, length, 1, ref Unsafe.Add(ref qkvRef, v0), row, length, headSize,
                     ref Unsafe.Add(ref outRef, n * length * s.Width + h * headSize), s.Width, length);
             }
         }
@@ -115,6 +120,13 @@ public static class SmallAttention
     /// <summary>Images [first, first + count): gradients of q, k and v for every head, into the qkv layout.</summary>
     static void Backward(Shape s, int first, int count, ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities,
         ReadOnlySpan<float> gradOutput, Span<float> gradQkv)
+    {
+        if (WideInHardware) Backward<Wide16>(s, first, count, qkv, probabilities, gradOutput, gradQkv);
+        else Backward<Pair16>(s, first, count, qkv, probabilities, gradOutput, gradQkv);
+    }
+
+    internal static void Backward<V>(Shape s, int first, int count, ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities,
+        ReadOnlySpan<float> gradOutput, Span<float> gradQkv) where V : struct, ILanes16<V>
     {
         int length = s.Length, headSize = s.HeadSize, row = s.QkvRow;
         Span<float> valuesT = stackalloc float[s.Width * length];   // Vᵀ of all heads: width × L
@@ -125,7 +137,7 @@ public static class SmallAttention
         ref float pAll = ref MemoryMarshal.GetReference(probabilities);
         ref float gOut = ref MemoryMarshal.GetReference(gradOutput);
         ref float gQkv = ref MemoryMarshal.GetReference(gradQkv);
-        var scale = Vector512.Create(s.Scale);
+        var scale = V.Create(s.Scale);
         for (int n = first; n < first + count; n++)
         {
             Transpose(qkv.Slice(n * length * row + 2 * s.Width), row, length, s.Width, valuesT);
@@ -136,24 +148,24 @@ public static class SmallAttention
                 ref float p = ref Unsafe.Add(ref pAll, (n * s.Heads + h) * length * length);
                 ref float dO = ref Unsafe.Add(ref gOut, o0);
                 // dP = dO·Vᵀ
-                Product(ref dO, s.Width, 1, ref Unsafe.Add(ref vt, h * headSize * length), length, headSize, length, ref ds, length, length);
+                Product<V>(ref dO, s.Width, 1, ref Unsafe.Add(ref vt, h * headSize * length), length, headSize, length, ref ds, length, length);
                 // dS = P ∘ (dP − rowsum(P ∘ dP)), times 1/√d (the scores' scale) for both dQ and dK
                 for (int i = 0; i < length; i++)
                 {
                     ref float pRow = ref Unsafe.Add(ref p, i * length);
                     ref float dsRow = ref Unsafe.Add(ref ds, i * length);
-                    var rowDot = Vector512<float>.Zero;
+                    var rowDot = V.Zero;
                     for (int c = 0; c < length; c += Lanes)
-                        rowDot = SimdMath.Fma(Vector512.LoadUnsafe(ref dsRow, (nuint)c), Vector512.LoadUnsafe(ref pRow, (nuint)c), rowDot);
-                    var centre = Vector512.Create(Vector512.Sum(rowDot));
+                        rowDot = V.Fma(V.Load(ref dsRow, (nuint)c), V.Load(ref pRow, (nuint)c), rowDot);
+                    var centre = V.Create(V.Sum(rowDot));
                     for (int c = 0; c < length; c += Lanes)
-                        (Vector512.LoadUnsafe(ref pRow, (nuint)c) * (Vector512.LoadUnsafe(ref dsRow, (nuint)c) - centre) * scale)
-                            .StoreUnsafe(ref dsRow, (nuint)c);
+                        (V.Load(ref pRow, (nuint)c) * (V.Load(ref dsRow, (nuint)c) - centre) * scale)
+                            .Store(ref dsRow, (nuint)c);
                 }
                 // dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO, each into its place in the qkv layout
-                Product(ref ds, length, 1, ref Unsafe.Add(ref qkvRef, k0), row, length, headSize, ref Unsafe.Add(ref gQkv, q0), row, length);
-                Product(ref ds, 1, length, ref Unsafe.Add(ref qkvRef, q0), row, length, headSize, ref Unsafe.Add(ref gQkv, k0), row, length);
-                Product(ref p, 1, length, ref dO, s.Width, length, headSize, ref Unsafe.Add(ref gQkv, v0), row, length);
+                Product<V>(ref ds, length, 1, ref Unsafe.Add(ref qkvRef, k0), row, length, headSize, ref Unsafe.Add(ref gQkv, q0), row, length);
+                Product<V>(ref ds, 1, length, ref Unsafe.Add(ref qkvRef, q0), row, length, headSize, ref Unsafe.Add(ref gQkv, k0), row, length);
+                Product<V>(ref p, 1, length, ref dO, s.Width, length, headSize, ref Unsafe.Add(ref gQkv, v0), row, length);
             }
         }
     }
@@ -164,8 +176,8 @@ public static class SmallAttention
     /// of 16 and rows of 4: four rows at a time, so four independent FMA chains hide the FMA latency and each B
     /// vector is loaded once per four rows.
     /// </summary>
-    static void Product(ref float a, int aRow, int aColumn, ref float b, int bRow, int inner, int columns,
-        ref float c, int cRow, int rows)
+    static void Product<V>(ref float a, int aRow, int aColumn, ref float b, int bRow, int inner, int columns,
+        ref float c, int cRow, int rows) where V : struct, ILanes16<V>
     {
         for (int r = 0; r < rows; r += 4)
         {
@@ -175,20 +187,20 @@ public static class SmallAttention
             ref float a3 = ref Unsafe.Add(ref a2, aRow);
             for (int col = 0; col < columns; col += Lanes)
             {
-                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                V c0 = V.Zero, c1 = V.Zero, c2 = V.Zero, c3 = V.Zero;
                 for (int k = 0; k < inner; k++)
                 {
-                    var bk = Vector512.LoadUnsafe(ref b, (nuint)(k * bRow + col));
+                    var bk = V.Load(ref b, (nuint)(k * bRow + col));
                     int ak = k * aColumn;
-                    c0 = SimdMath.Fma(Vector512.Create(Unsafe.Add(ref a0, ak)), bk, c0);
-                    c1 = SimdMath.Fma(Vector512.Create(Unsafe.Add(ref a1, ak)), bk, c1);
-                    c2 = SimdMath.Fma(Vector512.Create(Unsafe.Add(ref a2, ak)), bk, c2);
-                    c3 = SimdMath.Fma(Vector512.Create(Unsafe.Add(ref a3, ak)), bk, c3);
+                    c0 = V.Fma(V.Create(Unsafe.Add(ref a0, ak)), bk, c0);
+                    c1 = V.Fma(V.Create(Unsafe.Add(ref a1, ak)), bk, c1);
+                    c2 = V.Fma(V.Create(Unsafe.Add(ref a2, ak)), bk, c2);
+                    c3 = V.Fma(V.Create(Unsafe.Add(ref a3, ak)), bk, c3);
                 }
-                c0.StoreUnsafe(ref c, (nuint)(r * cRow + col));
-                c1.StoreUnsafe(ref c, (nuint)((r + 1) * cRow + col));
-                c2.StoreUnsafe(ref c, (nuint)((r + 2) * cRow + col));
-                c3.StoreUnsafe(ref c, (nuint)((r + 3) * cRow + col));
+                c0.Store(ref c, (nuint)(r * cRow + col));
+                c1.Store(ref c, (nuint)((r + 1) * cRow + col));
+                c2.Store(ref c, (nuint)((r + 2) * cRow + col));
+                c3.Store(ref c, (nuint)((r + 3) * cRow + col));
             }
         }
     }
@@ -209,33 +221,26 @@ public static class SmallAttention
     }
 
     /// <summary>In place: row ← softmax(scale·row), the maximum subtracted first.</summary>
-    static void SoftmaxRow(ref float row, int length, float scale)
+    static void SoftmaxRow<V>(ref float row, int length, float scale) where V : struct, ILanes16<V>
     {
-        var scaleVector = Vector512.Create(scale);
-        var max = Vector512.Create(float.NegativeInfinity);
+        var scaleVector = V.Create(scale);
+        var max = V.Create(float.NegativeInfinity);
         for (int c = 0; c < length; c += Lanes)
         {
-            var scaled = Vector512.LoadUnsafe(ref row, (nuint)c) * scaleVector;
-            scaled.StoreUnsafe(ref row, (nuint)c);
-            max = Vector512.Max(max, scaled);
+            var scaled = V.Load(ref row, (nuint)c) * scaleVector;
+            scaled.Store(ref row, (nuint)c);
+            max = V.Max(max, scaled);
         }
-        var rowMax = Vector512.Create(HorizontalMax(max));
-        var sum = Vector512<float>.Zero;
+        var rowMax = V.Create(V.MaxAcross(max));
+        var sum = V.Zero;
         for (int c = 0; c < length; c += Lanes)
         {
-            var e = SimdMath.Exp(Vector512.LoadUnsafe(ref row, (nuint)c) - rowMax);
-            e.StoreUnsafe(ref row, (nuint)c);
+            var e = Exp(V.Load(ref row, (nuint)c) - rowMax);
+            e.Store(ref row, (nuint)c);
             sum += e;
         }
-        var inverse = Vector512.Create(1f / Vector512.Sum(sum));
+        var inverse = V.Create(1f / V.Sum(sum));
         for (int c = 0; c < length; c += Lanes)
-            (Vector512.LoadUnsafe(ref row, (nuint)c) * inverse).StoreUnsafe(ref row, (nuint)c);
-    }
-
-    static float HorizontalMax(Vector512<float> v)
-    {
-        var m = Vector256.Max(v.GetLower(), v.GetUpper());
-        var m4 = Vector128.Max(m.GetLower(), m.GetUpper());
-        return MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
+            (V.Load(ref row, (nuint)c) * inverse).Store(ref row, (nuint)c);
     }
 }

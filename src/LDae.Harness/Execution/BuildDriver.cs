@@ -1,3 +1,5 @@
+using LDae.Harness.Config;
+using LDae.Harness.Estimates;
 using LDae.Harness.Execution.Slurm;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
@@ -11,6 +13,8 @@ namespace LDae.Harness.Execution;
 /// whose result is up to date, a tokenizer already built, never does), hands each step to the executor (local
 /// processes or Slurm jobs), and ends with the summary table. On SIGINT/SIGTERM it stops starting steps, lets the
 /// executor deal with the running ones (<see cref="Interrupt"/>), prints the summary and exits with 128 + signal.
+/// After each step that ran it prints the whole build's elapsed and estimated remaining time (<see cref="BuildClock"/>,
+/// from the estimate its <c>estimateSource</c> gives when the first step starts).
 /// </summary>
 public sealed class BuildDriver
 {
@@ -27,10 +31,16 @@ public sealed class BuildDriver
     readonly Dictionary<string, RowOutcome> outcomes = new(StringComparer.Ordinal);
     readonly List<string> failures = [];
     readonly IReadOnlySet<string> rowsInBuild;
+    readonly ConfigOverrides overrides;
+    readonly Func<BuildDriver, BuildEstimate?>? estimateSource;
+    readonly Dictionary<StepRun, DateTimeOffset> startTimes = [];
+    BuildClock? clock;
+    bool clockAsked;
     bool collected;
     BuildSummary? summary;
 
-    public BuildDriver(BuildOptions options, ExperimentRegistry registry, BuildConsole console, Interrupt interrupt, IStepExecutor executor, Action<int> exit)
+    public BuildDriver(BuildOptions options, ExperimentRegistry registry, BuildConsole console, Interrupt interrupt, IStepExecutor executor, Action<int> exit,
+        Func<BuildDriver, BuildEstimate?>? estimateSource = null)
     {
         this.options = options;
         this.registry = registry;
@@ -38,6 +48,8 @@ public sealed class BuildDriver
         this.interrupt = interrupt;
         this.executor = executor;
         this.exit = exit;
+        this.estimateSource = estimateSource;
+        overrides = options.Overrides;
         store = new ResultStore(options.ResultsRoot);
         Seeds = options.Seeds ?? registry.Profile(options.Profile).Seeds;
         Plan = BuildPlan.For(registry, options.Profile, Seeds);
@@ -52,9 +64,38 @@ public sealed class BuildDriver
         IStepExecutor executor = options.Executor == "slurm"
             ? new SlurmExecutor(options, profile.Resources, console, interrupt, new SlurmClient())
             : new LocalExecutor(options, console, interrupt);
-        return new BuildDriver(options, registry, console, interrupt, executor, exit ?? Environment.Exit);
+        return new BuildDriver(options, registry, console, interrupt, executor, exit ?? Environment.Exit,
+            options.Profile == CiProfile ? null : driver => driver.EstimateFromCli());
     }
 
+    /// <summary>
+    /// The profile whose rows train in seconds: its builds show no remaining time, since measuring this machine's
+    /// throughput for the estimate (<c>ldae estimate</c>, the first time) would take longer than the build.
+    /// </summary>
+    const string CiProfile = "ci";
+
+    /// <summary>The build target as <c>ldae estimate</c> names it (the Default target is every table).</summary>
+    string EstimateTarget => BuildTargets.PlanTargetOf(options.Target);
+
+    /// <summary>--estimate: prints the target's estimated time per row and in total (ldae estimate), then ends the build with its exit code.</summary>
+    public void Estimate()
+    {
+        if (!overrides.IsEmpty) console.Line($"the estimate is for the profile as it is: ldae estimate does not take --set ({overrides})", Tone.Faint);
+        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile]);
+        exit(code);
+    }
+
+    /// <summary>The estimate of this build from <c>ldae estimate --json</c> (its table printed first), or null when it cannot be made.</summary>
+    BuildEstimate? EstimateFromCli()
+    {
+        var file = Path.Combine(store.Root, options.Profile, "estimate.json");
+        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--json", file]);
+        if (code == 0 && File.Exists(file)) return BuildEstimate.Load(file);
+        console.Line($"no estimate of the remaining time (ldae estimate exited with code {code})", Tone.Faint);
+        return null;
+    }
+
+    public BuildOptions Options => options;
     public IReadOnlyList<PlanTarget> Plan { get; }
     /// <summary>The seeds each row runs in this build (--seeds, else the profile's).</summary>
     public int Seeds { get; }
@@ -73,12 +114,14 @@ public sealed class BuildDriver
         if (File.Exists(Path.Combine(Path.GetDirectoryName(step.LockFile)!, TokenizerArtifact.ManifestFile)))
         {
             console.Line($"{name}: built", Tone.Faint);
+            clock?.Finished(name, 0);
             return;
         }
         // Rows outside this build count as done: building one up-to-date row must not train its tokenizer for others.
         if (!requested && !options.Force && !BuildPlan.TokenizerNeeded(Plan, name, row => !rowsInBuild.Contains(row) || RowUpToDate(row)))
         {
             console.Line($"{name}: not needed (every row of this build using it is up to date)", Tone.Faint);
+            clock?.Finished(name, 0);
             return;
         }
         Start(step, []);
@@ -101,7 +144,7 @@ public sealed class BuildDriver
             return;
         }
         bool isSeed = SeedRuns.TryParse(name, out var seedOf, out var seed);
-        var hash = registry.Resolve(isSeed ? seedOf : name, options.Profile).Hash();
+        var hash = Resolve(isSeed ? seedOf : name).Hash();
         var after = target.DependsOn.Where(byName.ContainsKey).Select(d => byName[d]).ToList();
         bool aggregate = !isSeed && Seeds > 1;
         // An aggregate is redone whenever one of its seeds ran in this build.
@@ -109,6 +152,7 @@ public sealed class BuildDriver
         {
             console.Line($"{name}: up to date (config {hash}{(aggregate ? $", {Seeds} seeds" : "")})", Tone.Faint);
             outcomes[name] = new RowOutcome(RowStatus.UpToDate);
+            clock?.Finished(name, 0);
             return;
         }
         var step = RowStep(name);
@@ -233,9 +277,12 @@ public sealed class BuildDriver
         }
         else
         {
+            StartClock();
+            var startedAt = DateTimeOffset.UtcNow;
             try
             {
                 run = executor.Start(step, after);
+                startTimes[run] = startedAt;
             }
             catch (SlurmException e)
             {
@@ -256,9 +303,18 @@ public sealed class BuildDriver
         if (run.Step.Kind == StepKind.Row) outcomes[run.Step.Name] = new RowOutcome(RowStatus.Submitted, run.JobId is { } j ? $"job {j}" : null);
     }
 
+    /// <summary>The estimate for the build clock, asked for once, when the first step starts.</summary>
+    void StartClock()
+    {
+        if (clockAsked) return;
+        clockAsked = true;
+        if (estimateSource?.Invoke(this) is { } estimate) clock = new BuildClock(estimate, DateTimeOffset.UtcNow);
+    }
+
     /// <summary>The outcome of an ended run, checked against the result files (a job can end "COMPLETED" without one).</summary>
     void Conclude(StepRun run)
     {
+        Tick(run);
         if (run.State == StepState.Done && !Produced(run.Step))
             (run.State, run.Detail) = (StepState.Failed, "ended without writing its result" + (run.Detail is { } d ? $" ({d})" : ""));
         if (run.State is StepState.Failed) failures.Add(Describe(run));
@@ -272,6 +328,15 @@ public sealed class BuildDriver
             StepState.Elsewhere => new RowOutcome(RowStatus.RunningElsewhere, run.Detail),
             _ => new RowOutcome(RowStatus.Submitted, run.Detail ?? $"job {run.JobId}"),
         };
+    }
+
+    /// <summary>After a step ended: the whole build's elapsed and estimated remaining time.</summary>
+    void Tick(StepRun run)
+    {
+        if (clock is null) return;
+        var now = DateTimeOffset.UtcNow;
+        clock.Finished(run.Step.Name, startTimes.TryGetValue(run, out var at) ? (now - at).TotalSeconds : 0);
+        console.Line(clock.Line(now), Tone.Faint);
     }
 
     bool Produced(BuildStep step) => step.Kind == StepKind.Row
@@ -312,13 +377,16 @@ public sealed class BuildDriver
     bool RowUpToDate(string name)
     {
         if (SeedRuns.TryParse(name, out var row, out var seed))
-            return new SeedResults(store, options.Profile, row).IsUpToDate(seed, registry.Resolve(row, options.Profile).Hash());
-        var hash = registry.Resolve(name, options.Profile).Hash();
+            return new SeedResults(store, options.Profile, row).IsUpToDate(seed, Resolve(row).Hash());
+        var hash = Resolve(name).Hash();
         return Seeds > 1 ? new SeedResults(store, options.Profile, name).IsAggregated(Seeds, hash) : store.IsUpToDate(options.Profile, name, hash);
     }
 
+    /// <summary>A row's configuration as its command will resolve it: the profile, the row's chain and the build's --set values.</summary>
+    ConfigTree Resolve(string row) => registry.Resolve(row, options.Profile, overrides);
+
     IReadOnlyList<string> Common() =>
-        ["--profile", options.Profile, "--device", options.Device, .. options.Force ? new[] { "--force" } : []];
+        ["--profile", options.Profile, "--device", options.Device, .. options.Force ? new[] { "--force" } : [], .. options.Sets.SelectMany(s => new[] { "--set", s })];
 
     BuildStep StepFor(string name) => name.StartsWith("tokenizer/", StringComparison.Ordinal) ? TokenizerStep(name) : RowStep(name);
 
@@ -330,10 +398,10 @@ public sealed class BuildDriver
     {
         bool isSeed = SeedRuns.TryParse(name, out var seedOf, out var seed);
         var row = isSeed ? seedOf : name;
-        var config = registry.Resolve(row, options.Profile);
+        var config = Resolve(row);
         var paths = store.Row(options.Profile, name);
         if (!isSeed && Seeds > 1)
-            return new BuildStep(name, StepKind.Row, ["run", "--row", row, "--seeds", $"{Seeds}", "--profile", options.Profile, "--device", options.Device], paths.Lock);
+            return new BuildStep(name, StepKind.Row, ["run", "--row", row, "--seeds", $"{Seeds}", "--profile", options.Profile, "--device", options.Device, .. options.Sets.SelectMany(s => new[] { "--set", s })], paths.Lock);
         // A one-seed row says so only when the profile would run more (ldae run takes the profile's seeds: otherwise).
         string[] which = isSeed ? ["--seed", $"{seed}"] : registry.Profile(options.Profile).Seeds == 1 ? [] : ["--seeds", "1"];
         return new BuildStep(name, StepKind.Row, ["run", "--row", row, .. which, .. Common()], paths.Lock)
@@ -348,7 +416,7 @@ public sealed class BuildDriver
     {
         var row = BuildPlan.RowsUsing(Plan, name).FirstOrDefault() ?? throw new BuildInputException($"{name}: no row at profile {options.Profile} uses it");
         if (SeedRuns.TryParse(row, out var seedOf, out _)) row = seedOf;
-        var config = registry.Resolve(row, options.Profile);
+        var config = Resolve(row);
         var artifact = TokenizerArtifact.For(config)!;
         var dir = store.TokenizerDir(options.Profile, artifact.FolderName);
         return new BuildStep(name, StepKind.Tokenizer, ["tokenizer", "--artifact", name, .. Common()], Path.Combine(dir, ".lock"))

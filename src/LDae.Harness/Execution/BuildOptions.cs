@@ -1,3 +1,5 @@
+using LDae.Harness.Config;
+
 namespace LDae.Harness.Execution;
 
 /// <summary>A wrong build option: the build exits 2 with this one line.</summary>
@@ -19,14 +21,24 @@ public sealed record BuildOptions
     public int? Seeds { get; init; }
     public string Executor { get; init; } = "local";
     public SlurmOptions Slurm { get; init; } = new();
+    /// <summary>
+    /// <c>--set KEY=VALUE</c> assignments (repeatable), passed to every row and tokenizer command and applied when the
+    /// build resolves a row, so a result trained with other values is not up to date.
+    /// </summary>
+    public IReadOnlyList<string> Sets { get; init; } = [];
+    /// <summary>--estimate: print the target's estimated time on this machine (ldae estimate) and train nothing.</summary>
+    public bool EstimateOnly { get; init; }
+
+    /// <summary>The parsed <see cref="Sets"/>.</summary>
+    public ConfigOverrides Overrides => ConfigOverrides.Parse(Sets);
 
     public static readonly IReadOnlyList<string> Executors = ["local", "slurm"];
 
     /// <summary>
     /// The options from ./build.sh's arguments (<paramref name="argument"/> gives an option's value, "" for a flag
-    /// without one, null when absent).
+    /// without one, null when absent; <paramref name="sets"/> the values of every --set).
     /// </summary>
-    public static BuildOptions FromArguments(Func<string, string?> argument, string repoRoot, string configuration)
+    public static BuildOptions FromArguments(Func<string, string?> argument, string repoRoot, string configuration, IReadOnlyList<string>? sets = null)
     {
         string? Value(string name) => argument(name) switch
         {
@@ -69,7 +81,23 @@ public sealed record BuildOptions
             Seeds = seeds,
             Executor = executor,
             Slurm = slurm,
+            Sets = Checked(sets ?? []),
+            EstimateOnly = Flag("estimate"),
         };
+    }
+
+    /// <summary>The assignments, checked now (known key, type, range) so a wrong one stops the build before anything runs.</summary>
+    static IReadOnlyList<string> Checked(IReadOnlyList<string> sets)
+    {
+        try
+        {
+            ConfigOverrides.Parse(sets);
+            return sets;
+        }
+        catch (InputException e)
+        {
+            throw new BuildInputException(e.Message);
+        }
     }
 
     /// <summary>The environment every ldae process and job gets: the results tree, so all of them write the same one.</summary>

@@ -16,6 +16,8 @@ public static class BuildTargets
     public const string Data = "data";
     public const string Report = "report";
     public const string Plots = "plots";
+    /// <summary>The target's estimated time without training (<c>--estimate</c>).</summary>
+    public const string Estimate = "estimate";
     /// <summary>Every row that can run, then the report: what <c>./build.sh</c> builds without <c>--target</c>.</summary>
     public const string Default = "default";
 
