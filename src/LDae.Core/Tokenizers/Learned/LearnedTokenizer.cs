@@ -87,6 +87,17 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
         foreach (var p in parameters()) p.requires_grad = false;
     }
 
+    /// <summary>
+    /// The diagonal Gaussian that a variational encoder's 2·d output channels parameterise: the mean, and the
+    /// log-variance clamped to [−30, 20] as LDM's DiagonalGaussianDistribution does.
+    /// </summary>
+    protected static (Tensor Mean, Tensor? LogVar) GaussianPosterior(Tensor moments)
+    {
+        using var scope = NewDisposeScope();
+        var halves = moments.chunk(2, 1);
+        return (halves[0].MoveToOuterDisposeScope(), halves[1].clamp(-30, 20).MoveToOuterDisposeScope());
+    }
+
     protected void CheckImages(Tensor images)
     {
         if (images.dim() != 4 || images.shape[1] != ImageChannels)

@@ -52,10 +52,8 @@ public sealed class PatchVae : LearnedTokenizer
     public override (Tensor Mean, Tensor? LogVar) Posterior(Tensor images)
     {
         CheckImages(images);
-        using var scope = NewDisposeScope();
-        var moments = encoder.forward(images).chunk(2, 1);
-        var logVar = moments[1].clamp(-30, 20);
-        return (moments[0].MoveToOuterDisposeScope(), logVar.MoveToOuterDisposeScope());
+        using var moments = encoder.forward(images);
+        return GaussianPosterior(moments);
     }
 
     public override Tensor DecodeUnscaled(Tensor latent) => decoder.forward(latent);
