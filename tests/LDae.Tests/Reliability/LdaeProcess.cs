@@ -58,6 +58,8 @@ public sealed class LdaeProcess : IDisposable
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
         start.Environment["LDAE_DATA"] = ScratchCheckout.DataCache;
+        // The scratch checkout's own results/, also when the tests run inside a build (which sets LDAE_RESULTS for its rows).
+        start.Environment["LDAE_RESULTS"] = checkout.Results;
         start.Environment["NO_COLOR"] = "1";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         process = new Process { StartInfo = start };
