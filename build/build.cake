@@ -106,7 +106,7 @@ foreach (var row in driver.Registry.Rows.Where(r => r.Paper.Fid is not null).Sel
 {
     var fidTask = Task($"{row}/fid").Description($"{row}: sample grid and Fréchet distance to the test images (FID, or FD-classifier without Inception weights)");
     if (driver.Plan.Any(t => t.Name == row)) fidTask.IsDependentOn(row);
-    fidTask.Does(() => driver.Ldae("fid", "--row", row));
+    fidTask.Does(() => driver.Generation(row));
     generationTargets.Add($"{row}/fid");
 }
 

@@ -19,6 +19,22 @@ public class EndToEndTests
         Assert.True(log[^1].Loss < 0.5 * log[0].Loss, $"loss {log[0].Loss} → {log[^1].Loss}");
     }
 
+    /// <summary>Table 4's three families at ci: each one's pretraining loss falls and its probe beats the random-init encoder.</summary>
+    [Theory]
+    [InlineData("table4/l-dae-base")]
+    [InlineData("table4/mae-base")]
+    [InlineData("table4/mocov3-base")]
+    public void Each_method_of_table4_learns_and_its_probe_beats_the_random_init_encoder(string row)
+    {
+        var trained = CiResults.Get(row);
+        var random = CiResults.Get("references/random-init");
+        Assert.True(trained.ProbeTop1 > random.ProbeTop1 + 5, $"{row} {trained.ProbeTop1} vs random-init {random.ProbeTop1}");
+
+        var log = TrainLogEntry.ReadAll(Path.Combine(CiResults.ResultsRoot, "ci", row.Replace('/', Path.DirectorySeparatorChar), "log.jsonl"));
+        Assert.True(log.Count >= 3, $"{row}: {log.Count} log entries");
+        Assert.True(log[^1].Loss < log[0].Loss, $"{row}: loss {log[0].Loss} → {log[^1].Loss}");
+    }
+
     [Fact]
     public void A_forced_row_told_to_reuse_a_twin_takes_its_result_without_training()
     {

@@ -33,16 +33,18 @@ static class EstimateCommand
             },
         };
         var json = new Option<string>("--json") { Description = "also write the estimate as JSON to this file" };
+        var seeds = CliOptions.Whole("--seeds", "seeds per row, each a run of its own [default: the profile's seeds:]", min: 1);
         var command = new Command("estimate", "estimated time of a build target on this machine, per row and in total, without training")
         {
-            target, profile, remeasure, matmul, json,
+            target, profile, remeasure, matmul, json, seeds,
             CliOptions.Device("the estimate is for the CPU"), CliOptions.Flag("--force", "accepted and ignored"),
         };
         command.SetAction(parse =>
         {
             var registry = context.Registry();
             var estimate = Estimator.For(parse.GetValue(target)!, CliOptions.KnownProfile(registry, parse.GetValue(profile)!), context.RepoRoot,
-                ThroughputCache.PathFor(ThroughputCache.Folder()), parse.GetValue(remeasure), context.Error, parse.GetValue(matmul));
+                ThroughputCache.PathFor(ThroughputCache.Folder()), parse.GetValue(remeasure), context.Error, parse.GetValue(matmul),
+                parse.GetValue(seeds) is { } n ? SeedRuns.Check(n, "--seeds") : null);
             context.Out.Write(estimate.ToTable());
             if (parse.GetValue(json) is { } path)
             {

@@ -6,7 +6,7 @@ using LDae.Harness.Results;
 namespace LDae.Cli.Commands;
 
 /// <summary>
-/// `ldae fid --row table1/ROW [--profile P] [--samples N] [--sampler ddim|ddpm] [--steps S] [--guidance W] [--inception PATH | --fetch-inception]`:
+/// `ldae fid --row table1/ROW [--profile P] [--seeds N] [--samples N] [--sampler ddim|ddpm] [--steps S] [--guidance W] [--inception PATH | --fetch-inception]`:
 /// sample from a trained row, write its sample grid and its Fréchet distance to the test images into metrics.json.
 /// </summary>
 static class FidCommand
@@ -23,10 +23,11 @@ static class FidCommand
         var inception = new Option<string>("--inception") { Description = "Inception-v3 TorchScript file (inception-2015-12-05.pt): FID proper [default: LDAE_INCEPTION; without it: FD-classifier]" };
         var fetch = CliOptions.Flag("--fetch-inception", "download the Inception-v3 TorchScript file first (to --inception, or the data cache)");
         var force = CliOptions.Flag("--force", "measure again although the row has a value at these settings");
+        var seeds = CliOptions.Whole("--seeds", "measure seeds 1…N of the row (each in <row>/seed-<k>/) and write their mean to the row's metrics.json [default: the profile's seeds:]", min: 1);
         var set = CliOptions.Set();
         var command = new Command("fid", "sample from a trained row and measure the Fréchet distance to real test images (FID with Inception weights, else FD-classifier) → its metrics.json and figures/samples.png")
         {
-            row, profile, samples, steps, sampler, guidance, inception, fetch, force, set,
+            row, profile, samples, steps, sampler, guidance, inception, fetch, force, seeds, set,
             CliOptions.Device("sampling runs on the CPU"),
         };
         command.SetAction(parse =>
@@ -45,6 +46,7 @@ static class FidCommand
                 Inception = parse.GetValue(inception),
                 FetchInception = parse.GetValue(fetch),
                 Force = parse.GetValue(force),
+                Seeds = (int?)parse.GetValue(seeds),
                 Overrides = CliOptions.Overrides(parse, set),
             };
             new RowGeneration(registry, new ResultStore(context.Results), context.RepoRoot, context.Out).Run(request);

@@ -14,27 +14,36 @@ namespace LDae.Estimates;
 /// artifact the target reaches (<see cref="BuildPlan"/>), each configuration once (rows that resolve to the same
 /// configuration reuse its run, as the build does), its work counted by <see cref="WorkModel"/>, and each kind of work
 /// at the rate this machine measured for it (<see cref="Calibration"/>, cached per machine in
-/// <see cref="ThroughputCache"/>; only missing kinds are measured).
+/// <see cref="ThroughputCache"/>; only missing kinds are measured). With n &gt; 1 seeds every seed of a row is a run of
+/// its own (<see cref="SeedRuns"/>) and counts once; the row's aggregate of its seeds costs nothing.
 /// </summary>
 public static class Estimator
 {
     /// <param name="matmulGflops">The machine's quiet 2048² matmul rate to scale the measured efficiencies to (e.g. from
     /// <c>ldae bench</c> on a quiet machine); null = the best this machine's cache has seen.</param>
+    /// <param name="seeds">Seeds per row (<c>--seeds</c>); null = the profile's <c>seeds:</c>.</param>
     public static BuildEstimate For(string target, string profile, string repoRoot, string cachePath, bool remeasure, TextWriter log,
-        double? matmulGflops = null)
+        double? matmulGflops = null, int? seeds = null)
     {
         var registry = ExperimentRegistry.Load(Repo.Experiments(repoRoot));
-        registry.Profile(profile);
-        var plan = BuildPlan.For(registry, profile);
+        int n = seeds ?? registry.Profile(profile).Seeds;
+        var plan = BuildPlan.For(registry, profile, n);
         var reached = Reach(plan, target);
         var store = new ResultStore(Repo.Results(repoRoot));
-        var configs = reached.Where(t => t.Kind == PlanTargetKind.Row).ToDictionary(t => t.Name, t => registry.Resolve(t.Name, profile));
+        // A seed target (table3/pca-ddm/seed-2) runs its row's configuration (with its own train.seed, outside the hash).
+        static string RowOf(string name) => SeedRuns.TryParse(name, out var row, out _) ? row : name;
+        var configs = reached.Where(t => t.Kind == PlanTargetKind.Row).ToDictionary(t => t.Name, t => registry.Resolve(RowOf(t.Name), profile));
         int threads = (int)configs.Values.Select(c => c.Int("train.threads")).DefaultIfEmpty(2).Max();
         TorchRuntime.EnsureLoaded(threads);
-        bool RowUpToDate(string row) => store.IsUpToDate(profile, row, (configs.GetValueOrDefault(row) ?? registry.Resolve(row, profile)).Hash());
+        bool RowUpToDate(string name)
+        {
+            var hash = (configs.GetValueOrDefault(name) ?? registry.Resolve(RowOf(name), profile)).Hash();
+            if (SeedRuns.TryParse(name, out var row, out var k)) return new SeedResults(store, profile, row).IsUpToDate(k, hash);
+            return n > 1 ? new SeedResults(store, profile, name).IsAggregated(n, hash) : store.IsUpToDate(profile, name, hash);
+        }
 
         var targets = new List<(string Name, TargetStatus Status, string? Note, IReadOnlyList<Work> Work)>();
-        var runs = new Dictionary<string, string>(StringComparer.Ordinal);   // config hash → the first row that runs it
+        var runs = new Dictionary<string, string>(StringComparer.Ordinal);   // config hash and seed → the first row that runs it
         bool perceptualCounted = false;
         foreach (var t in reached.Where(t => t.Kind == PlanTargetKind.Tokenizer))
         {
@@ -55,15 +64,17 @@ public static class Estimator
                 targets.Add((t.Name, TargetStatus.Unavailable, missing, []));
                 continue;
             }
-            string hash = config.Hash();
-            if (runs.TryGetValue(hash, out var first))
+            bool isSeed = SeedRuns.TryParse(t.Name, out _, out int seed);
+            if (n > 1 && !isSeed) continue; // the aggregate of the row's seeds: no work of its own
+            string run = $"{config.Hash()}/{seed}";
+            if (runs.TryGetValue(run, out var first))
             {
                 targets.Add((t.Name, TargetStatus.SameAs, first, []));
                 continue;
             }
-            runs[hash] = t.Name;
-            var status = store.IsUpToDate(profile, t.Name, hash) ? TargetStatus.UpToDate : TargetStatus.ToRun;
-            bool probeOnly = PretrainingSource.For(registry, registry.Row(t.Name), profile) is not null;
+            runs[run] = t.Name;
+            var status = RowUpToDate(t.Name) ? TargetStatus.UpToDate : TargetStatus.ToRun;
+            bool probeOnly = PretrainingSource.For(registry, registry.Row(RowOf(t.Name)), profile) is not null;
             targets.Add((t.Name, status, null, WorkModel.Row(config, DatasetSize.Of(config, repoRoot), probeOnly)));
         }
 

@@ -24,6 +24,8 @@ public sealed record GenerationRequest(string Row, string Profile)
     /// <summary>Inception-v3 TorchScript file: FID proper; null: the dataset classifier (FD-classifier).</summary>
     public string? Inception { get; init; }
     public bool FetchInception { get; init; }
+    /// <summary>Seeds 1…n of the row to measure (each in its seed-k folder) and aggregate; null: the profile's <c>seeds:</c>.</summary>
+    public int? Seeds { get; init; }
     /// <summary>Measure again although the row already has a value at these settings.</summary>
     public bool Force { get; init; }
 }
@@ -40,17 +42,38 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
     public const string GridFile = "figures/samples.png";
     const int GridSide = 8;
 
+    /// <summary>
+    /// The row's generation quality: with one seed, its run's; with n &gt; 1 (the profile's <c>seeds:</c>, or
+    /// <see cref="GenerationRequest.Seeds"/>), each seed's run measured in its seed-k folder with its own weights and
+    /// sampling seed, and the row's metrics.json then aggregates them (mean, sd, CI: <see cref="SeedAggregate"/>).
+    /// </summary>
     public GenerationMetrics Run(GenerationRequest request)
     {
         var config = registry.Resolve(request.Row, request.Profile, request.Overrides);
-        var hash = config.Hash();
-        var paths = store.Row(request.Profile, request.Row);
-        var metrics = store.TryLoad(request.Profile, request.Row);
         if (config.Text("pretrain.method") != "denoising" || config.Text("probe.encoder") != "trained")
             throw new InputException($"--row {request.Row}: not a trained denoiser (pretrain.method {config.Text("pretrain.method")}, probe.encoder {config.Text("probe.encoder")}); nothing to sample from");
         var inception = request.Inception ?? Environment.GetEnvironmentVariable("LDAE_INCEPTION");
         if (!string.IsNullOrEmpty(inception) && !request.FetchInception && !File.Exists(inception))
             throw new InputException($"--inception {inception}: no such file (the Inception-v3 TorchScript file of the standard FID, {InceptionFeatures.FileName}; --fetch-inception downloads it where the network allows)");
+        int seeds = SeedRuns.Check(request.Seeds ?? registry.Profile(request.Profile).Seeds, "--seeds");
+        if (seeds == 1) return Measure(request, config, seed: null);
+        for (int k = 1; k <= seeds; k++) Measure(request, config, k);
+        var aggregate = new SeedResults(store, request.Profile, request.Row).Aggregate(seeds, config.Hash(), log);
+        var distance = aggregate.Seeds!.Generation!;
+        log.WriteLine($"{request.Row}: {seeds} seeds, {aggregate.Generation!.Metric} {distance.Mean:0.####} ± {distance.Sd ?? 0:0.####}; wrote {store.Row(request.Profile, request.Row).Metrics}");
+        return aggregate.Generation;
+    }
+
+    /// <summary>
+    /// One run of the row (seed k's, or the row's one run): sample from its weights with its train.seed, write its
+    /// grid and distance. <paramref name="config"/> is the row's (whose hash every seed's result carries).
+    /// </summary>
+    GenerationMetrics Measure(GenerationRequest request, ConfigTree config, int? seed)
+    {
+        var hash = config.Hash();
+        var id = SeedRuns.ResultId(request.Row, seed);
+        var paths = store.Row(request.Profile, id);
+        var metrics = store.TryLoad(request.Profile, id);
         var settings = Settings(request);
         var options = new SamplerOptions
         {
@@ -58,20 +81,25 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
             Steps = settings.Steps,
             Guidance = settings.Guidance,
         };
-        string metric = string.IsNullOrEmpty(inception) ? ClassifierFeatures.MetricName : InceptionFeatures.MetricName;
+        string metric = string.IsNullOrEmpty(request.Inception ?? Environment.GetEnvironmentVariable("LDAE_INCEPTION")) && !request.FetchInception
+            ? ClassifierFeatures.MetricName : InceptionFeatures.MetricName;
         // A value at the same settings is kept (weights are not committed, so a clean clone could not measure it again).
         if (!request.Force && metrics is { Generation: { } done } && metrics.ConfigHash == hash && done.Metric == metric
             && done.Samples == settings.Samples && done.Sampler == options.Describe())
         {
-            log.WriteLine($"{request.Row}: {metric} up to date ({done.Value}, {done.Samples} samples, {done.Sampler})");
+            log.WriteLine($"{id}: {metric} up to date ({done.Value}, {done.Samples} samples, {done.Sampler})");
             return done;
         }
-        if (metrics is null || metrics.ConfigHash != hash || !File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
-            throw new InputException($"--row {request.Row}: no trained weights of config {hash} at profile {request.Profile} in {paths.Dir}; " +
-                                     $"run `ldae run --row {request.Row} --profile {request.Profile}` first (weights are not committed with results)");
+        if (metrics is null || metrics.ConfigHash != hash)
+            throw new InputException($"--row {request.Row}: {id} has no result of config {hash} at profile {request.Profile} in {paths.Dir}; " +
+                                     $"run `ldae run --row {request.Row}{(seed is { } k ? $" --seed {k}" : "")} --profile {request.Profile}` first");
         int threads = (int)config.Int("train.threads");
-        long seed = config.Int("train.seed");
+        long samplingSeed = (seed is { } s ? SeedRuns.ForSeed(config, s) : config).Int("train.seed");
         TorchRuntime.EnsureLoaded(threads);
+        // Weights are not committed with the results: a finished run without them is pretrained again (same
+        // configuration and seed, so the same weights its result was measured on), its result left as it is.
+        var runner = new RowRunner(registry, store, repoRoot, log);
+        var weights = new SourceWeights(runner, registry, store, log).Ensure(request.Row, new RowRequest(request.Row, request.Profile) { Seed = seed, Overrides = request.Overrides });
         using var data = new RowData(config, repoRoot, log);
         var (train, test) = (data.Train, data.Test);
         if (settings.Samples > test.Count)
@@ -80,17 +108,17 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         using var features = FeatureNetwork(request, config, train, test);
         var tokenizer = TokenizerArtifacts.GetOrBuild(config, request.Profile, store, train, test, log);
         using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, train.ClassNames.Count));
-        Trainer.LoadEvaluationWeights(denoiser, paths.Dir);
+        Trainer.LoadEvaluationWeights(denoiser, weights.Dir);
         denoiser.eval();
 
-        log.WriteLine($"{request.Row}: sampling {settings.Samples} images, {options.Describe()}, {denoiser.Schedule.Name} schedule, " +
+        log.WriteLine($"{id}: sampling {settings.Samples} images, {options.Describe()}, {denoiser.Schedule.Name} schedule, " +
                       $"{(denoiser.Options.ClassConditional ? "labels uniform over the classes" : "unconditional")}");
         var watch = Stopwatch.StartNew();
-        using var generated = Generate(denoiser, options, settings.Samples, seed, train.ClassNames.Count, log);
+        using var generated = Generate(denoiser, options, settings.Samples, samplingSeed, train.ClassNames.Count, log);
         watch.Stop();
         var grid = Path.Combine(paths.Dir, GridFile);
         SaveGrid(grid, generated, test.Channels, test.Height, test.Width,
-            $"{request.Row}: samples ({options.Describe()})");
+            $"{id}: samples ({options.Describe()})");
 
         using var real = ImageDataset.ToModelInput(test.Images[..settings.Samples]);
         using var fake = Batched(features, generated);
@@ -98,7 +126,7 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         double value = FrechetDistance.Between(fake, realFeatures);
         long half = settings.Samples / 2;
         double floor = FrechetDistance.Between(realFeatures[..(int)half], realFeatures[(int)half..]);
-        log.WriteLine($"{request.Row}: {features.Metric} {value:0.####} ({settings.Samples} samples; two halves of the real images: {floor:0.####}); " +
+        log.WriteLine($"{id}: {features.Metric} {value:0.####} ({settings.Samples} samples; two halves of the real images: {floor:0.####}); " +
                       $"sampling {watch.Elapsed.TotalSeconds:0.0} s ({settings.Samples * options.Steps / Math.Max(watch.Elapsed.TotalSeconds, 1e-9):0} image-steps/s)");
 
         var result = new GenerationMetrics
@@ -117,11 +145,11 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         };
         using (RunLock.Acquire(paths.Lock, TimeSpan.FromHours(1), log))
         {
-            var current = store.TryLoad(request.Profile, request.Row) ?? metrics;
+            var current = store.TryLoad(request.Profile, id) ?? metrics;
             var updated = current with { Generation = result, Fid = features.Metric == InceptionFeatures.MetricName ? result.Value : current.Fid };
             ResultStore.WriteAtomic(paths.Metrics, updated.ToJson());
         }
-        log.WriteLine($"{request.Row}: wrote {features.Metric} to {paths.Metrics} and the sample grid {grid}");
+        log.WriteLine($"{id}: wrote {features.Metric} to {paths.Metrics} and the sample grid {grid}");
         return result;
     }
 

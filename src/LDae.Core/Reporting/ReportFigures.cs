@@ -33,6 +33,7 @@ public static class ReportFigures
         foreach (var t in model.Tables)
         {
             figures.AddRange(Steps(model, t, outputDir));
+            figures.AddRange(AccuracyAgainstDistance(model, t, outputDir));
             figures.AddRange(LatentDimensionSweep(model, t, outputDir));
             figures.AddRange(TrainingCurves(t, outputDir));
         }
@@ -55,7 +56,7 @@ public static class ReportFigures
         if (!t.HasPaperNumbers) yield break;
         var ours = $"ours (profile {model.Profile}, {DataName(model)})";
         yield return StepFigure(t, dir, "steps", "linear-probe top-1", "Δ linear-probe top-1 vs previous row (percentage points)",
-            "paper (ImageNet, ViT-½L)", ours, r => r.Row.Paper.Acc, r => r.Ours);
+            "paper (ImageNet, ViT-½L)", ours, (r, previous) => r.StepFrom(previous));
         if (!t.HasFid) yield break;
         // Our number is FID only with Inception-v3 features (docs/fid.md); another metric's Δ has another unit, so it
         // is not drawn on the paper's FID axis: the table's column gives its values and the direction of each step.
@@ -64,11 +65,43 @@ public static class ReportFigures
                 $"No FID Δ figure: our generation metric is {metric}, not FID (`ldae fid`, docs/fid.md), so only the direction of each step compares with the paper's; see the table.");
         else
             yield return StepFigure(t, dir, "fid-steps", "FID", "Δ FID vs previous row (negative: better)",
-                "paper (ImageNet)", ours, r => r.Row.Paper.Fid, r => r.Metrics?.Generation?.Value ?? r.Metrics?.Fid);
+                "paper (ImageNet)", ours, (r, previous) => StepComparison.Of(r.Row.Paper.Fid, previous.Row.Paper.Fid, Distance(r), Distance(previous)));
     }
 
+    /// <summary>
+    /// Linear-probe top-1 against the generation distance for a table with FID (Table 1): the paper's first finding.
+    /// Drawn when at least two rows have both of our numbers.
+    /// </summary>
+    static IEnumerable<ReportFigure> AccuracyAgainstDistance(ReportModel model, TableResult t, string dir)
+    {
+        if (!t.Table.Rows.Any(r => r.Paper.Fid is not null)) yield break;
+        var id = t.Table.Id;
+        var paper = t.Rows.Select((r, i) => (r, i)).Where(x => x.r.Row.Paper is { Fid: not null, Acc: not null })
+            .Select(x => new AccuracyDistancePoint(x.i + 1, x.r.Row.Title, x.r.Row.Paper.Fid!.Value, x.r.Row.Paper.Acc!.Value)).ToList();
+        var ours = t.Rows.Select((r, i) => (r, i)).Where(x => Distance(x.r) is not null && x.r.Ours is not null)
+            .Select(x => new AccuracyDistancePoint(x.i + 1, x.r.Row.Title, Distance(x.r)!.Value, x.r.Ours!.Value, x.r.OursSd)).ToList();
+        if (ours.Count < 2)
+        {
+            yield return new ReportFigure(id, null, $"No accuracy-vs-{t.GenerationMetric} figure: fewer than two rows have both our linear-probe top-1 and a generation distance (`./build.sh --target={id}/<row>/fid`).");
+            yield break;
+        }
+        var file = $"{id}-accuracy-vs-distance.png";
+        AccuracyDistancePlot.Save(Path.Combine(dir, file), $"{ShortTitle(t)}: representation vs generation", "FID", paper,
+            $"profile {model.Profile}, {DataName(model)}", t.GenerationMetric, ours);
+        yield return new ReportFigure(id, file,
+            $"Linear-probe top-1 against generation quality, one point per row numbered in the table's order (1 = {t.Rows[0].Row.Title}): "
+            + $"the paper's FID (left) and our {t.GenerationMetric} (right), each on its own axes. The paper's finding is that accuracy rises "
+            + "while FID gets worse; error bars: ± one sd of our top-1 over seeds.");
+    }
+
+    static double? Distance(RowResult r) => r.Metrics?.Generation?.Value ?? r.Metrics?.Fid;
+
+    /// <summary>
+    /// The bars of one metric's steps; a step whose rows ran several seeds gets an error bar: its Δ's 95 % confidence
+    /// interval (<see cref="StepComparison.Interval"/>).
+    /// </summary>
     static ReportFigure StepFigure(TableResult t, string dir, string name, string metric, string axis, string paperLabel, string oursLabel,
-        Func<RowResult, double?> paper, Func<RowResult, double?> ours)
+        Func<RowResult, RowResult, StepComparison> compare)
     {
         var id = t.Table.Id;
         var steps = new List<DeltaStep>();
@@ -76,9 +109,9 @@ public static class ReportFigures
         {
             if (t.Previous[i] is not { } prev) continue;
             var r = t.Rows[i];
-            var cmp = StepComparison.Of(paper(r), paper(prev), ours(r), ours(prev));
+            var cmp = compare(r, prev);
             var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title : $"{r.Row.Title} (vs {prev.Row.Title})";
-            steps.Add(new DeltaStep(label, cmp.PaperDelta, cmp.OursDelta));
+            steps.Add(new DeltaStep(label, cmp.PaperDelta, cmp.OursDelta, cmp.Interval is { } ci ? (ci.CiHigh - ci.CiLow) / 2 : null));
         }
         if (!steps.Any(s => s.OursDelta is not null))
             return new ReportFigure(id, null, $"No {metric} Δ figure: no step of this table has our value on both rows yet.");
@@ -86,7 +119,7 @@ public static class ReportFigures
         DeltaStepPlot.Save(Path.Combine(dir, file), $"{ShortTitle(t)}: {metric}, change per step", axis, steps, paperLabel, oursLabel);
         return new ReportFigure(id, file,
             $"{Capitalize(metric)}: the change from each row's previous row, the paper's (grey) and ours (blue) side by side on one axis. "
-            + "\"no value\" where a side has no number for both rows.");
+            + "\"no value\" where a side has no number for both rows; where both rows ran several seeds, the error bar is the 95 % confidence interval of our Δ.");
     }
 
     /// <summary>
@@ -102,7 +135,7 @@ public static class ReportFigures
         var starts = t.Rows.Where(r => sweeps.Any(s => s.Row.From == r.Row.FullId)).ToList();
         List<RowResult> Members(RowResult start) => t.Rows.Where(r => r == start || (sweeps.Contains(r) && r.Row.From == start.Row.FullId)).ToList();
         var ours = starts.Select(s => new SweepLine(s.Row.Title, Members(s).Where(r => r.Ours is not null)
-            .Select(r => new SweepPoint(ReportModel.LatentDim(r.Config), r.Ours!.Value)).ToList())).ToList();
+            .Select(r => new SweepPoint(ReportModel.LatentDim(r.Config), r.Ours!.Value, r.OursSd)).ToList())).ToList();
         if (ours.All(l => l.Points.Count == 0))
         {
             yield return new ReportFigure(id, null, "No latent-dimension figure: no row of the sweep has our result yet.");
@@ -118,7 +151,7 @@ public static class ReportFigures
         yield return new ReportFigure(id, file,
             "Latent-dimension sweep: linear-probe top-1 vs d (log scale), one line per tokenizer (each tokenizer's matched row is d = D/24; "
             + "the pixel-based line is d = D and its down-scaled images). The paper's numbers (top) and ours (bottom) on their own axes; "
-            + "points are drawn only where there is a number.");
+            + "points are drawn only where there is a number; error bars: ± one sd over seeds.");
     }
     static IEnumerable<ReportFigure> TrainingCurves(TableResult t, string dir)
     {

@@ -55,32 +55,7 @@ public static class ReportMarkdown
         var unavailable = rows.Where(r => !r.HasRun && r.Unavailable is not null).ToList();
         md.Append($"- Results: {done} of {rows.Count} rows completed; {notRun.Count} not run; {unavailable.Count} not available yet.\n");
 
-        foreach (var t in model.Tables.Where(t => t.HasPaperNumbers))
-        {
-            if (t.HasSeeds)
-            {
-                SeedVerdicts(md, t);
-                continue;
-            }
-            var steps = t.Rows.Select((r, i) => (Row: r, Cmp: r.StepFrom(t.Previous[i]), Prev: t.Previous[i]))
-                .Where(s => s.Prev is not null).ToList();
-            var agree = steps.Count(s => s.Cmp.Direction == Direction.Agrees);
-            var disagree = steps.Where(s => s.Cmp.Direction == Direction.Disagrees).ToList();
-            var flat = steps.Count(s => s.Cmp.PaperFlat);
-            var missing = steps.Count(s => s.Cmp.Direction == Direction.None && !s.Cmp.PaperFlat);
-            var comparable = agree + disagree.Count;
-            md.Append($"- {ReportFigures.ShortTitle(t)}: ");
-            md.Append(comparable == 0
-                ? "no step can be compared with the paper yet"
-                : $"{agree} of {comparable} comparable step{S(comparable)} agree{(comparable == 1 ? "s" : "")} in direction with the paper");
-            if (disagree.Count > 0)
-                md.Append(". Disagree: " + string.Join("; ", disagree.Select(s =>
-                    $"{s.Row.Row.Title} (paper {Format.Delta(s.Cmp.PaperDelta!.Value)}, ours {Format.Delta(s.Cmp.OursDelta!.Value)})")));
-            var notComparable = new List<string>();
-            if (flat > 0) notComparable.Add($"{flat} step{S(flat)} where the paper shows no change");
-            if (missing > 0) notComparable.Add($"{missing} step{S(missing)} without both results");
-            md.Append(notComparable.Count > 0 ? $". Not comparable: {string.Join(", ", notComparable)}.\n" : ".\n");
-        }
+        foreach (var t in model.Tables.Where(t => t.HasPaperNumbers)) StepSummary(md, t);
 
         NoiseFloor(md, model);
         Floor(md, model);
@@ -96,31 +71,40 @@ public static class ReportMarkdown
     }
 
     /// <summary>
-    /// A table whose rows ran several seeds: a step counts as agreeing (or disagreeing) with the paper only when the
-    /// 95 % CI of our Δ excludes 0; the others are within noise, or have one seed on a side (no interval).
+    /// How a table's steps compare with the paper's. Where its rows ran several seeds a step counts as agreeing (or
+    /// disagreeing) only when the 95 % CI of our Δ excludes 0; the others are within noise, or have one seed on a side
+    /// (no interval). With one seed per row a step is judged on the direction of its Δ.
     /// </summary>
-    static void SeedVerdicts(StringBuilder md, TableResult t)
+    static void StepSummary(StringBuilder md, TableResult t)
     {
         var steps = t.Rows.Select((r, i) => (Row: r, Cmp: r.StepFrom(t.Previous[i]), Prev: t.Previous[i]))
             .Where(s => s.Prev is not null).ToList();
-        int Count(Verdict v) => steps.Count(s => s.Cmp.Verdict == v);
-        var (agree, within, oneSeed) = (Count(Verdict.Agrees), Count(Verdict.WithinNoise), Count(Verdict.OneSeed));
-        var disagree = steps.Where(s => s.Cmp.Verdict == Verdict.Disagrees).ToList();
+        bool seeds = t.HasSeeds;
+        bool Agrees(StepComparison c) => seeds ? c.Verdict == Verdict.Agrees : c.Direction == Direction.Agrees;
+        bool Disagrees(StepComparison c) => seeds ? c.Verdict == Verdict.Disagrees : c.Direction == Direction.Disagrees;
+        bool Unmeasured(StepComparison c) => !c.PaperFlat && (seeds ? c.Verdict == Verdict.None : c.Direction == Direction.None);
+        var agree = steps.Count(s => Agrees(s.Cmp));
+        var disagree = steps.Where(s => Disagrees(s.Cmp)).ToList();
+        var within = seeds ? steps.Count(s => s.Cmp.Verdict == Verdict.WithinNoise) : 0;
+        var oneSeed = seeds ? steps.Count(s => s.Cmp.Verdict == Verdict.OneSeed) : 0;
         var judged = agree + disagree.Count + within;
         md.Append($"- {ReportFigures.ShortTitle(t)}: ");
-        md.Append(judged == 0
-            ? "no step has results over seeds on both sides yet"
-            : $"{agree} of {judged} step{S(judged)} agree{(judged == 1 ? "s" : "")} with the paper beyond noise (95 % CI of our Δ excludes 0, same sign); {within} within noise (CI contains 0)");
+        if (judged == 0)
+            md.Append(seeds ? "no step has results over seeds on both sides yet" : "no step can be compared with the paper yet");
+        else if (seeds)
+            md.Append($"{agree} of {judged} step{S(judged)} agree{(judged == 1 ? "s" : "")} with the paper beyond noise (95 % CI of our Δ excludes 0, same sign); {within} within noise (CI contains 0)");
+        else
+            md.Append($"{agree} of {judged} comparable step{S(judged)} agree{(judged == 1 ? "s" : "")} in direction with the paper");
         if (disagree.Count > 0)
-            md.Append(". Disagree beyond noise: " + string.Join("; ", disagree.Select(s =>
-                $"{s.Row.Row.Title} (paper {Format.Delta(s.Cmp.PaperDelta!.Value)}, ours {Format.DeltaCi(s.Cmp.Interval!)})")));
+            md.Append((seeds ? ". Disagree beyond noise: " : ". Disagree: ") + string.Join("; ", disagree.Select(s =>
+                $"{s.Row.Row.Title} (paper {Format.Delta(s.Cmp.PaperDelta!.Value)}, ours {(seeds ? Format.DeltaCi(s.Cmp.Interval!) : Format.Delta(s.Cmp.OursDelta!.Value))})")));
         var other = new List<string>();
         if (oneSeed > 0) other.Add($"{oneSeed} step{S(oneSeed)} with one seed on a side (no interval)");
         var flat = steps.Count(s => s.Cmp.PaperFlat);
         if (flat > 0) other.Add($"{flat} step{S(flat)} where the paper shows no change");
-        var missing = steps.Count(s => s.Cmp.Verdict == Verdict.None && !s.Cmp.PaperFlat);
+        var missing = steps.Count(s => Unmeasured(s.Cmp));
         if (missing > 0) other.Add($"{missing} step{S(missing)} without both results");
-        md.Append(other.Count > 0 ? $". Not judged: {string.Join(", ", other)}.\n" : ".\n");
+        md.Append(other.Count > 0 ? $". {(seeds ? "Not judged" : "Not comparable")}: {string.Join(", ", other)}.\n" : ".\n");
     }
 
     /// <summary>
@@ -233,7 +217,7 @@ public static class ReportMarkdown
             if (paper) cells.Add(Opt(r.Row.Paper.Acc));
             cells.Add(r.Seeds is { } sr ? Format.MeanSd(sr.ProbeTop1) + (r.Stale ? " †" : "") : Ours(r));
             cells.Add(r.Seeds is { } sk ? Format.MeanSd(sk.KnnTop1) : OptOurs(m?.KnnTop1));
-            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OursDistance(m?.Generation)); }
+            if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OursDistance(m?.Generation, r.Seeds?.Generation)); }
             if (paper) cells.Add(OptDelta(cmp.PaperDelta));
             cells.Add(cmp.Interval is { } ci ? Format.DeltaCi(ci) : OptDelta(cmp.OursDelta));
             if (paper) cells.Add(seeds ? VerdictCell(cmp.Verdict) : Mark(cmp.Direction));
@@ -247,11 +231,38 @@ public static class ReportMarkdown
         if (floor.Count > 0)
             md.Append("Floor (ours): " + string.Join(" · ", floor.Select(r => $"{r.Row.Title} {(r.Ours is { } v ? Format.Percent(v) : r.Missing)}")) + ".\n\n");
 
+        MethodComparisons(md, t);
+
         var notes = t.Rows.SelectMany(LogNotes).ToList();
         foreach (var n in notes) md.Append($"- {n}\n");
         if (notes.Count > 0) md.Append('\n');
 
         foreach (var f in figures) Figure(md, f);
+    }
+
+    /// <summary>
+    /// Rows that change the pretraining method (Table 4: MAE and MoCo v3 against l-DAE at the same size and epochs): the
+    /// gap between the two methods, the paper's and ours, and what each costs to pretrain here (MAE's encoder sees a
+    /// quarter of the patches, so it is cheaper per epoch — the paper's point about its cost).
+    /// </summary>
+    static void MethodComparisons(StringBuilder md, TableResult t)
+    {
+        var pairs = t.Rows.Select((r, i) => (Row: r, Base: t.Previous[i]))
+            .Where(p => p.Base is not null && p.Row.Config.Text("pretrain.method") != p.Base.Config.Text("pretrain.method")).ToList();
+        if (pairs.Count == 0) return;
+        md.Append("Method gaps (linear-probe top-1 of the first minus the second) and the pretraining cost of each at this profile:\n\n");
+        foreach (var (row, baseRow) in pairs)
+        {
+            var step = row.StepFrom(baseRow);
+            string Gap(double? delta) => delta is { } d ? Format.Delta(-d) : "—";
+            var ours = step.Interval is { } ci ? $"{Format.Delta(-ci.Delta)} [{Format.Delta(-ci.CiHigh)}, {Format.Delta(-ci.CiLow)}]" : Gap(step.OursDelta);
+            md.Append($"- {Format.Cell(baseRow!.Row.Title)} − {Format.Cell(row.Row.Title)}: paper {Gap(step.PaperDelta)}, ours {ours}");
+            if (row.Metrics is { PretrainSeconds: > 0 } m && baseRow.Metrics is { PretrainSeconds: > 0 } b)
+                md.Append($"; pretraining {Format.Rate(b.ImagesPerSecond)} vs {Format.Rate(m.ImagesPerSecond)} images/s, "
+                          + $"{Format.Duration(b.PretrainSeconds)} vs {Format.Duration(m.PretrainSeconds)}");
+            md.Append(".\n");
+        }
+        md.Append('\n');
     }
 
     static IEnumerable<string> LogNotes(RowResult r)
@@ -342,7 +353,10 @@ public static class ReportMarkdown
     static string Opt(double? v) => v is { } x ? Format.Percent(x) : "";
     static string OptOurs(double? v) => v is { } x ? Format.Percent(x) : "—";
     /// <summary>A Fréchet distance to three significant digits: a stand-in metric's scale can be far below FID's.</summary>
-    static string OursDistance(GenerationMetrics? g) => g is null ? "—" : g.Value.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+    static string OursDistance(GenerationMetrics? g, SeedStatistic? seeds) => g is null ? "—"
+        : seeds is { Sd: { } sd, N: var n } ? $"{G3(g.Value)} ± {G3(sd)} (n={n})" : G3(g.Value);
+
+    static string G3(double v) => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
     static string OptDelta(double? v) => v is { } x ? Format.Delta(x) : "—";
     static string Mark(Direction d) => d switch { Direction.Agrees => "✓", Direction.Disagrees => "✗", _ => "—" };
     static string VerdictCell(Verdict v) => v switch

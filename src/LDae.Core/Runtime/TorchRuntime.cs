@@ -44,6 +44,9 @@ public static class TorchRuntime
     static bool ready;
     static IntPtr? libraryHandle;
     static FileStream? originalHeld; // held for the life of the process: see the remarks
+    /// <summary>The system libstdc++ when it lacks <see cref="MissingVersion"/> (the patched copy is needed), else null; its version table is read once.</summary>
+    static readonly Lazy<string?> LibStdCxxLackingVersion = new(() =>
+        SystemLibStdCxx() is { } lib && !ElfVersionNeeds.DefinesVersion(lib, MissingVersion) ? lib : null);
 
     /// <summary>What <see cref="PatchedCopy"/> found or did, for the log and the tests.</summary>
     public enum PatchOutcome { NotNeeded, AlreadyPatched, Patched, LibraryNotFound }
@@ -84,7 +87,7 @@ public static class TorchRuntime
             // Decided once: every P/Invoke TorchSharp binds later (some inside a data-parallel step, where the
             // managed heap must not grow) asks again.
             if (libraryHandle is { } known) return known;
-            var (outcome, path) = PatchedCopy(AppContext.BaseDirectory, SystemLibStdCxx());
+            var (outcome, path) = LibStdCxxLackingVersion.Value is null ? (PatchOutcome.NotNeeded, null) : CopyWithWeakVersion(AppContext.BaseDirectory);
             if (outcome == PatchOutcome.Patched)
                 Console.Out.WriteLine($"[ldae] wrote {path}: {LibraryFile} with {MissingVersion} marked weak (the system libstdc++ lacks it)");
             libraryHandle = outcome is PatchOutcome.Patched or PatchOutcome.AlreadyPatched ? NativeLibrary.Load(path!) : IntPtr.Zero;
@@ -111,9 +114,7 @@ public static class TorchRuntime
     /// </summary>
     static FileStream? HoldOriginalWhilePatchNeeded(string outputDir)
     {
-        if (OriginalIn(outputDir) is not { } original) return null;
-        var libStdCxx = SystemLibStdCxx();
-        if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return null;
+        if (OriginalIn(outputDir) is not { } original || LibStdCxxLackingVersion.Value is null) return null;
         for (int attempt = 1; ; attempt++)
         {
             try { return new FileStream(original, FileMode.Open, FileAccess.Read, FileShare.Read); }
@@ -135,10 +136,16 @@ public static class TorchRuntime
     /// </summary>
     public static (PatchOutcome Outcome, string? Path) PatchedCopy(string outputDir, string? libStdCxx)
     {
+        if (OriginalIn(outputDir) is null) return (PatchOutcome.LibraryNotFound, null);
+        if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return (PatchOutcome.NotNeeded, null);
+        return CopyWithWeakVersion(outputDir);
+    }
+
+    /// <summary>The copy of the original in <paramref name="outputDir"/> with its <see cref="MissingVersion"/> requirement weak (written now if missing).</summary>
+    static (PatchOutcome Outcome, string? Path) CopyWithWeakVersion(string outputDir)
+    {
         var original = OriginalIn(outputDir);
         if (original is null) return (PatchOutcome.LibraryNotFound, null);
-        if (libStdCxx is null || ElfVersionNeeds.DefinesVersion(libStdCxx, MissingVersion)) return (PatchOutcome.NotNeeded, null);
-
         var bytes = ReadComplete(original);
         if (!ElfVersionNeeds.Read(bytes).Any(r => r.Version == MissingVersion && !r.IsWeak)) return (PatchOutcome.NotNeeded, null);
         var copy = Path.Combine(Path.GetDirectoryName(original)!, $"libLibTorchSharp.ldae-{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}.so");

@@ -81,7 +81,7 @@ public sealed class BuildDriver
     public void Estimate()
     {
         if (!overrides.IsEmpty) console.Line($"the estimate is for the profile as it is: ldae estimate does not take --set ({overrides})", Tone.Faint);
-        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile]);
+        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}"]);
         exit(code);
     }
 
@@ -89,7 +89,7 @@ public sealed class BuildDriver
     BuildEstimate? EstimateFromCli()
     {
         var file = Path.Combine(store.Root, options.Profile, "estimate.json");
-        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--json", file]);
+        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}", "--json", file]);
         if (code == 0 && File.Exists(file)) return BuildEstimate.Load(file);
         console.Line($"no estimate of the remaining time (ldae estimate exited with code {code})", Tone.Faint);
         return null;
@@ -230,6 +230,13 @@ public sealed class BuildDriver
         var code = Run(DotnetHost.Path, [options.Cli, .. arguments, "--profile", options.Profile, "--device", options.Device]);
         if (code != 0) Fail($"ldae {string.Join(" ", arguments)} failed (exit {code})", code);
     }
+
+    /// <summary>
+    /// A row's generation quality (<c>ldae fid</c>) at the build's seeds and <c>--set</c> overrides: every seed is
+    /// measured (a seed without its weights is pretrained again) and the row's metrics.json holds their mean.
+    /// </summary>
+    public void Generation(string row) =>
+        Ldae(["fid", "--row", row, "--seeds", $"{Seeds}", .. options.Sets.SelectMany(s => new[] { "--set", s })]);
 
     /// <summary>Ends the build at once: the message, the summary so far, the exit code.</summary>
     public void Fail(string message, int code = 1)

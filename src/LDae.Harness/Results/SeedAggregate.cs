@@ -1,7 +1,12 @@
+using LDae.Harness.Experiments;
+
 namespace LDae.Harness.Results;
 
-/// <summary>One seed's numbers in its row's aggregate.</summary>
-public sealed record SeedValues(int Seed, double? ProbeTop1, double? KnnTop1, double? FinalLoss, double? Fid);
+/// <summary>
+/// One seed's numbers in its row's aggregate. <paramref name="Generation"/> is the seed's Fréchet distance
+/// (<see cref="GenerationMetrics.Value"/>: FID or FD-classifier, as the row's <see cref="GenerationMetrics.Metric"/> says).
+/// </summary>
+public sealed record SeedValues(int Seed, double? ProbeTop1, double? KnnTop1, double? FinalLoss, double? Generation);
 
 /// <summary>The seeds of a row (<see cref="RowMetrics.Seeds"/>): per-seed numbers and, per metric, their statistics.</summary>
 public sealed record SeedSummary
@@ -11,7 +16,8 @@ public sealed record SeedSummary
     public SeedStatistic? ProbeTop1 { get; init; }
     public SeedStatistic? KnnTop1 { get; init; }
     public SeedStatistic? FinalLoss { get; init; }
-    public SeedStatistic? Fid { get; init; }
+    /// <summary>The Fréchet distance of <see cref="RowMetrics.Generation"/> over the seeds that have one.</summary>
+    public SeedStatistic? Generation { get; init; }
 
     /// <summary>A metric's value per seed (seeds without it left out), for <see cref="SeedStatistics.Delta"/>.</summary>
     public IReadOnlyDictionary<int, double> PerSeed(Func<SeedValues, double?> metric) =>
@@ -35,7 +41,7 @@ public static class SeedAggregate
         var first = ordered[0];
         if (ordered.Any(s => s.ConfigHash != first.ConfigHash || s.Row != first.Row))
             throw new ArgumentException($"{first.Row}: the seed results to aggregate differ in row or configuration", nameof(seeds));
-        var values = ordered.Select(s => new SeedValues(s.Seed ?? 1, s.ProbeTop1, s.KnnTop1, s.FinalLoss, s.Fid)).ToList();
+        var values = ordered.Select(s => new SeedValues(s.Seed ?? 1, s.ProbeTop1, s.KnnTop1, s.FinalLoss, s.Generation?.Value)).ToList();
         // Rounded to 6 decimals so metrics.json stays readable and byte-stable.
         SeedStatistic? Stat(Func<SeedValues, double?> metric) =>
             SeedStatistics.Summarize([.. values.Select(metric).OfType<double>()]) is { } s
@@ -48,8 +54,9 @@ public static class SeedAggregate
             ProbeTop1 = Stat(v => v.ProbeTop1),
             KnnTop1 = Stat(v => v.KnnTop1),
             FinalLoss = Stat(v => v.FinalLoss),
-            Fid = Stat(v => v.Fid),
+            Generation = Stat(v => v.Generation),
         };
+        var generation = GenerationOf(ordered, summary.Generation);
         double Mean(Func<RowMetrics, double> f, int digits) => Math.Round(ordered.Average(f), digits);
         double? MeanOrNull(Func<RowMetrics, double?> f, int digits) =>
             ordered.Select(f).OfType<double>().ToList() is { Count: > 0 } v ? Math.Round(v.Average(), digits) : null;
@@ -63,7 +70,8 @@ public static class SeedAggregate
             FinalLoss = summary.FinalLoss is { } l ? Math.Round(l.Mean, 6) : null,
             FinalLossSubspace = MeanOrNull(s => s.FinalLossSubspace, 6),
             FinalLossResidual = MeanOrNull(s => s.FinalLossResidual, 6),
-            Fid = summary.Fid is { } f ? Math.Round(f.Mean, 2) : null,
+            Generation = generation,
+            Fid = ordered.All(s => s.Fid is not null) && generation is not null ? Math.Round(generation.Value, 2) : null,
             PretrainSeconds = Mean(s => s.PretrainSeconds, 2),
             ImagesPerSecond = Mean(s => s.ImagesPerSecond, 1),
             ProbeSeconds = Mean(s => s.ProbeSeconds, 2),
@@ -74,6 +82,26 @@ public static class SeedAggregate
                 StartedUtc = ordered.Min(s => s.Provenance.StartedUtc),
                 FinishedUtc = ordered.Max(s => s.Provenance.FinishedUtc),
             },
+        };
+    }
+
+    /// <summary>
+    /// The seeds' generation measurement: seed 1's settings with the seeds' mean distance, real-image floor and
+    /// sampling time, and seed 1's sample grid — when every seed was measured with one metric, sample count and
+    /// sampler; otherwise none (a mean over different settings is not a number of either).
+    /// </summary>
+    static GenerationMetrics? GenerationOf(IReadOnlyList<RowMetrics> seeds, SeedStatistic? distance)
+    {
+        if (distance is null || seeds[0].Generation is not { } first) return null;
+        if (seeds.Any(s => s.Generation is not { } g || g.Metric != first.Metric || g.Samples != first.Samples || g.Sampler != first.Sampler))
+            return null;
+        var floors = seeds.Select(s => s.Generation!.RealFloor).OfType<double>().ToList();
+        return first with
+        {
+            Value = Math.Round(distance.Mean, 4),
+            RealFloor = floors.Count == seeds.Count ? Math.Round(floors.Average(), 4) : null,
+            SampleSeconds = Math.Round(seeds.Average(s => s.Generation!.SampleSeconds), 2),
+            Grid = $"{SeedRuns.FolderPrefix}{seeds[0].Seed ?? 1}/{first.Grid}",
         };
     }
 }

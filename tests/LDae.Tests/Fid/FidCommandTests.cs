@@ -1,4 +1,6 @@
+using LDae.Harness.Experiments;
 using LDae.Harness.Results;
+using LDae.Training;
 using LDae.Tests.Reliability;
 using Xunit;
 
@@ -14,7 +16,7 @@ public sealed class FidCommandTests : IDisposable
     {
         var before = LdaeProcess.Run(checkout, TinyRow.Args("fid", "--samples", "16", "--steps", "3"));
         Assert.True(before.Code == 2, before.ToString());
-        Assert.Contains("no trained weights", Assert.Single(before.ErrorLines));
+        Assert.Contains("has no result of config", Assert.Single(before.ErrorLines));
 
         var run = LdaeProcess.Run(checkout, TinyRow.Args());
         Assert.True(run.Code == 0, run.ToString());
@@ -40,6 +42,30 @@ public sealed class FidCommandTests : IDisposable
         // the row stays up to date: the measurement did not touch its configuration or training numbers
         var again = LdaeProcess.Run(checkout, TinyRow.Args());
         Assert.Contains($"{TinyRow.Row}: up to date", again.Out);
+    }
+
+    [Fact]
+    public void Fid_of_a_multi_seed_row_measures_every_seed_with_its_own_weights_and_writes_their_mean()
+    {
+        var run = LdaeProcess.Run(checkout, TinyRow.Args("run", "--seeds", "2"));
+        Assert.True(run.Code == 0, run.ToString());
+        var store = new ResultStore(checkout.Results);
+        var seedOne = store.Row(TinyRow.Profile, SeedRuns.Id(TinyRow.Row, 1));
+        var trained = store.TryLoad(TinyRow.Profile, SeedRuns.Id(TinyRow.Row, 1))!;
+        File.Delete(Path.Combine(seedOne.Dir, Trainer.WeightsFileName)); // as on a clean clone: results without weights
+
+        var exit = LdaeProcess.Run(checkout, TinyRow.Args("fid", "--seeds", "2", "--samples", "32", "--steps", "3"));
+        Assert.True(exit.Code == 0, exit.ToString());
+        Assert.Contains("pretraining table3/pca-ddm/seed-1 again", exit.Out);
+
+        var perSeed = Enumerable.Range(1, 2).Select(k => store.TryLoad(TinyRow.Profile, SeedRuns.Id(TinyRow.Row, k))!.Generation!).ToList();
+        Assert.NotEqual(perSeed[0].Value, perSeed[1].Value); // each seed's own weights and sampling seed
+        var aggregate = TinyRow.Metrics(checkout);
+        Assert.Equal(Math.Round((perSeed[0].Value + perSeed[1].Value) / 2, 4), aggregate.Generation!.Value, 4);
+        Assert.Equal(2, aggregate.Seeds!.Generation!.N);
+        Assert.True(File.Exists(Path.Combine(TinyRow.Paths(checkout).Dir, aggregate.Generation.Grid)), aggregate.Generation.Grid);
+        // pretraining seed 1 again left its published result as it was
+        Assert.Equal(trained.ProbeTop1, store.TryLoad(TinyRow.Profile, SeedRuns.Id(TinyRow.Row, 1))!.ProbeTop1);
     }
 
     [Fact]

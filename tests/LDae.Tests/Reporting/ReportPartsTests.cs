@@ -71,4 +71,48 @@ public class ReportPartsTests
         }
         finally { Directory.Delete(root, recursive: true); }
     }
+
+    /// <summary>Table 1 with our probe and Fréchet distance over seeds, Table 4 with MAE beside l-DAE: the plot and the lines those give.</summary>
+    [Fact]
+    public void Table_1s_distances_give_the_accuracy_vs_distance_plot_and_table_4_its_method_gaps()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "ldae-fd-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new ResultStore(root);
+            var template = RowMetrics.FromJson(File.ReadAllText(Path.Combine(ReportFixture.Source, "quick", "table3", "pca-ddm", "metrics.json")), "fixture");
+            void Write(string row, double top1, double? distance = null, double imagesPerSecond = 1000)
+            {
+                var seeds = new[] { -0.5, 0.5 }.Select((offset, i) => template with
+                {
+                    Row = row,
+                    ConfigHash = ReportFixture.Registry.Resolve(row, ReportFixture.Profile).Hash(),
+                    Seed = i + 1,
+                    ProbeTop1 = top1 + offset,
+                    PretrainSeconds = 60,
+                    ImagesPerSecond = imagesPerSecond,
+                    Generation = distance is { } d ? new GenerationMetrics
+                    {
+                        Metric = "FD-classifier", Value = d + offset, FeatureNetwork = "classifier", Samples = 5000, Sampler = "DDIM (η = 0), 50 steps",
+                        Steps = 50, SampleSeconds = 30, Grid = "figures/samples.png",
+                    } : null,
+                }).ToList();
+                ResultStore.WriteAtomic(store.Row(ReportFixture.Profile, row).Metrics, SeedAggregate.Of(seeds).ToJson());
+            }
+            Write("table1/dit-baseline", 70, 5);
+            Write("table1/remove-class-conditioning", 72, 9);
+            Write("table1/remove-perceptual-loss", 75, 20);
+            Write("table4/l-dae-base", 60, imagesPerSecond: 1000);
+            Write("table4/mae-base", 64, imagesPerSecond: 3000);
+
+            var output = Report.Write(ReportFixture.Registry, store, ReportFixture.Profile);
+            var plot = Assert.Single(output.Figures, f => f.File == "table1-accuracy-vs-distance.png");
+            Assert.True(File.Exists(Path.Combine(output.Directory, plot.File!)));
+            Assert.Contains("No FID Δ figure: our generation metric is FD-classifier", output.Markdown); // never drawn on the paper's FID axis
+            Assert.Contains("| 5 ± 0.707 (n=2) |", output.Markdown);  // our distance over seeds: mean ± sd
+            Assert.Contains("- l-DAE, ViT-B − MAE, ViT-B: paper -1.4, ours -4.0", output.Markdown);
+            Assert.Contains("pretraining 1000 vs 3000 images/s", output.Markdown);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
 }

@@ -136,7 +136,8 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
         Assert.All(table1, f => Assert.False(f.Drawn, f.File));
         Assert.Equal(
             ["No linear-probe top-1 Δ figure: no step of this table has our value on both rows yet.",
-             "No FID Δ figure: no step of this table has our value on both rows yet."],
+             "No FID Δ figure: no step of this table has our value on both rows yet.",
+             "No accuracy-vs-FID figure: fewer than two rows have both our linear-probe top-1 and a generation distance (`./build.sh --target=table1/<row>/fid`)."],
             table1.Select(f => f.Caption));
         Assert.Empty(Directory.GetFiles(fx.Output.Directory, "table1-*.png"));
         Assert.Contains("\n*No FID Δ figure: no step of this table has our value on both rows yet.*\n", Md);

@@ -88,12 +88,35 @@ public class SeedRunsTests
         Assert.Equal([1, 2, 3], a.Seeds.Values.Select(v => v.Seed));
         Assert.Equal(1.0, a.Seeds.ProbeTop1!.Sd);
         Assert.Equal(0.02, a.Seeds.FinalLoss!.Sd!.Value, 10);
-        Assert.Null(a.Seeds.Fid);
+        Assert.Null(a.Seeds.Generation);
+        Assert.Null(a.Generation);
         Assert.Equal(DateTimeOffset.UnixEpoch.AddHours(1), a.Provenance.StartedUtc);
         Assert.Equal(DateTimeOffset.UnixEpoch.AddHours(3).AddMinutes(30), a.Provenance.FinishedUtc);
         var back = RowMetrics.FromJson(a.ToJson(), "test");
         Assert.Equal(a.Seeds.ProbeTop1, back.Seeds!.ProbeTop1);
         Assert.Throws<ArgumentException>(() => SeedAggregate.Of([seeds[0], SeedTestFiles.Result("table3/pca-ddm", 2, 70)]));
+    }
+
+    [Fact]
+    public void The_aggregate_of_measured_seeds_holds_their_mean_frechet_distance_and_seed_1s_grid()
+    {
+        static GenerationMetrics Fd(double value, double floor, int samples = 500) => new()
+        {
+            Metric = "FD-classifier", Value = value, FeatureNetwork = "classifier", Samples = samples, Sampler = "DDIM, 50 steps",
+            Steps = 50, RealFloor = floor, SampleSeconds = value, Grid = "figures/samples.png",
+        };
+        var seeds = new[] { (1, 10.0, 1.0), (2, 12.0, 2.0), (3, 14.0, 3.0) }
+            .Select(s => SeedTestFiles.Result(Row, s.Item1, 70) with { Generation = Fd(s.Item2, s.Item3) }).ToList();
+        var a = SeedAggregate.Of(seeds);
+        var g = Assert.IsType<GenerationMetrics>(a.Generation);
+        Assert.Equal((12.0, 2.0, 12.0), (g.Value, g.RealFloor!.Value, g.SampleSeconds));
+        Assert.Equal("seed-1/figures/samples.png", g.Grid);
+        Assert.Equal((12.0, 2.0, 3), (a.Seeds!.Generation!.Mean, a.Seeds.Generation.Sd!.Value, a.Seeds.Generation.N));
+        Assert.Equal([10.0, 12.0, 14.0], a.Seeds.Values.Select(v => v.Generation!.Value));
+        Assert.Null(a.Fid); // FD-classifier is not FID
+        // a seed not measured, or measured at other settings: no aggregate distance
+        Assert.Null(SeedAggregate.Of([seeds[0], seeds[1], seeds[2] with { Generation = null }]).Generation);
+        Assert.Null(SeedAggregate.Of([seeds[0], seeds[1], seeds[2] with { Generation = Fd(14, 3, samples: 400) }]).Generation);
     }
 
     [Fact]
