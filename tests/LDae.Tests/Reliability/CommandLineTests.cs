@@ -128,9 +128,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("resolve", "--row --profile --set --device --force")]
     [InlineData("plan", "--profile --device --force")]
     [InlineData("report", "--profile --device --force")]
-    [InlineData("estimate", "--target --profile --remeasure --matmul-gflops --json --device --force")]
+    [InlineData("estimate", "--target --profile --remeasure --matmul-gflops --json --seeds --device --force")]
     [InlineData("bench", "--row --profile --steps --warmup --threads --replicas --probe-images --matmul-size --breakdown-steps --tokenizer --sampler --sample-images --omp-wait --json --device --force")]
-    [InlineData("fid", "--row --profile --samples --steps --sampler --guidance --inception --fetch-inception --set --device --force")]
+    [InlineData("fid", "--row --profile --samples --steps --sampler --guidance --inception --fetch-inception --seeds --set --device --force")]
     public void Every_command_has_help_that_lists_each_of_its_options(string command, string options)
     {
         foreach (var help in new[] { "--help", "-h" })
