@@ -41,6 +41,8 @@ public static class LearnedTokenizerTrainer
         Tensor testImagesUint8, Tensor testLabels, string artifactDir, TextWriter log)
     {
         spec.Validate();
+        // oneDNN's convolution backward pass is not safe on every CPU (see OneDnnConvolution)
+        using var convolutions = LDae.Runtime.OneDnnConvolution.Disabled();
         CheckImages(trainImagesUint8, spec, "train");
         CheckImages(testImagesUint8, spec, "test");
         if (trainImagesUint8.shape[1] != testImagesUint8.shape[1] || trainImagesUint8.shape[2] != testImagesUint8.shape[2])

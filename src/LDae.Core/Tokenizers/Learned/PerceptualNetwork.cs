@@ -148,6 +148,8 @@ public sealed class PerceptualNetwork : nn.Module<Tensor, Tensor>
     {
         options.Validate();
         if (images.dim() != 4) throw new ArgumentException("expected images N×C×H×W");
+        // oneDNN's convolution backward pass is not safe on every CPU (see OneDnnConvolution)
+        using var convolutions = LDae.Runtime.OneDnnConvolution.Disabled();
         if (labels.shape[0] != images.shape[0]) throw new ArgumentException("one label per image");
         var watch = Stopwatch.StartNew();
         int classes;

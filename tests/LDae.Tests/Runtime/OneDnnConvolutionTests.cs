@@ -1,0 +1,21 @@
+using LDae.Runtime;
+using Xunit;
+
+namespace LDae.Tests.Runtime;
+
+public class OneDnnConvolutionTests
+{
+    [Fact]
+    public void Disabled_turns_onednn_off_and_restores_the_state_it_found_when_nested()
+    {
+        if (!OperatingSystem.IsLinux()) return;   // the switch is bound on Linux only
+        bool outside = OneDnnConvolution.Enabled;
+        using (OneDnnConvolution.Disabled())
+        {
+            Assert.False(OneDnnConvolution.Enabled);
+            using (OneDnnConvolution.Disabled()) Assert.False(OneDnnConvolution.Enabled);
+            Assert.False(OneDnnConvolution.Enabled);
+        }
+        Assert.Equal(outside, OneDnnConvolution.Enabled);
+    }
+}
