@@ -17,6 +17,8 @@ public sealed class TokenizerTrainingStep : IDisposable
     readonly PatchDiscriminator? discriminator;
     readonly OptimizerHelper optimizer;
     readonly OptimizerHelper? dOptimizer;
+    // the step runs its convolutions with oneDNN off, wherever it is used (trainer, bench, estimate): see OneDnnConvolution
+    readonly IDisposable convolutions = LDae.Runtime.OneDnnConvolution.Disabled();
 
     /// <summary>Both optimizers are AdamW with β = (0.5, 0.9), as VQGAN/LDM's Adam.</summary>
     public TokenizerTrainingStep(LearnedTokenizerSpec spec, LearnedTokenizer model, PerceptualNetwork? perceptual, PatchDiscriminator? discriminator)
@@ -58,5 +60,6 @@ public sealed class TokenizerTrainingStep : IDisposable
     {
         optimizer.Dispose();
         dOptimizer?.Dispose();
+        convolutions.Dispose();
     }
 }
