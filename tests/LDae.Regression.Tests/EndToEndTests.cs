@@ -1,3 +1,4 @@
+using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Training;
 using Xunit;
@@ -17,6 +18,17 @@ public class EndToEndTests
         var log = TrainLogEntry.ReadAll(Path.Combine(CiResults.ResultsRoot, "ci", "table3", "predict-original-image", "log.jsonl"));
         Assert.True(log.Count >= 3);
         Assert.True(log[^1].Loss < 0.5 * log[0].Loss, $"loss {log[0].Loss} → {log[^1].Loss}");
+    }
+
+    [Fact]
+    public void A_row_records_the_tokenizer_weights_it_ran_on()
+    {
+        var lDae = CiResults.Get("table3/predict-original-image");
+        var used = Assert.IsType<TokenizerWeights>(lDae.TokenizerWeights);
+        var store = new ResultStore(CiResults.ResultsRoot);
+        Assert.Equal(TokenizerArtifact.WeightsSha256(store.TokenizerDir(CiResults.Profile, used.Folder)), used.Sha256);
+        Assert.True(store.OnCurrentTokenizer(CiResults.Profile, lDae));
+        Assert.Null(CiResults.Get("table4/mae-base").TokenizerWeights);
     }
 
     /// <summary>Table 4's three families at ci: each one's pretraining loss falls and its probe beats the random-init encoder.</summary>

@@ -195,7 +195,8 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         log.WriteLine($"{request.Row}: {train.Name} {train.Count} train / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}; config {hash}");
 
         string encoder = config.Text("probe.encoder");
-        string tokenizerName = TokenizerArtifact.For(rowConfig)?.Name ?? (encoder == "raw-pixels" || config.Text("pretrain.method") != "denoising" ? "none" : "pixels");
+        var artifact = TokenizerArtifact.For(rowConfig);
+        string tokenizerName = artifact?.Name ?? (encoder == "raw-pixels" || config.Text("pretrain.method") != "denoising" ? "none" : "pixels");
         var readout = encoder == "raw-pixels" ? null : RunSettings.Readout(config);
         TrainResult? trained = null;
         long parameters = 0;
@@ -229,6 +230,9 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             frozen = (x, noise) => method.Features(x.to(device), readout, noise).cpu();
         }
 
+        // The artifact exists once the model is built (it builds a missing one); the row records which weights it used.
+        var tokenizerWeights = artifact is null ? null
+            : TokenizerArtifact.WeightsSha256(store.TokenizerDir(request.Profile, artifact.FolderName)) is { } sha ? new TokenizerWeights(artifact.FolderName, sha) : null;
         var probeWatch = Stopwatch.StartNew();
         var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, RunSettings.ProbeProtocol(config));
         probeWatch.Stop();
@@ -241,6 +245,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             Profile = request.Profile,
             ConfigHash = hash,
             Tokenizer = tokenizerName,
+            TokenizerWeights = tokenizerWeights,
             ProbeTop1 = Math.Round(100 * probe.Linear.TestTop1, 2),
             ProbeTrainTop1 = Math.Round(100 * probe.Linear.TrainTop1, 2),
             KnnTop1 = Math.Round(100 * probe.KnnTop1, 2),

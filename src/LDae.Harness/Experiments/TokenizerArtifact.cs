@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using LDae.Harness.Config;
@@ -39,4 +40,37 @@ public sealed record TokenizerArtifact(string Name, string Hash)
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"method-v{MethodVersion.Current}\n" + string.Join("\n", inputs))))[..8];
         return new TokenizerArtifact(name, hash);
     }
+
+    /// <summary>
+    /// The SHA-256 of a complete artifact's weights — every file of its folder except artifact.json (it holds timings)
+    /// and hidden files (the lock), by name — or null when the folder holds no complete artifact. A row records it
+    /// (<see cref="Results.RowMetrics.TokenizerWeights"/>): the folder name keys on the config, the digest on what was
+    /// trained, so a row is known to be out of date when its artifact is trained again with other weights.
+    /// </summary>
+    public static string? WeightsSha256(string dir)
+    {
+        if (!File.Exists(Path.Combine(dir, ManifestFile))) return null;
+        var files = Directory.EnumerateFiles(dir)
+            .Where(f => Path.GetFileName(f) is var name && name != ManifestFile && !name.StartsWith('.'))
+            .Order(StringComparer.Ordinal)
+            .Select(f => new FileInfo(f))
+            .ToList();
+        // Hashing a large conv-VAE's weights for every up-to-date check of every seed would cost seconds per build:
+        // a digest is reused while no file of the folder changed name, length or time.
+        var stamp = string.Join("|", files.Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
+        return Digests.GetOrAdd((Path.GetFullPath(dir), stamp), _ =>
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var file in files)
+            {
+                sha.AppendData(Encoding.UTF8.GetBytes($"{file.Name}\n{file.Length}\n"));
+                using var stream = file.OpenRead();
+                var buffer = new byte[1 << 20];
+                for (int n; (n = stream.Read(buffer)) > 0;) sha.AppendData(buffer, 0, n);
+            }
+            return Convert.ToHexStringLower(sha.GetHashAndReset());
+        });
+    }
+
+    static readonly ConcurrentDictionary<(string Dir, string Stamp), string> Digests = new();
 }

@@ -1,3 +1,5 @@
+using LDae.Harness.Experiments;
+
 namespace LDae.Harness.Results;
 
 /// <summary>
@@ -30,8 +32,20 @@ public sealed class ResultStore(string root)
     public bool IsUpToDate(string profile, string rowFullId, string configHash)
     {
         var p = Row(profile, rowFullId);
-        return TryRead(p.Metrics) is { } m && m.ConfigHash == configHash && IsComplete(m, p);
+        return TryRead(p.Metrics) is { } m && m.ConfigHash == configHash && IsComplete(m, p) && OnCurrentTokenizer(profile, m);
     }
+
+    /// <summary>
+    /// Whether the row ran on the tokenizer weights its artifact folder holds now. The folder is keyed on the config,
+    /// so an artifact trained again (its folder deleted, or <c>--force</c>) keeps the name and the row its config hash:
+    /// only the recorded digest tells the row is out of date. A row without a record (no tokenizer, or written before
+    /// it was recorded) or whose artifact is not in this results tree (a clone holds results, not artifacts) is judged
+    /// by its config hash alone.
+    /// </summary>
+    public bool OnCurrentTokenizer(string profile, RowMetrics m) =>
+        m.TokenizerWeights is not { } used
+        || TokenizerArtifact.WeightsSha256(TokenizerDir(profile, used.Folder)) is not { } now
+        || now == used.Sha256;
 
     /// <summary>
     /// Whether <paramref name="m"/> is a finished row: both probes measured and, when its folder holds a training log
@@ -54,7 +68,7 @@ public sealed class ResultStore(string root)
             .Order(StringComparer.Ordinal)
             .Select(f => (Metrics: TryRead(f), Paths: new RowPaths(Path.GetDirectoryName(f)!)))
             .Where(x => x.Metrics is { } m && m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null && m.Seeds is null
-                        && (m.Seed ?? 1) == (seed ?? 1) && IsComplete(m, x.Paths))
+                        && (m.Seed ?? 1) == (seed ?? 1) && IsComplete(m, x.Paths) && OnCurrentTokenizer(profile, m))
             .Select(x => x.Metrics)
             .FirstOrDefault();
     }

@@ -25,6 +25,12 @@ public sealed record Provenance
     public string? DataSha256 { get; init; }
 }
 
+/// <summary>
+/// The tokenizer weights a row trained and probed on: the artifact's folder under <c>results/&lt;profile&gt;/tokenizers/</c>
+/// and <see cref="Experiments.TokenizerArtifact.WeightsSha256"/> of it when the row ran.
+/// </summary>
+public sealed record TokenizerWeights(string Folder, string Sha256);
+
 /// <summary>The probe settings a row ran with (the resolved probe.* keys), as recorded in metrics.json.</summary>
 public sealed record ProbeSetup
 {
@@ -75,6 +81,8 @@ public sealed record RowMetrics
     public required string ConfigHash { get; init; }
     /// <summary>The tokenizer artifact used, e.g. <c>pca-p7-d3</c>; "none" for raw pixels.</summary>
     public required string Tokenizer { get; init; }
+    /// <summary>Which trained artifact of <see cref="Tokenizer"/> the row used; null without one (pixels, MAE, MoCo v3) and in results written before it was recorded.</summary>
+    public TokenizerWeights? TokenizerWeights { get; init; }
     public double? ProbeTop1 { get; init; }
     public double? ProbeTrainTop1 { get; init; }
     public double? KnnTop1 { get; init; }

@@ -41,6 +41,8 @@ public static class SeedAggregate
         var first = ordered[0];
         if (ordered.Any(s => s.ConfigHash != first.ConfigHash || s.Row != first.Row))
             throw new ArgumentException($"{first.Row}: the seed results to aggregate differ in row or configuration", nameof(seeds));
+        if (ordered.Select(s => s.TokenizerWeights?.Sha256).OfType<string>().Distinct().Count() > 1)
+            throw new ArgumentException($"{first.Row}: the seed results to aggregate ran on different weights of tokenizer {first.Tokenizer}", nameof(seeds));
         var values = ordered.Select(s => new SeedValues(s.Seed ?? 1, s.ProbeTop1, s.KnnTop1, s.FinalLoss, s.Generation?.Value)).ToList();
         // Rounded to 6 decimals so metrics.json stays readable and byte-stable.
         SeedStatistic? Stat(Func<SeedValues, double?> metric) =>

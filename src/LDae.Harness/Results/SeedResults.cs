@@ -20,13 +20,14 @@ public sealed class SeedResults(ResultStore store, string profile, string row)
     /// <summary>Whether the row's metrics.json aggregates exactly seeds 1…<paramref name="n"/> of <paramref name="hash"/>.</summary>
     public bool IsAggregated(int n, string hash) =>
         store.TryLoad(profile, row) is { Seeds: { } s } m && m.ConfigHash == hash && s.N == n
-        && s.Values.Select(v => v.Seed).Order().SequenceEqual(Enumerable.Range(1, n));
+        && s.Values.Select(v => v.Seed).Order().SequenceEqual(Enumerable.Range(1, n))
+        && Enumerable.Range(1, n).All(k => IsUpToDate(k, hash));
 
     /// <summary>The row's folder holds a complete one-seed run of <paramref name="hash"/> (which is seed 1).</summary>
     public bool HoldsSingleRun(string hash)
     {
         var paths = store.Row(profile, row);
-        return TryLoad(paths) is { Seeds: null, Seed: null } m && m.ConfigHash == hash && ResultStore.IsComplete(m, paths);
+        return TryLoad(paths) is { Seeds: null, Seed: null } m && m.ConfigHash == hash && ResultStore.IsComplete(m, paths) && store.OnCurrentTokenizer(profile, m);
     }
 
     /// <summary>

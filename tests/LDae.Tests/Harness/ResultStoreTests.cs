@@ -1,4 +1,5 @@
 using LDae.Harness;
+using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using Xunit;
 
@@ -36,6 +37,41 @@ public class ResultStoreTests
         Assert.Equal(71.5, store.TryLoad("ci", "table3/pca-ddm")!.ProbeTop1);
         Assert.Contains("\"probe_top1\": 71.5", File.ReadAllText(paths.Metrics));
         Assert.Empty(Directory.GetFiles(paths.Dir, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void A_row_whose_tokenizer_was_trained_again_with_other_weights_is_out_of_date()
+    {
+        var store = new ResultStore(TempDir());
+        const string folder = "pca-p7-d3-0badcafe";
+        var artifact = store.TokenizerDir("ci", folder);
+        Directory.CreateDirectory(artifact);
+        var weights = Path.Combine(artifact, "pca.bin");
+        var manifest = Path.Combine(artifact, TokenizerArtifact.ManifestFile);
+        File.WriteAllBytes(weights, [1, 2, 3]);
+        Assert.Null(TokenizerArtifact.WeightsSha256(artifact)); // no artifact.json: not a complete artifact
+        File.WriteAllText(manifest, "{\"seconds\": 1.5}");
+        var trained = TokenizerArtifact.WeightsSha256(artifact)!;
+        // The manifest's timings and the lock are not the weights.
+        File.WriteAllText(manifest, "{\"seconds\": 2.25}");
+        File.WriteAllText(Path.Combine(artifact, ".lock"), "1234");
+        Assert.Equal(trained, TokenizerArtifact.WeightsSha256(artifact));
+
+        var paths = store.Row("ci", "table3/pca-ddm");
+        ResultStore.WriteAtomic(paths.Metrics, (Metrics("h1") with { TokenizerWeights = new TokenizerWeights(folder, trained) }).ToJson());
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.NotNull(store.FindByHash("ci", "h1", "other/row"));
+
+        // Trained again (same folder, same config hash), other weights: the row must run again, and no twin reuses it.
+        File.WriteAllBytes(weights, [1, 2, 3, 4]);
+        Assert.NotEqual(trained, TokenizerArtifact.WeightsSha256(artifact));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.Null(store.FindByHash("ci", "h1", "other/row"));
+
+        // No artifact in this results tree (a clone holds results only): the config hash alone decides.
+        Directory.Delete(artifact, recursive: true);
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.Contains("\"tokenizer_weights\"", File.ReadAllText(paths.Metrics));
     }
 
     [Fact]

@@ -95,6 +95,11 @@ public class SeedRunsTests
         var back = RowMetrics.FromJson(a.ToJson(), "test");
         Assert.Equal(a.Seeds.ProbeTop1, back.Seeds!.ProbeTop1);
         Assert.Throws<ArgumentException>(() => SeedAggregate.Of([seeds[0], SeedTestFiles.Result("table3/pca-ddm", 2, 70)]));
+        // Seeds that ran on different weights of the same tokenizer artifact are not one row's spread.
+        var mixed = Assert.Throws<ArgumentException>(() => SeedAggregate.Of([
+            seeds[0] with { TokenizerWeights = new TokenizerWeights("pca-p7-d3-0000", "aa") },
+            seeds[1] with { TokenizerWeights = new TokenizerWeights("pca-p7-d3-0000", "bb") }]));
+        Assert.Contains("different weights", mixed.Message);
     }
 
     [Fact]
