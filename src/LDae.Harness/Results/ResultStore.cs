@@ -37,7 +37,7 @@ public sealed class ResultStore(string root)
 
     /// <summary>
     /// Whether the row ran on the tokenizer weights its artifact folder holds now. The folder is keyed on the config,
-    /// so an artifact trained again (its folder deleted, or <c>--force</c>) keeps the name and the row its config hash:
+    /// so an artifact trained again (its folder deleted and rebuilt) keeps the name and the row its config hash:
     /// only the recorded digest tells the row is out of date. A row without a record (no tokenizer, or written before
     /// it was recorded) or whose artifact is not in this results tree (a clone holds results, not artifacts) is judged
     /// by its config hash alone.
