@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace LDae.Runtime;
 
 /// <summary>
@@ -9,15 +7,11 @@ namespace LDae.Runtime;
 /// AVX2 (`ldae tokenizer --artifact tokenizer/conv-vae-p8-d4-plain --profile ci`); with oneDNN off the same training
 /// is finite and bit-identical run to run. So the convolutional networks we train — the learned tokenizers, their
 /// discriminator and perceptual network, the FD classifier — train inside <see cref="Disabled"/>. The denoiser's
-/// only convolution (the patch embedding, stride = kernel) keeps oneDNN. NNPACK goes off with it: without oneDNN, libtorch
-/// offers each convolution to NNPACK, which does not run on this CPU and logs a warning per call.
-/// TorchSharp 0.107 has no binding for the switch (PyTorch's <c>torch.backends.mkldnn.enabled</c>), so this calls
-/// libtorch's <c>at::Context::setUserEnabledMkldnn</c>; the switch is process-wide. Linux only (elsewhere a no-op).
+/// only convolution (the patch embedding, stride = kernel) keeps oneDNN. The switch is process-wide
+/// (<see cref="LibTorchContext"/>); Linux only (elsewhere a no-op).
 /// </summary>
 public static class OneDnnConvolution
 {
-    const string Library = "libtorch_cpu";
-
     /// <summary>Whether libtorch may use oneDNN now (true where the switch cannot be read).</summary>
     public static bool Enabled
     {
@@ -25,7 +19,7 @@ public static class OneDnnConvolution
         {
             if (!OperatingSystem.IsLinux()) return true;
             TorchRuntime.EnsureLoaded();
-            return UserEnabledMkldnn(GlobalContext());
+            return LibTorchContext.OneDnnEnabled;
         }
     }
 
@@ -34,42 +28,17 @@ public static class OneDnnConvolution
     {
         if (!OperatingSystem.IsLinux()) return new Restore(null);
         bool before = Enabled;
-        var context = GlobalContext();
-        bool nnpackBefore = UserEnabledNnpack(context);
-        SetUserEnabledMkldnn(context, false);
-        SetUserEnabledNnpack(context, false);
-        return new Restore((before, nnpackBefore));
+        LibTorchContext.OneDnnEnabled = false;
+        return new Restore(before);
     }
 
-    sealed class Restore((bool OneDnn, bool Nnpack)? state) : IDisposable
+    sealed class Restore(bool? state) : IDisposable
     {
-        (bool OneDnn, bool Nnpack)? pending = state;
+        bool? pending = state;
         public void Dispose()
         {
-            if (pending is { } s)
-            {
-                var context = GlobalContext();
-                SetUserEnabledMkldnn(context, s.OneDnn);
-                SetUserEnabledNnpack(context, s.Nnpack);
-            }
+            if (pending is { } enabled) LibTorchContext.OneDnnEnabled = enabled;
             pending = null;
         }
     }
-
-    [DllImport(Library, EntryPoint = "_ZN2at13globalContextEv")]
-    static extern IntPtr GlobalContext();
-
-    [DllImport(Library, EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
-    static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
-
-    [DllImport(Library, EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
-    [return: MarshalAs(UnmanagedType.I1)]
-    static extern bool UserEnabledMkldnn(IntPtr context);
-
-    [DllImport(Library, EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
-    static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
-
-    [DllImport(Library, EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
-    [return: MarshalAs(UnmanagedType.I1)]
-    static extern bool UserEnabledNnpack(IntPtr context);
 }

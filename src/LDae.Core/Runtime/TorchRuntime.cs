@@ -72,6 +72,10 @@ public static class TorchRuntime
             if (!ready)
             {
                 _ = torch.TryInitializeDeviceType(DeviceType.CPU);
+                // NNPACK off for the whole process: libtorch offers it the convolutions oneDNN does not take, and on a
+                // CPU NNPACK cannot initialize on (the project's AMD EPYC) every such call logs a warning — thousands per
+                // sampled row. Where it would run, it is one more convolution kernel; oneDNN and ATen's own remain.
+                if (OperatingSystem.IsLinux()) LibTorchContext.NnpackEnabled = false;
                 ready = true;
             }
             if (threads is > 0) torch.set_num_threads(threads.Value);

@@ -18,4 +18,12 @@ public class OneDnnConvolutionTests
         }
         Assert.Equal(outside, OneDnnConvolution.Enabled);
     }
+
+    [Fact]
+    public void NNPACK_is_off_once_libtorch_is_loaded()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        TorchRuntime.EnsureLoaded();
+        Assert.False(LibTorchContext.NnpackEnabled);
+    }
 }
