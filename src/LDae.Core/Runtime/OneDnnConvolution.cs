@@ -23,22 +23,40 @@ public static class OneDnnConvolution
         }
     }
 
-    /// <summary>Turns oneDNN off until the result is disposed, then restores the state found.</summary>
+    /// <summary>
+    /// Turns oneDNN off until the result is disposed. Scopes may nest and overlap across threads (the switch is
+    /// process-wide): the first one open saves the state it found and the last one closed restores it.
+    /// </summary>
     public static IDisposable Disabled()
     {
-        if (!OperatingSystem.IsLinux()) return new Restore(null);
-        bool before = Enabled;
-        LibTorchContext.OneDnnEnabled = false;
-        return new Restore(before);
+        if (!OperatingSystem.IsLinux()) return new Scope(open: false);
+        TorchRuntime.EnsureLoaded();
+        lock (Gate)
+        {
+            if (openScopes++ == 0)
+            {
+                enabledBefore = LibTorchContext.OneDnnEnabled;
+                LibTorchContext.OneDnnEnabled = false;
+            }
+        }
+        return new Scope(open: true);
     }
 
-    sealed class Restore(bool? state) : IDisposable
+    static readonly object Gate = new();
+    static int openScopes;
+    static bool enabledBefore;
+
+    sealed class Scope(bool open) : IDisposable
     {
-        bool? pending = state;
+        bool pending = open;
         public void Dispose()
         {
-            if (pending is { } enabled) LibTorchContext.OneDnnEnabled = enabled;
-            pending = null;
+            lock (Gate)
+            {
+                if (!pending) return;
+                pending = false;
+                if (--openScopes == 0) LibTorchContext.OneDnnEnabled = enabledBefore;
+            }
         }
     }
 }
