@@ -85,7 +85,7 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
             ? ClassifierFeatures.MetricName : InceptionFeatures.MetricName;
         // A value at the same settings is kept (weights are not committed, so a clean clone could not measure it again).
         if (!request.Force && metrics is { Generation: { } done } && metrics.ConfigHash == hash && done.Metric == metric
-            && done.Samples == settings.Samples && done.Sampler == options.Describe())
+            && done.Samples == settings.Samples && done.Sampler == options.Describe() && done.Reference == RealReferenceName)
         {
             log.WriteLine($"{id}: {metric} up to date ({done.Value}, {done.Samples} samples, {done.Sampler})");
             return done;
@@ -120,7 +120,9 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         SaveGrid(grid, generated, test.Channels, test.Height, test.Width,
             $"{id}: samples ({options.Describe()})");
 
-        using var real = ImageDataset.ToModelInput(test.Images[..settings.Samples]);
+        using var reference = tensor(RealReference(test.Count, settings.Samples));
+        using var realImages = test.Images.index_select(0, reference);
+        using var real = ImageDataset.ToModelInput(realImages);
         using var fake = Batched(features, generated);
         using var realFeatures = Batched(features, real);
         double value = FrechetDistance.Between(fake, realFeatures);
@@ -140,6 +142,7 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
             Steps = options.Steps,
             Guidance = options.Guidance,
             RealFloor = Math.Round(floor, 4),
+            Reference = RealReferenceName,
             SampleSeconds = Math.Round(watch.Elapsed.TotalSeconds, 2),
             Grid = GridFile,
         };
@@ -151,6 +154,23 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         }
         log.WriteLine($"{id}: wrote {features.Metric} to {paths.Metrics} and the sample grid {grid}");
         return result;
+    }
+
+    /// <summary>What <see cref="RealReference"/> is, as recorded with a distance: a value measured against another reference is remeasured.</summary>
+    public const string RealReferenceName = "test images drawn at random (fixed seed), in drawn order";
+
+    /// <summary>
+    /// The indices of the real test images a row's samples are compared with: <paramref name="samples"/> drawn at
+    /// random with a fixed seed, in drawn order. Random, because an ImageFolder's test set (the CIFAR-10 tarball's) is
+    /// stored class by class, so its first images would cover only some classes; in drawn order, so that the two
+    /// halves behind the floor are a random split as well. The same for every row and seed of a dataset, so every
+    /// distance of a table is to one reference.
+    /// </summary>
+    public static long[] RealReference(int testCount, int samples)
+    {
+        using var generator = Seeding.Generator(0, "generation/real-reference");
+        using var order = randperm(testCount, generator: generator);
+        return order.data<long>().ToArray()[..samples];
     }
 
     GenerationSettings Settings(GenerationRequest r)

@@ -65,6 +65,8 @@ public sealed record GenerationMetrics
     public double Guidance { get; init; } = 1.0;
     /// <summary>The same distance between two disjoint halves of the real test images: the floor at this sample count.</summary>
     public double? RealFloor { get; init; }
+    /// <summary>Which real test images the samples were compared with (null: the first ones, in results written before it was recorded).</summary>
+    public string? Reference { get; init; }
     public required double SampleSeconds { get; init; }
     /// <summary>The sample grid, relative to the row's folder.</summary>
     public required string Grid { get; init; }

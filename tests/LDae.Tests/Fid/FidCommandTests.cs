@@ -1,3 +1,4 @@
+using LDae.Experiments;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Training;
@@ -39,6 +40,14 @@ public sealed class FidCommandTests : IDisposable
         Assert.True(repeat.Code == 0, repeat.ToString());
         Assert.Contains("FD-classifier up to date", repeat.Out);
         Assert.Equal(generation, TinyRow.Metrics(checkout).Generation);
+        Assert.Equal(RowGeneration.RealReferenceName, generation.Reference);
+        // a value measured against another set of real images (results that recorded none) is measured again
+        var paths = TinyRow.Paths(checkout);
+        ResultStore.WriteAtomic(paths.Metrics, (TinyRow.Metrics(checkout) with { Generation = generation with { Reference = null } }).ToJson());
+        var remeasured = LdaeProcess.Run(checkout, TinyRow.Args("fid", "--samples", "32", "--steps", "3", "--sampler", "ddpm"));
+        Assert.True(remeasured.Code == 0, remeasured.ToString());
+        Assert.DoesNotContain("up to date", remeasured.Out);
+        Assert.Equal(generation.Value, TinyRow.Metrics(checkout).Generation!.Value);
         // the row stays up to date: the measurement did not touch its configuration or training numbers
         var again = LdaeProcess.Run(checkout, TinyRow.Args());
         Assert.Contains($"{TinyRow.Row}: up to date", again.Out);
@@ -66,6 +75,22 @@ public sealed class FidCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(TinyRow.Paths(checkout).Dir, aggregate.Generation.Grid)), aggregate.Generation.Grid);
         // pretraining seed 1 again left its published result as it was
         Assert.Equal(trained.ProbeTop1, store.TryLoad(TinyRow.Profile, SeedRuns.Id(TinyRow.Row, 1))!.ProbeTop1);
+    }
+
+    [Fact]
+    public void The_real_reference_is_a_fixed_random_draw_whose_halves_cover_every_class_of_a_class_sorted_test_set()
+    {
+        // An ImageFolder test set, class by class: 10 classes of 1,000 images.
+        int[] label = [.. Enumerable.Range(0, 10_000).Select(i => i / 1_000)];
+        var reference = RowGeneration.RealReference(10_000, 5_000);
+        Assert.Equal(5_000, reference.Distinct().Count());
+        Assert.Equal(reference, RowGeneration.RealReference(10_000, 5_000));
+        foreach (var half in new[] { reference[..2_500], reference[2_500..] })
+        {
+            var perClass = half.GroupBy(i => label[i]).ToDictionary(g => g.Key, g => g.Count());
+            Assert.Equal(10, perClass.Count);
+            Assert.All(perClass.Values, n => Assert.InRange(n, 150, 350)); // 250 expected per class
+        }
     }
 
     [Fact]
