@@ -231,8 +231,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         }
 
         // The artifact exists once the model is built (it builds a missing one); the row records which weights it used.
-        var tokenizerWeights = artifact is null ? null
-            : TokenizerArtifact.WeightsSha256(store.TokenizerDir(request.Profile, artifact.FolderName)) is { } sha ? new TokenizerWeights(artifact.FolderName, sha) : null;
+        var tokenizerWeights = artifact is null ? null : store.WeightsOf(request.Profile, artifact);
         var probeWatch = Stopwatch.StartNew();
         var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, RunSettings.ProbeProtocol(config));
         probeWatch.Stop();

@@ -61,11 +61,11 @@ public sealed record TokenizerArtifact(string Name, string Hash)
         return Digests.GetOrAdd((Path.GetFullPath(dir), stamp), _ =>
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 20];
             foreach (var file in files)
             {
                 sha.AppendData(Encoding.UTF8.GetBytes($"{file.Name}\n{file.Length}\n"));
                 using var stream = file.OpenRead();
-                var buffer = new byte[1 << 20];
                 for (int n; (n = stream.Read(buffer)) > 0;) sha.AppendData(buffer, 0, n);
             }
             return Convert.ToHexStringLower(sha.GetHashAndReset());

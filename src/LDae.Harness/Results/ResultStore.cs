@@ -47,6 +47,10 @@ public sealed class ResultStore(string root)
         || TokenizerArtifact.WeightsSha256(TokenizerDir(profile, used.Folder)) is not { } now
         || now == used.Sha256;
 
+    /// <summary>The weights of <paramref name="artifact"/> in this results tree, as a row records them; null while it is not built.</summary>
+    public TokenizerWeights? WeightsOf(string profile, TokenizerArtifact artifact) =>
+        TokenizerArtifact.WeightsSha256(TokenizerDir(profile, artifact.FolderName)) is { } sha ? new TokenizerWeights(artifact.FolderName, sha) : null;
+
     /// <summary>
     /// Whether <paramref name="m"/> is a finished row: both probes measured and, when its folder holds a training log
     /// (a pretrained encoder), the training fields too. The random-init and raw-pixel references have no log.

@@ -21,7 +21,7 @@ public sealed class SeedResults(ResultStore store, string profile, string row)
     public bool IsAggregated(int n, string hash) =>
         store.TryLoad(profile, row) is { Seeds: { } s } m && m.ConfigHash == hash && s.N == n
         && s.Values.Select(v => v.Seed).Order().SequenceEqual(Enumerable.Range(1, n))
-        && Enumerable.Range(1, n).All(k => IsUpToDate(k, hash));
+        && store.OnCurrentTokenizer(profile, m); // its seeds share one tokenizer digest (SeedAggregate), which it carries
 
     /// <summary>The row's folder holds a complete one-seed run of <paramref name="hash"/> (which is seed 1).</summary>
     public bool HoldsSingleRun(string hash)
