@@ -22,6 +22,8 @@ public sealed record BenchmarkReport
     public required string ConfigHash { get; init; }
     public required string Data { get; init; }
     public string? Cpu { get; init; }
+    /// <summary>MKL's version and the code path the matmuls ran on (<see cref="Runtime.MklCodePath"/>).</summary>
+    public string? Blas { get; init; }
     public required int Threads { get; init; }
     public required int InteropThreads { get; init; }
     /// <summary>Data-parallel replicas of the training step, each with Threads / Replicas torch threads.</summary>
@@ -114,6 +116,7 @@ public sealed record BenchmarkReport
             ("row / profile", $"{Row} / {Profile} (config {ConfigHash})"),
             ("data", Data),
             ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}; training on {Replicas} data-parallel replica(s) × {Training.DataParallel.ThreadsEach(Threads, Replicas)} thread(s)"),
+            ("blas", Blas ?? "?"),
             ("model", $"width {Width}, depth {Depth}, heads {Heads}, mlp {F(MlpRatio, "0.#")}, {Tokens} tokens, {Parameters:N0} parameters"),
             ("batch", BatchSize.ToString(c)),
             ("FLOPs / image", $"forward {F(ForwardFlopsPerImage / 1e6, "0.00")} M, training {F(TrainFlopsPerImage / 1e6, "0.00")} M (3 × forward)"),

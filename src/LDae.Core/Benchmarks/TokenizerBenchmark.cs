@@ -98,6 +98,7 @@ public static class TokenizerBenchmark
             Profile = options.Profile,
             Data = dataLabel,
             Cpu = ProcessMemory.CpuModel(),
+            Blas = Runtime.MklCodePath.Describe(),
             Threads = get_num_threads(),
             BatchSize = spec.BatchSize,
             Parameters = model.ParameterCount,
@@ -123,6 +124,8 @@ public sealed record TokenizerBenchmarkReport
     public required string Profile { get; init; }
     public required string Data { get; init; }
     public string? Cpu { get; init; }
+    /// <summary>MKL's version and the code path the matmuls ran on (<see cref="Runtime.MklCodePath"/>).</summary>
+    public string? Blas { get; init; }
     public required int Threads { get; init; }
     public required int BatchSize { get; init; }
     public required long Parameters { get; init; }
@@ -154,6 +157,7 @@ public sealed record TokenizerBenchmarkReport
             ("tokenizer / profile", $"{Tokenizer} / {Profile}"),
             ("data", Data),
             ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}"),
+            ("blas", Blas ?? "?"),
             ("model", $"{Parameters:N0} trainable parameters, batch {BatchSize}"),
         };
         foreach (var p in Phases)

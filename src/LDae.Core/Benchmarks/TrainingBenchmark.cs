@@ -160,6 +160,7 @@ public static class TrainingBenchmark
                 ConfigHash = config.Hash(),
                 Data = dataLabel,
                 Cpu = ProcessMemory.CpuModel(),
+                Blas = Runtime.MklCodePath.Describe(),
                 Threads = torch.get_num_threads(),
                 InteropThreads = torch.get_num_interop_threads(),
                 Replicas = trainOptions.Replicas,

@@ -21,6 +21,7 @@ public static class RunProvenance
         Seed = seed,
         Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
         Dotnet = Environment.Version.ToString(),
+        Blas = device == "cpu" ? MklCodePath.Describe() : null,
         StartedUtc = started,
         FinishedUtc = DateTimeOffset.UtcNow,
     };

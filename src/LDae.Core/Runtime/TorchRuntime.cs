@@ -95,6 +95,9 @@ public static class TorchRuntime
             if (outcome == PatchOutcome.Patched)
                 Console.Out.WriteLine($"[ldae] wrote {path}: {LibraryFile} with {MissingVersion} marked weak (the system libstdc++ lacks it)");
             libraryHandle = outcome is PatchOutcome.Patched or PatchOutcome.AlreadyPatched ? NativeLibrary.Load(path!) : IntPtr.Zero;
+            // libtorch_cpu is mapped by now (a dependency of the library TorchSharp loaded or of the copy above) and
+            // no P/Invoke has run yet: the moment to choose MKL's code path, before its first matmul.
+            MklCodePath.Apply(LibTorchCpu());
             return libraryHandle.Value;
         }
     }
@@ -125,6 +128,13 @@ public static class TorchRuntime
             catch (IOException) when (attempt < 300) { Thread.Sleep(100); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; } // the load reports what is wrong
         }
+    }
+
+    /// <summary>libtorch_cpu's handle (the object already mapped: the loader matches it by file), or zero.</summary>
+    static IntPtr LibTorchCpu()
+    {
+        var beside = OriginalIn(AppContext.BaseDirectory) is { } original ? Path.Combine(Path.GetDirectoryName(original)!, "libtorch_cpu.so") : null;
+        return NativeLibrary.TryLoad(beside is not null && File.Exists(beside) ? beside : "libtorch_cpu.so", out var handle) ? handle : IntPtr.Zero;
     }
 
     static string? OriginalIn(string outputDir) => new[]

@@ -23,6 +23,11 @@ public sealed record Provenance
     /// so a result can be checked later against the data it came from. Null in results written before it was recorded.
     /// </summary>
     public string? DataSha256 { get; init; }
+    /// <summary>
+    /// MKL's version string, which names the code path libtorch's matmuls ran on (AVX2, AVX-512, …): another path is
+    /// another order of float operations. Null in results written before it was recorded.
+    /// </summary>
+    public string? Blas { get; init; }
 }
 
 /// <summary>
