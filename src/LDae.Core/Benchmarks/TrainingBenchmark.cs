@@ -203,10 +203,10 @@ public static class TrainingBenchmark
         }
     }
 
-    /// <summary>Images/s of the probe's feature pass (as RowRunner runs it: batches of 512), after one warm-up batch.</summary>
+    /// <summary>Images/s of the probe's feature pass (as RowRunner runs it on the CPU: <see cref="FeatureExtractor.CpuBatch"/>), after one warm-up batch.</summary>
     static double ProbeRate(Denoiser denoiser, Tensor images)
     {
-        const int batch = 512;
+        int batch = FeatureExtractor.CpuBatch(denoiser.BackboneOptions);
         Tensor FeaturesOf(Tensor x) => denoiser.Features(x);
         using (var warm = FeatureExtractor.Extract(FeaturesOf, images.narrow(0, 0, Math.Min(batch, images.shape[0])), batch, ImageDataset.ToModelInput)) { }
         var clock = Stopwatch.StartNew();

@@ -92,9 +92,9 @@ public static class Calibration
 
     static double Features(ConfigTree c, int size, int channels)
     {
-        const int batch = 512;
+        int batch = FeatureExtractor.CpuBatch(WorkModel.Backbone(c, size));
         using var g = new Generator(0, CPU);
-        using var data = Synthetic(batch, channels, size, g);
+        using var data = Synthetic(Math.Max(batch, FeatureExtractor.DefaultBatch), channels, size, g);
         var tokenizer = UntrainedTokenizer(c, data, g);
         try
         {

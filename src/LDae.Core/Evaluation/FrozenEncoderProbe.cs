@@ -14,8 +14,8 @@ public delegate Tensor FrozenEncoder(Tensor input, Generator noise);
 /// <summary>How a row probes: cached or augmented features, the linear probe's recipe and kNN's k.</summary>
 public sealed record ProbeProtocol(ProbeFeatureMode Features, ProbeOptions Linear, int KnnK)
 {
-    /// <summary>Images per forward pass of the frozen encoder.</summary>
-    public int ExtractBatch { get; init; } = 512;
+    /// <summary>Images per forward pass of the frozen encoder (on the CPU: <see cref="FeatureExtractor.CpuBatch"/>).</summary>
+    public int ExtractBatch { get; init; } = FeatureExtractor.DefaultBatch;
 }
 
 /// <summary>Top-1 of the linear probe (with its train top-1 and steps) and of kNN.</summary>

@@ -233,7 +233,10 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         // The artifact exists once the model is built (it builds a missing one); the row records which weights it used.
         var tokenizerWeights = artifact is null ? null : store.WeightsOf(request.Profile, artifact);
         var probeWatch = Stopwatch.StartNew();
-        var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, RunSettings.ProbeProtocol(config));
+        var protocol = RunSettings.ProbeProtocol(config);
+        if (method is not null && device.type == DeviceType.CPU)
+            protocol = protocol with { ExtractBatch = FeatureExtractor.CpuBatch(Estimates.WorkModel.Backbone(config, train.Height)) };
+        var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, protocol);
         probeWatch.Stop();
         var setup = ProbeRecord.Of(config, readout);
         log.WriteLine($"{request.Row}: linear probe top-1 {100 * probe.Linear.TestTop1:0.00}% (train {100 * probe.Linear.TrainTop1:0.00}%), kNN top-1 {100 * probe.KnnTop1:0.00}%; {ProbeRecord.Describe(setup)}");

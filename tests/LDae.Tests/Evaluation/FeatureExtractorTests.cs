@@ -102,4 +102,25 @@ public sealed class FeatureExtractorTests : IDisposable
         using var predicted = tensor(new long[] { 1, 0, 1 });
         Assert.Equal(2.0 / 3, Accuracy.Top1(predicted, labels), 12);
     }
+
+    static LDae.Models.BackboneOptions Shape(int grid, int patch, int width, int heads) =>
+        new(InChannels: 3, OutChannels: 3, Patch: patch, GridSize: grid, Width: width, Depth: 8, Heads: heads, MlpRatio: 4,
+            ClassConditional: false, NumClasses: 10, Placement: LDae.Models.ConditioningPlacement.Both);
+
+    [Theory]
+    // quick: 16 tokens × MLP 384 = 24.6 KB an image, 512 of them 12.6 MB: the default stays
+    [InlineData(4, 96, 3, 512)]
+    // cpu: 64 tokens × MLP 768 = 196.6 KB an image: 128 × 196.6 KB = 25 MB < 32 MB ≤ 256 × 196.6 KB
+    [InlineData(8, 192, 6, 128)]
+    // 64 tokens, width 16, 16 heads: the attention probabilities (16 × 64² floats = 256 KB an image) decide
+    [InlineData(8, 16, 16, 64)]
+    public void The_CPU_batch_keeps_the_largest_activation_below_the_mmap_threshold(int tokensPerSide, int width, int heads, int expected)
+    {
+        var shape = Shape(grid: tokensPerSide * 2, patch: 2, width, heads);
+        int batch = FeatureExtractor.CpuBatch(shape);
+        Assert.Equal(expected, batch);
+        long perImage = 4L * shape.TokenCount * Math.Max(shape.MlpHidden, heads * shape.TokenCount);
+        Assert.True(batch * perImage < MallocPolicy.MmapBytes);
+        Assert.True(batch == FeatureExtractor.DefaultBatch || 2 * batch * perImage >= MallocPolicy.MmapBytes);
+    }
 }
