@@ -92,17 +92,19 @@ public static class Calibration
 
     static double Features(ConfigTree c, int size, int channels)
     {
+        // the images of one default batch, in the batches a row's probe uses on the CPU
+        const int images = FeatureExtractor.DefaultBatch;
         int batch = FeatureExtractor.CpuBatch(WorkModel.Backbone(c, size));
         using var g = new Generator(0, CPU);
-        using var data = Synthetic(Math.Max(batch, FeatureExtractor.DefaultBatch), channels, size, g);
+        using var data = Synthetic(images, channels, size, g);
         var tokenizer = UntrainedTokenizer(c, data, g);
         try
         {
             using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(c), RunSettings.Denoiser(c, size, 10), g);
             denoiser.eval();
             var shape = denoiser.BackboneOptions;
-            double flopsPerBatch = Models.BackboneFlops.PerImage(shape) * shape.EncoderDepth / shape.Depth * batch;
-            return flopsPerBatch / Timed(() =>
+            double flops = Models.BackboneFlops.PerImage(shape) * shape.EncoderDepth / shape.Depth * images;
+            return flops / Timed(() =>
             {
                 using var f = FeatureExtractor.Extract(x => denoiser.Features(x), data.Images, batch, ImageDataset.ToModelInput);
             }) / 1e9;

@@ -1,4 +1,5 @@
 using LDae.Data;
+using LDae.Evaluation;
 using LDae.Experiments;
 using LDae.Harness.Config;
 using LDae.Harness.Experiments;
@@ -53,11 +54,12 @@ public sealed record DatasetSize(long Train, long Test, int ImageSize)
 public static class WorkModel
 {
     /// <summary>
-    /// How many times the probe computes the training set's features: once (the linear probe trains on cached
-    /// features). A probe that augments its inputs recomputes them every probe epoch: count probe.epochs passes here
-    /// for such a configuration.
+    /// How many times the probe computes the training set's features: once with cached features; with augmented
+    /// features once for the fixed (center-crop) view kNN uses and once more every probe epoch, on that epoch's random
+    /// crops (<see cref="FrozenEncoderProbe"/>).
     /// </summary>
-    public static int ProbeFeaturePasses(ConfigTree c) => 1;
+    public static int ProbeFeaturePasses(ConfigTree c) =>
+        c.Text("probe.features") == "augmented" ? 1 + (int)c.Int("probe.epochs") : 1;
 
     /// <param name="probeOnly">The row re-probes another row's pretrained weights (<c>PretrainingSource</c>): no pretraining of its own.</param>
     public static IReadOnlyList<Work> Row(ConfigTree c, DatasetSize data, bool probeOnly = false)

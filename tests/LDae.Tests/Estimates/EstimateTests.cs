@@ -37,6 +37,23 @@ public class EstimateTests
     }
 
     [Fact]
+    public void An_augmented_probe_counts_a_pass_over_the_training_images_for_every_probe_epoch()
+    {
+        var cpu = Registry.Resolve("table3/predict-original-image", "cpu");
+        Assert.Equal("augmented", cpu.Text("probe.features"));
+        var data = new DatasetSize(50_000, 10_000, 32);
+        var features = Assert.Single(WorkModel.Row(cpu, data), w => w.Workload.Kind == WorkKind.Features);
+        double encoder = BackboneFlops.PerImage(WorkModel.Backbone(cpu, 32)) / 2;
+        long epochs = cpu.Int("probe.epochs");
+        // the fixed center-crop view of both splits, and each epoch's random crops of the training images
+        Assert.Equal(encoder * ((1 + epochs) * 50_000 + 10_000), features.Flops, 6);
+
+        var ci = Registry.Resolve("table3/predict-original-image", "ci");
+        Assert.Equal("cached", ci.Text("probe.features"));
+        Assert.Equal(1, WorkModel.ProbeFeaturePasses(ci));
+    }
+
+    [Fact]
     public void Rows_of_one_shape_share_a_measurement_and_another_shape_does_not()
     {
         var a = Workload.For(WorkKind.Pretrain, Registry.Resolve("table3/predict-original-image", "ci"));
