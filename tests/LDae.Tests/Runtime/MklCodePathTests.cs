@@ -1,3 +1,4 @@
+using LDae.Harness;
 using LDae.Runtime;
 using TorchSharp;
 using Xunit;
@@ -59,5 +60,16 @@ public class MklCodePathTests
         Assert.True(error < 2e-3, $"largest error {error}");
         // the same product again is bit-identical
         Assert.True(product.equal(a.matmul(b)).all().item<bool>());
+    }
+
+    [Fact]
+    public void A_rows_provenance_names_the_MKL_code_path_on_the_CPU_and_none_on_the_GPU()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var started = DateTimeOffset.UtcNow;
+        var cpu = RunProvenance.Capture(Repo.Root(), "cpu", threads: 1, seed: 0, started);
+        Assert.Equal(MklCodePath.Describe(), cpu.Blas);
+        Assert.StartsWith("MKL 20", cpu.Blas);
+        Assert.Null(RunProvenance.Capture(Repo.Root(), "cuda", threads: 1, seed: 0, started).Blas);
     }
 }
