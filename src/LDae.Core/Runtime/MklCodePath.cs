@@ -17,7 +17,7 @@ namespace LDae.Runtime;
 /// negative means not asked yet). Before any MKL call, LDae reads the address of that int from the function's first
 /// instruction and stores 1 in it, so every later question gets "Intel" and MKL then chooses among its paths by the
 /// CPU's own feature bits, as it does on Intel CPUs. No code is changed, only MKL's cached answer, and only when the
-/// function's first bytes are exactly that pattern (any other libtorch build is left alone and reported).</para>
+/// function's first bytes are exactly that pattern; any other libtorch build is left alone, with a warning on stderr.</para>
 /// <para>The faster path is another order of float operations, so results differ in the last bits from MKL's AVX2
 /// path; with one path, one seed and one thread count a run is still bit-for-bit repeatable. <see cref="Describe"/>
 /// (MKL's own report of the path it runs) goes into every row's provenance.
@@ -48,22 +48,29 @@ public static class MklCodePath
     /// <summary>
     /// Once per process, with libtorch_cpu loaded and before its first matrix multiplication: on a CPU where
     /// <see cref="VendorCheckHoldsBack"/>, makes MKL choose its path by the CPU's features (see the remarks).
+    /// <paramref name="libTorchCpu"/> gives libtorch_cpu's handle; it is asked only where the choice applies.
     /// </summary>
-    public static Outcome Apply(IntPtr libTorchCpu)
+    public static Outcome Apply(Func<IntPtr> libTorchCpu)
     {
         lock (Gate)
         {
-            applied ??= Decide(libTorchCpu);
+            if (applied is null)
+            {
+                applied = Decide(libTorchCpu);
+                if (applied == Outcome.UnknownLibTorchBuild)
+                    Console.Error.WriteLine($"[ldae] warning: this libtorch's {VendorQuery} is not the one LDae knows; MKL keeps its vendor-chosen (AVX2) code path on this AMD CPU");
+            }
             return applied.Value;
         }
     }
 
-    static Outcome Decide(IntPtr libTorchCpu)
+    static Outcome Decide(Func<IntPtr> libTorchCpu)
     {
         if (!OperatingSystem.IsLinux() || !VendorCheckHoldsBack()) return Outcome.NotApplicable;
         if (string.Equals(Environment.GetEnvironmentVariable(EnvironmentVariable), "vendor", StringComparison.OrdinalIgnoreCase))
             return Outcome.KeptByUser;
-        if (libTorchCpu == IntPtr.Zero || !NativeLibrary.TryGetExport(libTorchCpu, VendorQuery, out var query)) return Outcome.UnknownLibTorchBuild;
+        var library = libTorchCpu();
+        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, VendorQuery, out var query)) return Outcome.UnknownLibTorchBuild;
         if (CachedAnswer(query) is not { } cached) return Outcome.UnknownLibTorchBuild;
         Marshal.WriteInt32(cached, 1);
         return Outcome.CpuFeatureCheck;
@@ -93,13 +100,19 @@ public static class MklCodePath
     /// <summary>
     /// MKL's version and the code path it runs, from MKL's own <c>mkl_get_version</c>: "MKL 2024.0.2, Intel(R) Advanced
     /// Vector Extensions 512 (Intel(R) AVX-512) …" on the AVX-512 path, "MKL 2024.0.2, Intel(R) Architecture
-    /// processors" on its generic path (the one an AMD CPU gets by vendor).
+    /// processors" on its generic path (the one an AMD CPU gets by vendor). Null off Linux (the entry point is bound
+    /// there only) and for a libtorch without MKL.
     /// </summary>
-    public static string Describe()
+    public static string? Describe()
     {
+        if (!OperatingSystem.IsLinux()) return null;
         TorchRuntime.EnsureLoaded();
-        MklGetVersion(out var version);
-        return $"MKL {version.Major}.{version.Minor}.{version.Update}, {Marshal.PtrToStringAnsi(version.Processor) ?? "?"}";
+        try
+        {
+            MklGetVersion(out var version);
+            return $"MKL {version.Major}.{version.Minor}.{version.Update}, {Marshal.PtrToStringAnsi(version.Processor) ?? "?"}";
+        }
+        catch (EntryPointNotFoundException) { return null; }
     }
 
     /// <summary>MKL's <c>MKLVersion</c> (mkl_types.h).</summary>

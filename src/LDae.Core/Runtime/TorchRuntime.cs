@@ -97,7 +97,7 @@ public static class TorchRuntime
             libraryHandle = outcome is PatchOutcome.Patched or PatchOutcome.AlreadyPatched ? NativeLibrary.Load(path!) : IntPtr.Zero;
             // libtorch_cpu is mapped by now (a dependency of the library TorchSharp loaded or of the copy above) and
             // no P/Invoke has run yet: the moment to choose MKL's code path, before its first matmul.
-            MklCodePath.Apply(LibTorchCpu());
+            MklCodePath.Apply(LibTorchCpu);
             return libraryHandle.Value;
         }
     }

@@ -24,8 +24,8 @@ public sealed record Provenance
     /// </summary>
     public string? DataSha256 { get; init; }
     /// <summary>
-    /// MKL's version string, which names the code path libtorch's matmuls ran on (AVX2, AVX-512, …): another path is
-    /// another order of float operations. Null in results written before it was recorded.
+    /// MKL's version and the code path libtorch's matmuls ran on (its generic AVX2 path, AVX-512, …): another path is
+    /// another order of float operations. Null off Linux, on the GPU, and in results written before it was recorded.
     /// </summary>
     public string? Blas { get; init; }
 }
