@@ -30,6 +30,8 @@ public sealed record BenchmarkOptions
     /// <summary>Side of the square fp32 matmul used as the machine's yardstick.</summary>
     public int MatmulSize { get; init; } = 2048;
     public int MatmulRepeats { get; init; } = 5;
+    /// <summary>Seconds each of the step's product shapes is timed (see <see cref="StepGemms"/>).</summary>
+    public double StepGemmSeconds { get; init; } = 0.3;
     /// <summary>Images pushed through the frozen encoder to time probe feature extraction (capped at the training set).</summary>
     public int ProbeImages { get; init; } = 10000;
     public int RssSampleEvery { get; init; } = 50;
@@ -47,8 +49,8 @@ public sealed record BenchmarkOptions
         if (WarmupSteps < 1) throw new ArgumentException($"warm-up must be ≥ 1 step, got {WarmupSteps}");
         if (Threads is < 1) throw new ArgumentException($"--threads must be ≥ 1, got {Threads}");
         if (Replicas is < 1) throw new ArgumentException($"--replicas must be ≥ 1, got {Replicas}");
-        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1 || YardstickEvery < 1)
-            throw new ArgumentException("matmul size/repeats, probe images, the RSS sampling and yardstick intervals and breakdown steps must be positive");
+        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1 || YardstickEvery < 1 || !(StepGemmSeconds > 0))
+            throw new ArgumentException("matmul size/repeats, the step's product timing, probe images, the RSS sampling and yardstick intervals and breakdown steps must be positive");
     }
 }
 
@@ -110,7 +112,10 @@ public static class TrainingBenchmark
                 StopAfterSteps = null,
             };
             if (options.Replicas is { } replicas) trainOptions = trainOptions with { Replicas = replicas };
-            var small = MatmulThroughput.Measure((long)trainOptions.BatchSize * shape.TokenCount, shape.Width, shape.MlpHidden, options.MatmulRepeats);
+            long imagesPerReplica = DataParallel.ShardSizes(trainOptions.BatchSize, trainOptions.Replicas)[0];
+            log.WriteLine($"[bench] the step's products at their shapes on {trainOptions.Replicas} replica(s) …");
+            var stepGemms = StepGemms.Measure(StepGemms.Of(shape, imagesPerReplica * shape.TokenCount), trainOptions.Replicas,
+                DataParallel.ThreadsEach(threads, trainOptions.Replicas), 3 * DiffusionTransformer.FlopsPerImage(shape) * imagesPerReplica, options.StepGemmSeconds);
 
             log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} on {trainOptions.Replicas} replica(s) …");
             // The yardstick is also sampled between timed steps (outside their timing), at the thread count it was
@@ -179,7 +184,7 @@ public static class TrainingBenchmark
                 StepMillisecondsMedian = 1000 * Statistics.Median(timed),
                 FinalLoss = result.FinalLoss,
                 Matmul = matmul,
-                ModelShapeMatmul = small,
+                StepGemms = stepGemms,
                 ProbeImages = probeImages,
                 ProbeImagesPerSecond = probeRate,
                 Phases = phases,

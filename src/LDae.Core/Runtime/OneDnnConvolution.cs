@@ -2,13 +2,18 @@ namespace LDae.Runtime;
 
 /// <summary>
 /// Whether libtorch may run CPU convolutions on oneDNN (otherwise it uses its own im2col + BLAS kernels). On the
-/// project's AMD EPYC machine (AVX-512 with VP2INTERSECT) oneDNN's convolution backward pass turns the conv VAE's
-/// gradients to NaN at its first step, in some runs and not others, at any thread count and with oneDNN capped at
-/// AVX2 (`ldae tokenizer --artifact tokenizer/conv-vae-p8-d4-plain --profile ci`); with oneDNN off the same training
-/// is finite and bit-identical run to run. So the convolutional networks we train — the learned tokenizers, their
-/// discriminator and perceptual network, the FD classifier — train inside <see cref="Disabled"/>. The denoiser's
-/// only convolution (the patch embedding, stride = kernel) keeps oneDNN. The switch is process-wide
-/// (<see cref="LibTorchContext"/>); Linux only (elsewhere a no-op).
+/// project's AMD EPYC machine (Zen 5, AVX-512 with VP2INTERSECT) the oneDNN in libtorch 2.10 computes wrong input
+/// gradients for stride-1 convolutions to few channels — batch-32 3×3 convolutions 3→8, 8→8, 8→3, 16→3 at 32² and
+/// 16→2 at 8², the discriminator's 4×4 16→1 logits: NaN, or values off by 35–100 %, differing run to run as if
+/// uninitialised memory were read — with its AVX2 and AVX-512 kernels alike; forward outputs and weight gradients are
+/// right. Capped at SSE4.1 (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) it is right, and PyTorch 1.13's
+/// oneDNN 2.6 is right on the same shapes. The conv VAE's training ends in NaN latents with it
+/// (<c>ldae tokenizer --artifact tokenizer/conv-vae-p8-d4-plain --profile ci</c>). So the convolutional networks we
+/// train — the learned tokenizers, their discriminator and perceptual network, the FD classifier — train inside
+/// <see cref="Disabled"/>, which is also the faster of the two correct choices: the cpu profile's conv VAE step runs
+/// at 332 img/s on libtorch's own kernels, 230 on oneDNN's SSE4.1 ones (484 on its wrong AVX-512 ones;
+/// docs/performance.md). The denoiser's only convolution (the patch embedding, stride = kernel, no input gradient)
+/// keeps oneDNN. The switch is process-wide (<see cref="LibTorchContext"/>); Linux only (elsewhere a no-op).
 /// </summary>
 public static class OneDnnConvolution
 {

@@ -29,7 +29,7 @@ public class TrainingBenchmarkTests
         var options = new BenchmarkOptions
         {
             Row = Row, Profile = "ci", Steps = 3, WarmupSteps = 2, Threads = 1,
-            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1, BreakdownSteps = 2, YardstickEvery = 1,
+            MatmulSize = 96, MatmulRepeats = 2, ProbeImages = 64, RssSampleEvery = 1, BreakdownSteps = 2, YardstickEvery = 1, StepGemmSeconds = 0.01,
         };
         Report = TrainingBenchmark.Run(options, config, images, "synthetic: 200 images", TextWriter.Null);
     }
@@ -77,8 +77,16 @@ public class TrainingBenchmarkTests
             Assert.True(Report.PageFaultsPerStep >= 0);
             Assert.StartsWith("glibc malloc", Report.Allocator);
         }
-        // the MLP's first linear: (batch · tokens) × width · width × hidden
-        Assert.Equal((128L * 16, 64L, 128L), (Report.ModelShapeMatmul.M, Report.ModelShapeMatmul.K, Report.ModelShapeMatmul.N));
+        // the block's four linears at a replica's (images · tokens) rows, each forward and both gradients, once per block
+        Assert.Equal((2, 2), (Report.Replicas, Report.StepGemms.Replicas));
+        var fc1 = Report.StepGemms.Shapes.Select(s => s.Shape).Single(s => s.Name == "fc1 x·Wᵀ");
+        Assert.Equal((64L * 16, 64L, 128L, 4), (fc1.M, fc1.K, fc1.N, fc1.PerStep));
+        var fc2Weights = Report.StepGemms.Shapes.Select(s => s.Shape).Single(s => s.Name == "fc2 dYᵀ·x");
+        Assert.Equal((64L, 64L * 16, 128L, true, false), (fc2Weights.M, fc2Weights.K, fc2Weights.N, fc2Weights.TransposeLeft, fc2Weights.TransposeRight));
+        Assert.Equal(12, Report.StepGemms.Shapes.Count);
+        Assert.All(Report.StepGemms.Shapes, s => Assert.True(s.Gflops > 0));
+        Assert.InRange(Report.StepGemms.ShareOfStepFlops, 0.5, 1.0);
+        Assert.InRange(Report.StepGemms.Gflops, Report.StepGemms.Shapes.Min(s => s.Gflops), Report.StepGemms.Shapes.Max(s => s.Gflops));
         Assert.Equal(64, Report.ProbeImages);
         Assert.True(Report.ProbeImagesPerSecond > 0);
         Assert.True(double.IsFinite(Report.FinalLoss) && Report.FinalLoss > 0);
