@@ -137,9 +137,8 @@ public sealed record BenchmarkReport
             ("peak RSS", $"{F(Memory.PeakTrainingMb, "0")} MB over the training steps ({F(Memory.PeakSetupMb, "0")} MB before them: data and tokenizer; {F(PeakRssMb, "0")} MB for the whole process)"),
             ("  its parts", $"dataset {F(Memory.DatasetMb, "0")} MB, parameters + gradients + AdamW (+ EMA) {F(Memory.ParametersAndOptimizerMb, "0")} MB, " +
                 $"activations saved for backward {F(Memory.ActivationsPerReplicaMb, "0")} MB per replica × {Memory.Replicas}, " +
-                $"allocator retention beyond the activations {F(Memory.RetainedBeyondActivationsMb, "0")} MB " +
-                $"(malloc keeps {(Memory.AllocatorRetainedMb is { } kept ? F(kept, "0") + " MB" : "n/a")} free after a step), " +
-                $"runtime and the rest {F(Memory.OtherMb, "0")} MB"),
+                $"allocator retention beyond the activations, runtime and the rest {F(Memory.RetainedAndOtherMb, "0")} MB " +
+                $"(malloc holds {(Memory.AllocatorFreeMb is { } free ? F(free, "0") + " MB" : "n/a")} free after a step, in address space)"),
             ("live tensors", $"{LiveTensorsAfterWarmup} after warm-up → {LiveTensorsEnd} at the end"),
             ("page faults", PageFaultsPerStep is { } faults ? $"{F(faults, "0")} minor faults per timed step (allocator: {Allocator})" : "n/a"),
             ("GC", GcPerStep is { } gc ? $"{F(gc.PauseMs, "0.00")} ms paused per timed step; collections per step: gen0 {F(gc.Gen0, "0.0")}, gen1 {F(gc.Gen1, "0.0")}, gen2 {F(gc.Gen2, "0.0")}" : "n/a"),

@@ -9,18 +9,18 @@ namespace LDae.Benchmarks;
 /// <summary>
 /// Where a training run's resident memory goes (MB): the peak over the training steps and its parts. The parts are
 /// measured, not inferred: the dataset and parameter tensors by their sizes, the activations by the native heap's
-/// bytes in use before and after one replica's forward pass, the allocator's retention as the free bytes glibc keeps
-/// after a step (<see cref="NativeHeap"/>). Between steps that free memory is where the next step's activations go,
-/// so only the retention beyond the activations (<see cref="RetainedBeyondActivationsMb"/>: fragmentation, the
-/// backward pass's gradients and temporaries) adds to the peak. <see cref="OtherMb"/> is what remains of the peak
-/// (the .NET runtime, libtorch's code and buffers).
+/// bytes in use before and after one replica's forward pass. What remains of the peak
+/// (<see cref="RetainedAndOtherMb"/>) is the allocator's retention beyond the activations (fragmentation, the backward
+/// pass's gradients and temporaries), the .NET runtime and libtorch's code and buffers. The free bytes glibc holds
+/// after a step (<see cref="NativeHeap"/>) are reported beside it, not subtracted: they are address space, and the
+/// untouched part of each arena's heaps (up to the top pad, see <see cref="MallocPolicy"/>) is not resident.
 /// </summary>
 /// <param name="PeakSetupMb">Peak RSS before training: data loading and the tokenizer fit (PCA, or training a learned one).</param>
 /// <param name="PeakTrainingMb">Peak RSS over the training steps (the high-water mark is reset before them where Linux allows).</param>
 /// <param name="DatasetMb">The images and labels held in memory (uint8 pixels, int64 labels), all splits loaded.</param>
 /// <param name="ParametersAndOptimizerMb">Trainable parameters, their gradients, AdamW's two moments and the EMA copy.</param>
 /// <param name="ActivationsPerReplicaMb">What one replica's forward pass keeps for its backward pass (its shard of the batch).</param>
-/// <param name="AllocatorRetainedMb">Free memory glibc's malloc keeps for reuse after a step, all arenas (null where not glibc).</param>
+/// <param name="AllocatorFreeMb">Free memory glibc's malloc holds after a step, all arenas, in address space (null where not glibc).</param>
 public sealed record MemoryBreakdown(
     double PeakSetupMb,
     double PeakTrainingMb,
@@ -28,11 +28,9 @@ public sealed record MemoryBreakdown(
     double ParametersAndOptimizerMb,
     double ActivationsPerReplicaMb,
     int Replicas,
-    double? AllocatorRetainedMb)
+    double? AllocatorFreeMb)
 {
-    public double RetainedBeyondActivationsMb => Math.Max(0, (AllocatorRetainedMb ?? 0) - Replicas * ActivationsPerReplicaMb);
-
-    public double OtherMb => PeakTrainingMb - DatasetMb - ParametersAndOptimizerMb - Replicas * ActivationsPerReplicaMb - RetainedBeyondActivationsMb;
+    public double RetainedAndOtherMb => PeakTrainingMb - DatasetMb - ParametersAndOptimizerMb - Replicas * ActivationsPerReplicaMb;
 
     internal const double Mb = 1048576.0;
 

@@ -31,7 +31,7 @@ public sealed record BenchmarkOptions
     public int MatmulSize { get; init; } = 2048;
     public int MatmulRepeats { get; init; } = 5;
     /// <summary>Seconds each of the step's product shapes is timed (see <see cref="StepGemms"/>).</summary>
-    public double StepGemmSeconds { get; init; } = 0.3;
+    public double StepGemmSeconds { get; init; } = 0.6;
     /// <summary>Images pushed through the frozen encoder to time probe feature extraction (capped at the training set).</summary>
     public int ProbeImages { get; init; } = 10000;
     public int RssSampleEvery { get; init; } = 50;

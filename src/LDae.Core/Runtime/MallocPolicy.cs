@@ -19,8 +19,16 @@ public static class MallocPolicy
 
     /// <summary>The trim threshold set: free memory at the top of a heap is kept up to this size.</summary>
     public const long TrimBytes = 1L << 30;
-    /// <summary>Extra memory obtained per heap growth, so growth happens in few steps.</summary>
-    public const long TopPadBytes = 16L << 20;
+    /// <summary>
+    /// Extra memory obtained per heap growth, so growth happens in few steps — and the size of a whole heap of a
+    /// thread's arena (glibc's HEAP_MAX_SIZE on 64-bit), because the pad is also what stops glibc from unmapping such a
+    /// heap the moment it is entirely free: every thread but the first mallocs from arenas made of 64 MB heaps, and
+    /// glibc's heap_trim deletes a free heap whatever the trim threshold unless the top pad covers it. A data-parallel
+    /// replica's thread frees ~1 GB of activations at the end of each cpu-shape step; with a 16 MB pad one replica
+    /// page-faulted it back in every step (~7,000 faults and a tenth of its time in the kernel, the other replica
+    /// waiting for it; docs/performance.md).
+    /// </summary>
+    public const long TopPadBytes = 64L << 20;
     /// <summary>Allocations below this come from the heap, not a fresh mmap (32 MB: glibc's largest allowed value).</summary>
     public const long MmapBytes = 32L << 20;
 
@@ -44,9 +52,25 @@ public static class MallocPolicy
         return applied.Count == 0 ? "glibc malloc as the environment sets it" : "glibc malloc, " + string.Join(", ", applied);
     }
 
+    /// <summary>
+    /// Returns the free memory every arena holds to the kernel (glibc's <c>malloc_trim(0)</c>). For the end of a
+    /// data-parallel run: the replica threads' arenas keep their step's activations for the next step (see
+    /// <see cref="TopPadBytes"/>), and no thread allocates from them after the run, so what follows (the probe's
+    /// feature passes) would otherwise stack on top of them. A no-op where libc is not glibc.
+    /// </summary>
+    public static void ReleaseFree()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try { malloc_trim(0); }
+        catch (EntryPointNotFoundException) { }
+    }
+
     static bool Set(string environmentVariable, int parameter, long value) =>
         NativeEnvironment.Get(environmentVariable) is null && mallopt(parameter, checked((int)value)) == 1;
 
     [DllImport("libc")]
     static extern int mallopt(int parameter, int value);
+
+    [DllImport("libc")]
+    static extern int malloc_trim(nuint pad);
 }

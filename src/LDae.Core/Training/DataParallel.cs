@@ -229,6 +229,8 @@ public sealed class DataParallel : IDisposable
     {
         foreach (var w in workers) w.Dispose();
         if (callerThreads is { } n) set_num_threads(n);
+        // the replicas' arenas hold a step's activations each, and no thread allocates from them any more
+        if (workers.Length > 0) Runtime.MallocPolicy.ReleaseFree();
     }
 
     /// <summary>
