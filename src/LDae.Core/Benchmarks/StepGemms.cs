@@ -72,8 +72,18 @@ public static class StepGemms
                 catch (Exception e) { errors[r] = e; }
             })
             { IsBackground = true, Name = $"ldae-gemm-{r}" }).ToArray();
-            foreach (var t in threads) t.Start();
-            foreach (var t in threads) t.Join();
+            // as in DataParallel: no collection while one thread is inside libtorch and another allocates (TorchSharp's
+            // implicit Scalars are freed by finalizers); a budget the loops cannot exhaust
+            bool guarded = replicas > 1 && GC.TryStartNoGCRegion(16L << 20);
+            try
+            {
+                foreach (var t in threads) t.Start();
+                foreach (var t in threads) t.Join();
+            }
+            finally
+            {
+                if (guarded && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
+            }
             if (errors.FirstOrDefault(e => e is not null) is { } error) throw error;
             results.Add((shape, rates.Sum()));
         }
@@ -86,8 +96,7 @@ public static class StepGemms
     const int Samples = 3;
 
     /// <summary>Best GFLOP/s of one shape on the calling thread over <see cref="Samples"/> samples sharing
-    /// <paramref name="seconds"/>. The loop allocates no managed objects (in-place addmm returns its receiver), so no
-    /// collection can start while another replica's thread is inside libtorch.</summary>
+    /// <paramref name="seconds"/>.</summary>
     static double TimeOne(GemmShape s, double seconds, ulong seed)
     {
         using var scope = NewDisposeScope();

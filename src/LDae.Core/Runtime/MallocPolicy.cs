@@ -25,8 +25,8 @@ public static class MallocPolicy
     /// heap the moment it is entirely free: every thread but the first mallocs from arenas made of 64 MB heaps, and
     /// glibc's heap_trim deletes a free heap whatever the trim threshold unless the top pad covers it. A data-parallel
     /// replica's thread frees ~1 GB of activations at the end of each cpu-shape step; with a 16 MB pad one replica
-    /// page-faulted it back in every step (~7,000 faults and a tenth of its time in the kernel, the other replica
-    /// waiting for it; docs/performance.md).
+    /// page-faulted it back in every step (thousands of faults and a tenth of its time in the kernel, the other
+    /// replica waiting for it; docs/performance.md).
     /// </summary>
     public const long TopPadBytes = 64L << 20;
     /// <summary>Allocations below this come from the heap, not a fresh mmap (32 MB: glibc's largest allowed value).</summary>
