@@ -59,9 +59,6 @@ public sealed record BenchmarkReport
     public required MatmulMeasurement Matmul { get; init; }
     /// <summary>The step's own products (<see cref="Benchmarks.StepGemms"/>): what a step made only of them would reach.</summary>
     public required StepGemmMeasurement StepGemms { get; init; }
-
-    string StepGemmSlowest => StepGemms.Shapes.MinBy(s => s.Gflops) is var (shape, gflops)
-        ? $"{shape.Name} {shape.M}×{shape.K}·{shape.K}×{shape.N} at {gflops.ToString("0", CultureInfo.InvariantCulture)} GFLOP/s" : "";
     /// <summary>
     /// Median training GFLOP/s over the <em>best</em> large-matmul repeat — before, during (every
     /// <see cref="BenchmarkOptions.YardstickEvery"/> timed steps) and after training: the machine's capability. On a
@@ -128,7 +125,8 @@ public sealed record BenchmarkReport
             ("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best of {Matmul.Samples.Count} repeats before, during and after training ({Matmul.Shape})"),
             ("step's products", $"{F(StepGemms.Gflops, "0.0")} GFLOP/s = {F(StepGemms.Gflops / Matmul.Best, "P0")} of the best matmul: the linear layers' " +
                 $"forward and backward products at their shapes, {StepGemms.Replicas} replica(s) × {StepGemms.ThreadsPerReplica} thread(s) at once " +
-                $"({F(StepGemms.ShareOfStepFlops, "P0")} of the step's FLOPs; slowest {StepGemmSlowest})"),
+                $"({F(StepGemms.ShareOfStepFlops, "P0")} of the step's FLOPs; slowest {StepGemms.Slowest.Shape.Name} " +
+                $"{StepGemms.Slowest.Shape.M}×{StepGemms.Slowest.Shape.K}·{StepGemms.Slowest.Shape.K}×{StepGemms.Slowest.Shape.N} at {F(StepGemms.Slowest.Gflops, "0")} GFLOP/s)"),
             ("training / matmul", $"{F(TrainToMatmulRatio, "P0")} (median step over best matmul); {F(TrainGflopsMedian / StepGemms.Gflops, "P0")} of the step's products"),
             ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, gradient sum + clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)" +
                 (Replicas > 1 ? $"; slowest minus fastest replica {F(Phases.ReplicaSpreadMs, "0.0")} ms" : "")),

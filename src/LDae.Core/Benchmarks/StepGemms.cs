@@ -17,6 +17,9 @@ public sealed record GemmShape(string Name, long M, long K, long N, bool Transpo
 public sealed record StepGemmMeasurement(IReadOnlyList<(GemmShape Shape, double Gflops)> Shapes, int Replicas, int ThreadsPerReplica, double ShareOfStepFlops)
 {
     public double Gflops => Shapes.Sum(s => s.Shape.Flops * s.Shape.PerStep) / Shapes.Sum(s => s.Shape.Flops * s.Shape.PerStep / s.Gflops);
+
+    /// <summary>The shape that ran slowest.</summary>
+    public (GemmShape Shape, double Gflops) Slowest => Shapes.MinBy(s => s.Gflops);
 }
 
 /// <summary>
