@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LDae.Models;
+using LDae.Training;
 using static TorchSharp.torch;
 
 namespace LDae.Benchmarks;
@@ -75,17 +76,11 @@ public static class StepGemms
                 catch (Exception e) { errors[r] = e; }
             })
             { IsBackground = true, Name = $"ldae-gemm-{r}" }).ToArray();
-            // as in DataParallel: no collection while one thread is inside libtorch and another allocates (TorchSharp's
-            // implicit Scalars are freed by finalizers); a budget the loops cannot exhaust
-            bool guarded = replicas > 1 && GC.TryStartNoGCRegion(16L << 20);
-            try
+            // no collection while one thread is inside libtorch and another allocates, as in a data-parallel step
+            using (replicas > 1 ? DataParallel.NoGarbageCollection.UnlessActive() : null)
             {
                 foreach (var t in threads) t.Start();
                 foreach (var t in threads) t.Join();
-            }
-            finally
-            {
-                if (guarded && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
             }
             if (errors.FirstOrDefault(e => e is not null) is { } error) throw error;
             results.Add((shape, rates.Sum()));

@@ -242,7 +242,7 @@ public sealed class DataParallel : IDisposable
     /// A step allocates ~0.2 MB of managed objects (quick l-DAE row); the budget has ample headroom, and exceeding
     /// it fails the step rather than risk a silent use-after-free.
     /// </summary>
-    sealed class NoGarbageCollection : IDisposable
+    internal sealed class NoGarbageCollection : IDisposable
     {
         const long BudgetBytes = 32L << 20;
 
