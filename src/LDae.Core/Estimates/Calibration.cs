@@ -94,7 +94,6 @@ public static class Calibration
     {
         // the images of one default batch, in the batches a row's probe uses on the CPU
         const int images = FeatureExtractor.DefaultBatch;
-        int batch = FeatureExtractor.CpuBatch(WorkModel.Backbone(c, size));
         using var g = new Generator(0, CPU);
         using var data = Synthetic(images, channels, size, g);
         var tokenizer = UntrainedTokenizer(c, data, g);
@@ -103,6 +102,7 @@ public static class Calibration
             using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(c), RunSettings.Denoiser(c, size, 10), g);
             denoiser.eval();
             var shape = denoiser.BackboneOptions;
+            int batch = FeatureExtractor.CpuBatch(shape);
             double flops = Models.BackboneFlops.PerImage(shape) * shape.EncoderDepth / shape.Depth * images;
             return flops / Timed(() =>
             {

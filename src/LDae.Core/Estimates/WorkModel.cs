@@ -3,7 +3,6 @@ using LDae.Evaluation;
 using LDae.Experiments;
 using LDae.Harness.Config;
 using LDae.Harness.Experiments;
-using LDae.Method;
 using LDae.Models;
 using LDae.Tokenizers.Learned;
 using LDae.Training;
@@ -69,7 +68,7 @@ public static class WorkModel
         int classes = 10, width = (int)c.Int("backbone.width");
         if (encoder != "raw-pixels")
         {
-            var shape = Backbone(c, data.ImageSize);
+            var shape = RunSettings.Backbone(c, data.ImageSize);
             double forward = BackboneFlops.PerImage(shape);
             if (encoder == "trained" && !probeOnly)
             {
@@ -131,16 +130,6 @@ public static class WorkModel
 
     /// <summary>FLOPs per image of the patch covariance: each patch's outer product (D² multiply-adds).</summary>
     public static double PcaFlopsPerImage(double patches, double patchDim) => 2 * patches * patchDim * patchDim;
-
-    /// <summary>The backbone shape of a configuration, as <see cref="Denoiser.BackboneFor(int, int, int, DenoiserOptions)"/> builds it.</summary>
-    public static BackboneOptions Backbone(ConfigTree c, int imageSize)
-    {
-        int channels = (int)c.Int("data.channels");
-        var options = RunSettings.Denoiser(c, imageSize, numClasses: 10);
-        return c.Text("tokenizer.kind") == "pixels"
-            ? Denoiser.BackboneFor((int)c.Int("tokenizer.downscale"), channels, channels, options) // as PixelTokenizer: one cell per downscale² pixels
-            : Denoiser.BackboneFor((int)c.Int("tokenizer.patch"), channels, RunSettings.LatentDim(c), options);
-    }
 
     /// <summary>A learned tokenizer's step FLOPs, and its forward and the perceptual network's per image, from untrained networks of the spec's shape.</summary>
     static TokenizerStepFlops StepFlops(LearnedTokenizerSpec spec, int channels, int size, out double tokenizerForward, out double perceptualForward)

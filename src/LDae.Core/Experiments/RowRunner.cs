@@ -235,7 +235,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         var probeWatch = Stopwatch.StartNew();
         var protocol = RunSettings.ProbeProtocol(config);
         if (method is not null && device.type == DeviceType.CPU)
-            protocol = protocol with { ExtractBatch = FeatureExtractor.CpuBatch(Estimates.WorkModel.Backbone(config, train.Height)) };
+            protocol = protocol with { ExtractBatch = FeatureExtractor.CpuBatch(RunSettings.Backbone(config, train.Height)) };
         var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, protocol);
         probeWatch.Stop();
         var setup = ProbeRecord.Of(config, readout);

@@ -55,6 +55,19 @@ public static class RunSettings
     /// <summary>DiT's patch size on the conv VAE's latent: 2, so the conv VAE's stride is p/2 and d per token is 4 × its channels.</summary>
     public const int ConvVaeCellsPerTokenSide = 2;
 
+    /// <summary>
+    /// The backbone shape of a configuration, as <see cref="Method.Denoiser.BackboneFor(int, int, int, DenoiserOptions)"/>
+    /// builds it: for what needs the shape without building the model (the estimate, the probe's CPU batch).
+    /// </summary>
+    public static BackboneOptions Backbone(ConfigTree c, int imageSize)
+    {
+        int channels = (int)c.Int("data.channels");
+        var options = Denoiser(c, imageSize, numClasses: 10);
+        return c.Text("tokenizer.kind") == "pixels"
+            ? Method.Denoiser.BackboneFor((int)c.Int("tokenizer.downscale"), channels, channels, options) // as PixelTokenizer: one cell per downscale² pixels
+            : Method.Denoiser.BackboneFor((int)c.Int("tokenizer.patch"), channels, LatentDim(c), options);
+    }
+
     public static DenoiserOptions Denoiser(ConfigTree c, int imageSize, int numClasses) => new()
     {
         ImageSize = imageSize,

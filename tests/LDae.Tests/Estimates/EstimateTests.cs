@@ -28,7 +28,7 @@ public class EstimateTests
         var train = RunSettings.Train(c);
         long steps = train.ResolveTotalSteps((int)(4000 / train.BatchSize));
         Assert.Equal(3 * 31L, steps);   // 3 epochs of 31 full batches of 128
-        double forward = BackboneFlops.PerImage(WorkModel.Backbone(c, 32));
+        double forward = BackboneFlops.PerImage(RunSettings.Backbone(c, 32));
         Assert.Equal(3 * forward * steps * train.BatchSize, pretrain.Flops, 6);
         var features = Assert.Single(work, w => w.Workload.Kind == WorkKind.Features);
         Assert.Equal(forward / 2 * (4000 + 1000), features.Flops, 6);   // the encoder is half the blocks
@@ -43,7 +43,7 @@ public class EstimateTests
         Assert.Equal("augmented", cpu.Text("probe.features"));
         var data = new DatasetSize(50_000, 10_000, 32);
         var features = Assert.Single(WorkModel.Row(cpu, data), w => w.Workload.Kind == WorkKind.Features);
-        double encoder = BackboneFlops.PerImage(WorkModel.Backbone(cpu, 32)) / 2;
+        double encoder = BackboneFlops.PerImage(RunSettings.Backbone(cpu, 32)) / 2;
         long epochs = cpu.Int("probe.epochs");
         // the fixed center-crop view of both splits, and each epoch's random crops of the training images
         Assert.Equal(encoder * ((1 + epochs) * 50_000 + 10_000), features.Flops, 6);
