@@ -14,7 +14,7 @@ public static class BackboneFlops
         o.Validate();
         double l = o.TokenCount, w = o.Width, c = o.ConditioningWidth, k2 = (double)o.Patch * o.Patch;
         double macs = l * o.InChannels * k2 * w;                            // patch embedding
-        if (o.UsesConditioning && o.TimestepConditional)
+        if (o.UsesConditioning)
             macs += TimestepEmbedder.FrequencyDim * c + c * c;             // timestep MLP, once per image
         for (int i = 0; i < o.Depth; i++)
         {

@@ -6,7 +6,10 @@ namespace LDae.Models;
 /// <paramref name="Width"/> split into an encoder (first half) and a decoder (second half), and a grid
 /// OutChannels×GridSize×GridSize out.
 /// </summary>
-/// <param name="TimestepConditional">Whether the timestep embedding is part of the conditioning.</param>
+/// <param name="TimestepConditional">
+/// Whether the conditioning is told each input's timestep t; when false every input gets the embedding of
+/// <see cref="FixedTimestep"/> (a constant modulation the blocks learn, as in a classical DAE that is not told the noise level).
+/// </param>
 /// <param name="ConditioningRatio">
 /// Width of the conditioning vector c relative to <paramref name="Width"/>: the hidden dimension of the two-layer
 /// MLP that turns t into each block's adaLN shift/scale/gate (timestep MLP → c → SiLU → per-block linear).
@@ -44,8 +47,15 @@ public sealed record BackboneOptions(
     /// <summary>Hidden width of each block's MLP.</summary>
     public int MlpHidden => (int)(Width * MlpRatio);
 
-    /// <summary>Whether any block receives conditioning (there is something to condition on and a place for it).</summary>
-    public bool UsesConditioning => (TimestepConditional || ClassConditional) && Placement != ConditioningPlacement.None;
+    /// <summary>
+    /// Whether any block is an adaLN-Zero block. Only the placement decides the block type: a backbone that is not
+    /// told t (<see cref="TimestepConditional"/> false) keeps its adaLN-Zero blocks and conditions them on one fixed t,
+    /// so "not told the noise level" never also swaps the architecture.
+    /// </summary>
+    public bool UsesConditioning => Placement != ConditioningPlacement.None;
+
+    /// <summary>The timestep every input is conditioned on when the backbone is not told t.</summary>
+    public const long FixedTimestep = 0;
 
     /// <summary>Whether block <paramref name="index"/> (0-based) is an adaLN-Zero block.</summary>
     public bool IsConditionedBlock(int index) => UsesConditioning && Placement switch

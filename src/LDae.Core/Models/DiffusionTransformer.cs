@@ -26,7 +26,7 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
         Options = o;
         patchEmbed = nn.Conv2d(o.InChannels, o.Width, o.Patch, stride: o.Patch);
         posEmbed = PositionEmbedding.SinCos2D(o.Width, o.GridSize / o.Patch).unsqueeze(0);
-        if (o.UsesConditioning && o.TimestepConditional) timeEmbed = new TimestepEmbedder(o.ConditioningWidth);
+        if (o.UsesConditioning) timeEmbed = new TimestepEmbedder(o.ConditioningWidth);
         if (o.UsesConditioning && o.ClassConditional) labelEmbed = new LabelEmbedder(o.NumClasses, o.ConditioningWidth);
         blocks = new ModuleList<nn.Module<Tensor, Tensor?, Tensor>>(
             Enumerable.Range(0, o.Depth)
@@ -112,14 +112,16 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
             throw new ArgumentException("labels were given to a backbone that is not class-conditional");
         if (!Options.UsesConditioning) return null;
         using var scope = NewDisposeScope();
-        Tensor? c = timeEmbed?.forward(t);
+        // Not told t: one fixed timestep for every input, so c carries nothing that varies with the noise level.
+        var told = Options.TimestepConditional ? t : full_like(t, BackboneOptions.FixedTimestep);
+        Tensor? c = timeEmbed!.forward(told);
         if (labelEmbed is not null)
         {
             var labels = y ?? full([t.shape[0]], labelEmbed.NullClass, ScalarType.Int64, device: t.device);
             var e = labelEmbed.forward(labels);
-            c = c is null ? e : c + e;
+            c = c + e;
         }
-        return c!.MoveToOuterDisposeScope();
+        return c.MoveToOuterDisposeScope();
     }
 
     /// <summary>Runs blocks [from, to) on tokens.</summary>

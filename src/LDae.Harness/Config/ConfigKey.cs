@@ -18,6 +18,28 @@ public sealed record ConfigKey(string Path, KeyType Type, object? Default, KeySc
 {
     public bool Nullable { get; init; }
 
+    /// <summary>
+    /// Bumped when what a value other than the default means changes. A configuration that sets the key away from
+    /// its default hashes the key with its revision, so exactly the results made under the old meaning are rerun and
+    /// every other result keeps its hash.
+    /// </summary>
+    public int Revision { get; init; }
+
+    /// <summary>
+    /// The key was added after results existed and its default reproduces the behaviour from before it: at the
+    /// default it is left out of the configuration hash, so those results stay valid. A key added with a default
+    /// that changes behaviour must not set this (bump <see cref="MethodVersion"/> instead).
+    /// </summary>
+    public bool HashedOnlyWhenSet { get; init; }
+
+    /// <summary>The name and value under which (key, value) enters the configuration hash, or null when it does not.</summary>
+    public string? HashName(object? value)
+    {
+        bool atDefault = Equals(value, Default);
+        if (atDefault && HashedOnlyWhenSet) return null;
+        return !atDefault && Revision > 0 ? $"{Path}#r{Revision}" : Path;
+    }
+
     /// <summary>Parses a YAML scalar into this key's type, or throws <see cref="ConfigException"/>.</summary>
     public object? Parse(object? raw, string where)
     {

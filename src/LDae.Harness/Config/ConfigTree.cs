@@ -58,7 +58,11 @@ public sealed class ConfigTree
     public double Double(string path) => Convert.ToDouble(this[path], CultureInfo.InvariantCulture);
     public bool Bool(string path) => (bool)this[path]!;
 
-    /// <summary>Canonical JSON (sorted keys, invariant numbers): the input of the config hash.</summary>
+    /// <summary>
+    /// Canonical JSON (sorted keys, invariant numbers): the input of the config hash. A key enters under the name
+    /// <see cref="ConfigKey.HashName"/> gives it: with its revision when set away from its default, not at all when it
+    /// was added later and is at its default.
+    /// </summary>
     public string ToCanonicalJson() => CanonicalJson(values);
 
     static string CanonicalJson(IEnumerable<KeyValuePair<string, object?>> values)
@@ -69,7 +73,9 @@ public sealed class ConfigTree
             w.WriteStartObject();
             foreach (var (k, v) in values)
             {
-                w.WritePropertyName(k);
+                var name = ConfigSchema.TryGet(k, out var key) ? key.HashName(v) : k;
+                if (name is null) continue;
+                w.WritePropertyName(name);
                 switch (v)
                 {
                     case null: w.WriteNullValue(); break;

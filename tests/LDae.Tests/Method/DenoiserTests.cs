@@ -253,19 +253,27 @@ public class DenoiserTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void Without_timestep_conditioning_the_backbone_is_a_plain_vit()
+    public void Without_timestep_conditioning_the_blocks_stay_adaln_zero_and_are_told_one_fixed_t()
     {
         using var scope = NewDisposeScope();
-        using var model = new Denoiser(Pca(), new SingleNoiseLevel(), Tiny(LDae) with { TimestepConditional = false });
-        Assert.Null(model.Backbone.Timesteps);
-        Assert.All(model.Backbone.Blocks, b => Assert.IsType<VitBlock>(b));
-        Assert.Null(model.Backbone.Final.Modulation);
-        // t is not an input any more: any t gives the same output
+        using var told = new Denoiser(Pca(), new SingleNoiseLevel(), Tiny(LDae), new Generator(4, CPU));
+        using var model = new Denoiser(Pca(), new SingleNoiseLevel(), Tiny(LDae) with { TimestepConditional = false }, new Generator(4, CPU));
+        // the same architecture as the t-conditioned model: same parameter names and shapes, adaLN-Zero blocks
+        Assert.Equal(told.named_parameters().Select(p => (p.name, string.Join("×", p.parameter.shape))),
+            model.named_parameters().Select(p => (p.name, string.Join("×", p.parameter.shape))));
+        Assert.All(model.Backbone.Blocks, b => Assert.IsType<AdaLnZeroBlock>(b));
+        Assert.NotNull(model.Backbone.Final.Modulation);
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("modulation", StringComparison.OrdinalIgnoreCase) || name.Contains("time", StringComparison.OrdinalIgnoreCase))
+                WeightInit.Normal(p, 0.05, new Generator(5, CPU));
+        WeightInit.Normal(model.Backbone.Final.Output.weight!, 0.05, new Generator(6, CPU));
+        // t is not an input any more: any t gives the output of the fixed t
         var x = Patches.ImageToGrid(SyntheticShapes.Make(2, 1, Size, seed: 1), P);
-        WeightInit.Normal(model.Backbone.Final.Output.weight!, 0.05, new Generator(2, CPU));
         var a = model.Backbone.forward(x, zeros(2, ScalarType.Int64), null);
         var b = model.Backbone.forward(x, full(2, 700L), null);
         Assert.True(SyntheticShapes.MaxAbsDiff(a, b) == 0);
+        Assert.True(SyntheticShapes.MaxAbsDiff(a, model.Backbone.forward(x, full(2, BackboneOptions.FixedTimestep), null)) == 0);
+        Assert.True(a.abs().max().item<float>() > 0, "the fixed t's modulation reaches the output");
     }
 
     [Fact]

@@ -102,8 +102,13 @@ public class DiffusionTransformerTests
         Assert.False(Same(on.forward(x, t, null), on.forward(x, t2, null)));
         using var off = DiffusionTransformer.Create(Tiny(classConditional: false, timestep: false));
         Perturb(off);
-        Assert.Null(off.Timesteps);
+        // not told t: the same adaLN-Zero blocks and timestep MLP, conditioned on one fixed t
+        Assert.NotNull(off.Timesteps);
+        Assert.All(off.Blocks, blk => Assert.IsType<AdaLnZeroBlock>(blk));
+        Assert.Equal(on.named_parameters().Select(p => (p.name, string.Join("×", p.parameter.shape))),
+            off.named_parameters().Select(p => (p.name, string.Join("×", p.parameter.shape))));
         Assert.True(Same(off.forward(x, t, null), off.forward(x, t2, null)));
+        Assert.True(Same(off.forward(x, t, null), off.forward(x, full_like(t, BackboneOptions.FixedTimestep), null)));
     }
 
     [Fact]
