@@ -26,11 +26,17 @@ public static class PretrainingMethods
             using var seeded = Seeding.Seed(seed);
             return new Denoiser(tokenizer, RunSettings.Schedule(config), RunSettings.Denoiser(config, train.Height, classes), seeded);
         }
-        int size = train.Height, channels = train.Channels;
+        using var init = Seeding.Seed(seed);
+        return Baseline(config, train.Height, train.Channels, init);
+    }
+
+    /// <summary>A Table 4 baseline (pretrain.method mae or mocov3) for images of this size and channel count.</summary>
+    public static torch.nn.Module Baseline(ConfigTree config, int size, int channels, torch.Generator init)
+    {
+        string method = config.Text("pretrain.method");
         int patch = (int)config.Int("tokenizer.patch");             // a token is a p×p pixel patch, as an l-DAE token
         int width = (int)config.Int("backbone.width"), encoderDepth = (int)config.Int("backbone.depth") / 2, heads = (int)config.Int("backbone.heads");
         double mlpRatio = config.Double("backbone.mlp_ratio");
-        using var init = Seeding.Seed(seed);
         return method switch
         {
             "mae" => Mae(size, channels, patch, width, encoderDepth, heads, mlpRatio, init),

@@ -146,7 +146,7 @@ public sealed class ExperimentRegistry
             throw new ConfigException(path, "rows", "is missing", "a list of rows");
 
         var rows = new List<ExperimentRow>();
-        var rowKeys = new HashSet<string> { "id", "title", "change", "paper", "set", "from" };
+        var rowKeys = new HashSet<string> { "id", "title", "change", "architecture", "paper", "set", "from" };
         foreach (var node in seq.Children)
         {
             if (node is not YamlMappingNode m) throw new ConfigException(path, "rows", "holds a non-mapping", "rows as mappings");
@@ -163,7 +163,10 @@ public sealed class ExperimentRegistry
             var paper = m.Children.TryGetValue(new YamlScalarNode("paper"), out var pn) && pn is YamlMappingNode pm
                 ? new PaperNumbers(Number(pm, "acc", where), Number(pm, "fid", where))
                 : new PaperNumbers(null, null);
-            var row = new ExperimentRow(id, rowId, YamlFiles.Scalar(m, "title") ?? rowId, YamlFiles.Scalar(m, "change") ?? "", paper, delta, from, path);
+            var row = new ExperimentRow(id, rowId, YamlFiles.Scalar(m, "title") ?? rowId, YamlFiles.Scalar(m, "change") ?? "", paper, delta, from, path)
+            {
+                Architecture = YamlFiles.Scalar(m, "architecture"),
+            };
             rows.Add(row);
             previous = row.FullId;
         }

@@ -17,6 +17,13 @@ public sealed record ExperimentRow(
     string? From,
     string File)
 {
+    /// <summary>
+    /// The architectural change the row makes, in words (e.g. "label embedder removed"), or null when its model has
+    /// the parameters of its parent's. A row whose change alters parameter names or shapes must say so here; a test
+    /// builds every row's model and holds the rows to it.
+    /// </summary>
+    public string? Architecture { get; init; }
+
     /// <summary>The target name, e.g. <c>table3/predict-original-image</c>.</summary>
     public string FullId => $"{Table}/{Id}";
 }
