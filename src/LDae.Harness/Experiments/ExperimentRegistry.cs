@@ -31,6 +31,11 @@ public sealed class ExperimentRegistry
             _ = Chain(row); // detects cycles
             ConfigTree.Defaults().With(row.Delta, $"{row.File} (row {row.FullId})", KeyScope.Semantic); // keys, scopes, types and ranges now, for every row
         }
+        foreach (var table in tables)
+            foreach (var step in table.Steps)
+                foreach (var end in new[] { step.From, step.To })
+                    if (!rowsById.ContainsKey(end))
+                        throw new ConfigException(table.File, "steps", $"'{step.Title}' names unknown row '{end}'", "one of: " + string.Join(", ", rowsById.Keys));
     }
 
     public IEnumerable<ExperimentRow> Rows => Tables.SelectMany(t => t.Rows);
@@ -133,7 +138,7 @@ public sealed class ExperimentRegistry
     static ExperimentTable LoadTable(string path)
     {
         var root = YamlFiles.LoadMapping(path);
-        var known = new HashSet<string> { "table", "order", "title", "description", "from", "rows" };
+        var known = new HashSet<string> { "table", "order", "title", "description", "from", "rows", "steps" };
         foreach (var k in root.Children.Keys.Select(k => YamlFiles.Key(k, path)))
             if (!known.Contains(k)) throw new ConfigException(path, k, "is unknown at the top level", "one of: " + string.Join(", ", known));
         var id = YamlFiles.Scalar(root, "table") ?? Path.GetFileNameWithoutExtension(path);
@@ -171,7 +176,25 @@ public sealed class ExperimentRegistry
             previous = row.FullId;
         }
         var order = YamlFiles.Scalar(root, "order") is { } o ? int.Parse(o, CultureInfo.InvariantCulture) : int.MaxValue;
-        return new ExperimentTable(id, title, description, rows, path) { Order = order };
+        return new ExperimentTable(id, title, description, rows, path) { Order = order, Steps = LoadSteps(root, path) };
+    }
+
+    /// <summary>A study's steps: pairs of rows of other tables that the study measures again at other lengths.</summary>
+    static IReadOnlyList<StudyStep> LoadSteps(YamlMappingNode root, string path)
+    {
+        if (!root.Children.TryGetValue(new YamlScalarNode("steps"), out var node)) return [];
+        if (node is not YamlSequenceNode seq) throw new ConfigException(path, "steps", "is not a list", "a list of {title, from, to, paper}");
+        var known = new HashSet<string> { "title", "from", "to", "paper" };
+        var steps = new List<StudyStep>();
+        foreach (var item in seq.Children)
+        {
+            if (item is not YamlMappingNode m) throw new ConfigException(path, "steps", "holds a non-mapping", "steps as mappings");
+            foreach (var k in m.Children.Keys.Select(k => YamlFiles.Key(k, path)))
+                if (!known.Contains(k)) throw new ConfigException(path, k, "is unknown in a step", "one of: " + string.Join(", ", known));
+            string Required(string key) => YamlFiles.Scalar(m, key) ?? throw new ConfigException(path, key, "is missing in a step", "a value");
+            steps.Add(new StudyStep(Required("title"), Required("from"), Required("to"), Number(m, "paper", $"{path} (step {Required("title")})")));
+        }
+        return steps;
     }
 
     static double? Number(YamlMappingNode m, string key, string where)

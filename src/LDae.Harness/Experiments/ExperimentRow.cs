@@ -35,6 +35,12 @@ public sealed record ExperimentTable(string Id, string Title, string Description
     public int Order { get; init; } = int.MaxValue;
 
     /// <summary>
+    /// The steps of other tables a study measures again (the compute study: each step at several training lengths);
+    /// empty for the paper's tables, whose steps are their consecutive rows.
+    /// </summary>
+    public IReadOnlyList<StudyStep> Steps { get; init; } = [];
+
+    /// <summary>
     /// The index of the row a Δ is measured against: the row's parent in the chain (its From) when that row is in
     /// the same table, otherwise the row printed above it. A table's first row without a parent in the table has none.
     /// </summary>
@@ -46,3 +52,9 @@ public sealed record ExperimentTable(string Id, string Title, string Description
         return index > 0 ? index - 1 : null;
     }
 }
+
+/// <summary>
+/// A step of the paper a study measures again: from one row to another (their tables' own step or a span of steps),
+/// with the paper's Δ top-1 for it when the paper gives one.
+/// </summary>
+public sealed record StudyStep(string Title, string From, string To, double? PaperDelta);

@@ -57,6 +57,40 @@ public class ExperimentRegistryTests
     }
 
     [Fact]
+    public void The_compute_study_measures_each_step_at_1_4_and_16_times_the_epochs_changing_only_the_length()
+    {
+        var study = Registry.Tables.Single(t => t.Id == "compute");
+        Assert.Equal([1.0, 4.0, 16.0], StudyStepRows.Lengths(Registry, study));
+        Assert.Equal(6, study.Steps.Count);
+        foreach (var step in study.Steps)
+            foreach (var length in new[] { 1.0, 4.0, 16.0 })
+                foreach (var end in new[] { step.From, step.To })
+                {
+                    var row = StudyStepRows.At(Registry, study, end, length);
+                    Assert.True(row is not null, $"{step.Title}: no row trains {end} at {length}×");
+                    var a = Registry.Resolve(end, "quick-cifar10").Values;
+                    var b = Registry.Resolve(row!, "quick-cifar10").Values;
+                    Assert.Equal(row.FullId == end ? [] : ["train.length"], a.Keys.Where(k => !Equals(a[k], b[k])));
+                }
+        Assert.Equal(-3.0, study.Steps.Single(s => s.To == "table3/single-noise-level").PaperDelta);
+    }
+
+    [Fact]
+    public void A_step_that_names_an_unknown_row_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("ldae-steps-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Repo.Experiments(), "profiles.yaml"), Path.Combine(dir, "profiles.yaml"));
+            File.WriteAllText(Path.Combine(dir, "study.yaml"),
+                "table: study\nrows:\n  - {id: a, title: a}\nsteps:\n  - {title: s, from: study/a, to: study/b}\n");
+            var e = Assert.Throws<ConfigException>(() => ExperimentRegistry.Load(dir));
+            Assert.Contains("unknown row 'study/b'", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Every_paper_number_is_on_its_row()
     {
         double? Acc(string row) => Registry.Row(row).Paper.Acc;
