@@ -19,7 +19,11 @@ public static class ReportMarkdown
         Header(md, model);
         Summary(md, model);
         HowToRead(md, model);
-        foreach (var t in model.Tables) Table(md, model, t, figures.Where(f => f.Section == t.Table.Id).ToList());
+        foreach (var t in model.Tables)
+        {
+            Table(md, model, t, figures.Where(f => f.Section == t.Table.Id).ToList());
+            StudyStepsSection.Write(md, model, t, figures);
+        }
         var shared = figures.Where(f => f.Section == ReportFigures.SharedSection).ToList();
         if (shared.Count > 0)
         {
@@ -273,7 +277,7 @@ public static class ReportMarkdown
             yield return $"`{r.Row.FullId}`: {r.Log.NonFiniteLosses} logged step{(r.Log.NonFiniteLosses == 1 ? " has" : "s have")} a non-finite loss (not drawn).";
     }
 
-    static void Figure(StringBuilder md, ReportFigure f)
+    internal static void Figure(StringBuilder md, ReportFigure f)
     {
         if (f.File is null) md.Append($"*{f.Caption}*\n\n"); // nothing to draw: the line says why
         else md.Append($"![{f.Caption.Replace("[", "(").Replace("]", ")")}]({f.File})\n\n*{f.Caption}*\n\n");
@@ -359,7 +363,7 @@ public static class ReportMarkdown
     static string G3(double v) => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
     static string OptDelta(double? v) => v is { } x ? Format.Delta(x) : "—";
     static string Mark(Direction d) => d switch { Direction.Agrees => "✓", Direction.Disagrees => "✗", _ => "—" };
-    static string VerdictCell(Verdict v) => v switch
+    internal static string VerdictCell(Verdict v) => v switch
     {
         Verdict.Agrees => "✓ agrees",
         Verdict.Disagrees => "✗ disagrees",

@@ -42,10 +42,13 @@ public sealed record ExperimentTable(string Id, string Title, string Description
 
     /// <summary>
     /// The index of the row a Δ is measured against: the row's parent in the chain (its From) when that row is in
-    /// the same table, otherwise the row printed above it. A table's first row without a parent in the table has none.
+    /// the same table, otherwise the row printed above it. A table's first row without a parent in the table has none, and
+    /// neither has a row of a study with <see cref="Steps"/>.
     /// </summary>
     public int? PreviousIndex(int index)
     {
+        // a study of steps compares its rows across lengths (StudyStepRows), never with the row printed above
+        if (Steps.Count > 0) return null;
         if (Rows[index].From is { } from)
             for (int i = 0; i < Rows.Count; i++)
                 if (Rows[i].FullId == from) return i;

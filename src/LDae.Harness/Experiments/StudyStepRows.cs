@@ -10,18 +10,24 @@ public static class StudyStepRows
     const string AnyProfile = "ci";
 
     /// <summary>The training lengths (multiples of the profile's epochs) at which <paramref name="study"/> measures its steps, ascending.</summary>
-    public static IReadOnlyList<double> Lengths(ExperimentRegistry registry, ExperimentTable study) =>
-        study.Steps.SelectMany(s => new[] { s.From, s.To }).Select(id => Length(registry, registry.Row(id)))
-            .Concat(study.Rows.Select(r => Length(registry, r)))
+    public static IReadOnlyList<double> Lengths(ExperimentTable study, Func<string, ExperimentRow> rowOf, Func<ExperimentRow, double> lengthOf) =>
+        study.Steps.SelectMany(s => new[] { s.From, s.To }).Select(id => lengthOf(rowOf(id)))
+            .Concat(study.Rows.Select(lengthOf))
             .Distinct().Order().ToList();
 
     /// <summary>The row that trains <paramref name="row"/> at <paramref name="length"/>: itself, or the study's row from it; null when there is none.</summary>
-    public static ExperimentRow? At(ExperimentRegistry registry, ExperimentTable study, string row, double length)
+    public static ExperimentRow? At(ExperimentTable study, string row, double length, Func<string, ExperimentRow> rowOf, Func<ExperimentRow, double> lengthOf)
     {
-        var own = registry.Row(row);
-        if (Length(registry, own) == length) return own;
-        return study.Rows.FirstOrDefault(r => r.From == row && r.Delta.Keys.SequenceEqual(["train.length"]) && Length(registry, r) == length);
+        var own = rowOf(row);
+        if (lengthOf(own) == length) return own;
+        return study.Rows.FirstOrDefault(r => r.From == row && r.Delta.Keys.SequenceEqual(["train.length"]) && lengthOf(r) == length);
     }
 
-    public static double Length(ExperimentRegistry registry, ExperimentRow row) => registry.Resolve(row, AnyProfile).Double("train.length");
+    public static IReadOnlyList<double> Lengths(ExperimentRegistry registry, ExperimentTable study) =>
+        Lengths(study, registry.Row, r => Length(registry, r));
+
+    public static ExperimentRow? At(ExperimentRegistry registry, ExperimentTable study, string row, double length) =>
+        At(study, row, length, registry.Row, r => Length(registry, r));
+
+    static double Length(ExperimentRegistry registry, ExperimentRow row) => registry.Resolve(row, AnyProfile).Double("train.length");
 }

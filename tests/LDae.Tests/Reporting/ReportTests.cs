@@ -94,7 +94,8 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
             .Select(f => Path.GetRelativePath(fx.Output.Directory, f).Replace(Path.DirectorySeparatorChar, '/')).Order().ToList();
         Assert.Equal(files, sources.Order().ToList());
         Assert.Equal(
-            ["rows/table3/predict-original-image/denoising.png", "shared/pca-basis.png", "table2-latent-dim.png", "table2-loss.png", "table2-steps.png",
+            ["compute-step-1.png", "compute-step-2.png", "compute-step-3.png",
+             "rows/table3/predict-original-image/denoising.png", "shared/pca-basis.png", "table2-latent-dim.png", "table2-loss.png", "table2-steps.png",
              "table3-loss-parts.png", "table3-loss.png", "table3-probe.png", "table3-steps.png"],
             files);
         Assert.Contains("<table>", html);
