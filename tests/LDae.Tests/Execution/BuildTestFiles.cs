@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness;
 using LDae.Harness.Config;
 using LDae.Harness.Execution;
@@ -76,7 +77,7 @@ static class BuildTestFiles
                 StartedUtc = DateTimeOffset.UnixEpoch, FinishedUtc = DateTimeOffset.UnixEpoch,
             },
         };
-        ResultStore.WriteAtomic(new ResultStore(results).Row(Profile, row).Metrics, metrics.ToJson());
+        AtomicFile.WriteText(new ResultStore(results).Row(Profile, row).Metrics, metrics.ToJson());
     }
 
     /// <summary>Marks a tokenizer artifact complete (its manifest, written last by ldae).</summary>
@@ -84,7 +85,7 @@ static class BuildTestFiles
     {
         var row = BuildPlan.RowsUsing(BuildPlan.For(Registry, Profile), tokenizerTarget).First();
         var artifact = TokenizerArtifact.For(Registry.Resolve(row, Profile))!;
-        ResultStore.WriteAtomic(Path.Combine(new ResultStore(results).TokenizerDir(Profile, artifact.FolderName), TokenizerArtifact.ManifestFile), "{}\n");
+        AtomicFile.WriteText(Path.Combine(new ResultStore(results).TokenizerDir(Profile, artifact.FolderName), TokenizerArtifact.ManifestFile), "{}\n");
     }
 
     /// <summary>The tokenizer target a row depends on at the ci profile.</summary>

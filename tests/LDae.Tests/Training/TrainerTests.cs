@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Runtime;
 using LDae.Training;
 using TorchSharp;
@@ -139,7 +140,8 @@ public sealed class TrainerTests : IDisposable
     {
         var run = dir.Sub("tmp");
         Directory.CreateDirectory(run);
-        File.WriteAllText(Checkpoint.PathIn(run) + AtomicFile.TempSuffix, "half-written garbage");
+        var leftover = AtomicFile.TempName(Checkpoint.PathIn(run));
+        File.WriteAllText(leftover, "half-written garbage");
         Assert.False(Checkpoint.ExistsIn(run));
 
         long startedAt = -1;
@@ -148,7 +150,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(0, startedAt);                                   // started fresh
         Assert.Equal(clean.FinalLoss, r.FinalLoss);
         Assert.True(Checkpoint.ExistsIn(run));
-        Assert.Empty(Directory.GetFiles(run, "*" + AtomicFile.TempSuffix));   // the rename consumed it
+        Assert.Equal([leftover], Directory.GetFiles(run, "*.tmp-*"));   // another write's temporary file is neither read nor reused
         m.Dispose();
         cm.Dispose();
     }
