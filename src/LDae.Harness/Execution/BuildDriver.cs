@@ -97,6 +97,15 @@ public sealed class BuildDriver
     }
 
     public BuildOptions Options => options;
+
+    /// <summary>The file build.sh locks while it compiles the harness (flock); the Build target locks it too.</summary>
+    public static string CompileLockFile(string repoRoot) => Path.Combine(repoRoot, "build", ".compile.lock");
+
+    /// <summary>
+    /// Holds the compile lock until disposed, so two builds started together never compile into the same bin/ at
+    /// once (MSBuild fails with MSB4018 when one build's copy meets the other's).
+    /// </summary>
+    public IDisposable CompileLock() => RunLock.Acquire(CompileLockFile(options.RepoRoot), TimeSpan.FromHours(1), console.Output);
     public IReadOnlyList<PlanTarget> Plan { get; }
     /// <summary>The seeds each row runs in this build (--seeds, else the profile's).</summary>
     public int Seeds { get; }
@@ -266,7 +275,7 @@ public sealed class BuildDriver
     BuildSummary PrintSummary()
     {
         if (summary is not null) return summary;
-        summary = BuildSummary.Of(registry, store, options.Profile, options.Target, executor.Name, outcomes, failures);
+        summary = BuildSummary.Of(registry, store, options.Profile, options.Target, executor.Name, outcomes, failures, overrides);
         if (summary.Rows.Count == 0 && summary.Failures.Count == 0) return summary;
         console.Line();
         foreach (var line in SummaryTable.ConsoleLines(summary, console)) console.Line(line);
