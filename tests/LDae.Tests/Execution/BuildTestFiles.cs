@@ -80,12 +80,14 @@ static class BuildTestFiles
         AtomicFile.WriteText(new ResultStore(results).Row(Profile, row).Metrics, metrics.ToJson());
     }
 
-    /// <summary>Marks a tokenizer artifact complete (its manifest, written last by ldae).</summary>
+    /// <summary>A complete tokenizer artifact: its weights with their SHA-256, then its manifest (written last by ldae).</summary>
     public static void WriteArtifact(string results, string tokenizerTarget)
     {
         var row = BuildPlan.RowsUsing(BuildPlan.For(Registry, Profile), tokenizerTarget).First();
         var artifact = TokenizerArtifact.For(Registry.Resolve(row, Profile))!;
-        AtomicFile.WriteText(Path.Combine(new ResultStore(results).TokenizerDir(Profile, artifact.FolderName), TokenizerArtifact.ManifestFile), "{}\n");
+        var dir = new ResultStore(results).TokenizerDir(Profile, artifact.FolderName);
+        VerifiedFile.WriteText(Path.Combine(dir, artifact.WeightsFile), "weights\n");
+        AtomicFile.WriteText(Path.Combine(dir, TokenizerArtifact.ManifestFile), "{}\n");
     }
 
     /// <summary>The tokenizer target a row depends on at the ci profile.</summary>
