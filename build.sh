@@ -3,6 +3,13 @@
 #   [--set KEY=VALUE …] [--estimate]
 #   [--executor=local|slurm [--partition=P] [--slurm-args="…"] [--no-wait]] [--tree]
 set -euo pipefail
+# dotnet needs a home folder; a caller may have none in its environment (env -u HOME, some service managers).
+[ -n "${HOME:-}" ] || export HOME=~
+# Folders named relative to where the caller stands mean the same to the build as to ldae run from there.
+for var in LDAE_RESULTS LDAE_DATA LDAE_CIFAR10; do
+  value=${!var:-}
+  if [ -n "$value" ] && [ "${value#/}" = "$value" ]; then export "$var=$PWD/$value"; fi
+done
 cd "$(dirname "$0")"
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist; install it where we can (root on Debian).
@@ -23,9 +30,14 @@ fi
 # Colour and cursor movement only on a terminal (https://no-color.org); the build and its children honour NO_COLOR.
 [ -t 1 ] || export NO_COLOR="${NO_COLOR:-1}"
 
+# One build compiles at a time: two started together would write the same bin/ and obj/ files (MSB4018). The lock is
+# released before the rows run; the Build target takes it again while it compiles the solution (BuildDriver.CompileLock).
+exec 9>build/.compile.lock
+if command -v flock >/dev/null 2>&1; then flock 9; fi
 dotnet tool restore >/dev/null
 # build.cake loads the harness assembly (#r), so it must exist before Cake compiles the script.
 dotnet build src/LDae.Harness -c Release -nologo -v q -clp:ErrorsOnly >/dev/null
+exec 9>&-
 
 # Cake's own output is its per-task banner and task table; the build prints one line per target and a summary
 # table instead. --verbosity=normal (or diagnostic) brings Cake's back.

@@ -6,6 +6,7 @@
 #r "../src/LDae.Harness/bin/Release/net10.0/LDae.Harness.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/YamlDotNet.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../src/LDae.Harness/bin/Release/net10.0/Quickenshtein.dll"
 #nullable enable
 
 using LDae.Harness;
@@ -21,17 +22,24 @@ var driver = CreateDriver();
 var target = BuildTargets.Canonical(Argument("target", BuildTargets.Default));
 var dotnet = DotnetHost.Path;
 
-BuildDriver CreateDriver()
+BuildDriver CreateDriver() => RefuseWrongInput(() =>
+{
+    // A mistyped option (--profle=ci, --froce) would otherwise be ignored and the build do something else.
+    BuildOptions.CheckNames(Context.Arguments.GetArguments().Keys);
+    var sets = HasArgument("set") ? Arguments<string>("set").ToList() : [];
+    var options = BuildOptions.FromArguments(name => HasArgument(name) ? Argument<string>(name, "") : null, root, configuration, sets);
+    return BuildDriver.Create(options, console, interrupt);
+});
+
+T RefuseWrongInput<T>(Func<T> make)
 {
     try
     {
-        var sets = HasArgument("set") ? Arguments<string>("set").ToList() : [];
-        var options = BuildOptions.FromArguments(name => HasArgument(name) ? Argument<string>(name, "") : null, root, configuration, sets);
-        return BuildDriver.Create(options, console, interrupt);
+        return make();
     }
     catch (Exception e) when (e is BuildInputException or ArgumentException or LDae.Harness.Config.ConfigException or FileNotFoundException)
     {
-        // A wrong option or experiments file: one line, exit 2, nothing built.
+        // A wrong option, target or experiments file: one line, exit 2, nothing built.
         console.Line($"build.sh: {e.Message}", Tone.Bad);
         System.Environment.Exit(2);
         throw;
@@ -53,6 +61,8 @@ Task(BuildTargets.Clean).Description("Remove build outputs (results and data cac
 Task(BuildTargets.Build).Description("Build the solution").Does(() =>
 {
     console.Line($"Build: LDae.sln ({configuration})", Tone.Faint);
+    // One build compiles at a time (the lock build.sh holds while it builds the harness): two would write the same bin/.
+    using var compiling = driver.CompileLock();
     // `dotnet build` is `msbuild -restore` plus a summary it always prints; this is the same build, silent unless it fails.
     Require(driver.Run(dotnet, ["msbuild", $"{root}/LDae.sln", "-restore", $"-p:Configuration={configuration}", "-nologo", "-v:q", "-clp:ErrorsOnly;NoSummary"]), "building LDae.sln");
 });
@@ -130,4 +140,6 @@ defaultTask.IsDependentOn(BuildTargets.Report);
 // The summary table (terminal and results/<profile>/summary.md); exits 1 when a step failed.
 Teardown(ctx => driver.Finish());
 
+// An unknown target: one line naming the closest ones, exit 2 (Cake's own message would list nothing).
+RefuseWrongInput(() => { BuildTargets.CheckKnown(target, Tasks.Select(t => t.Name)); return 0; });
 RunTarget(driver.Options.EstimateOnly ? BuildTargets.Estimate : target);

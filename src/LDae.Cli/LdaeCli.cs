@@ -3,6 +3,7 @@ using LDae.Cli.Commands;
 using LDae.Experiments;
 using LDae.Harness;
 using LDae.Harness.Experiments;
+using LDae.Harness.Storage;
 
 namespace LDae.Cli;
 
@@ -44,9 +45,15 @@ public static class LdaeCli
             error.WriteLine(OneLine(e.Message));
             return Unavailable;
         }
+        catch (Exception e) when (StorageFailure.Describe(e) is { } why)
+        {
+            // The machine refused a file (a full disk, a read-only or foreign folder): what to fix, not where it broke.
+            error.WriteLine($"{command}: {OneLine(e.Message)} ({why})");
+            return InputError;
+        }
         catch (Exception e)
         {
-            // A run that failed (a diverging loss, a refused perceptual network, a full disk): the message first, then where.
+            // A run that failed (a diverging loss, a refused perceptual network): the message first, then where.
             error.WriteLine($"{command}: failed: {OneLine(e.Message)}");
             error.WriteLine(e.ToString());
             return Failed;

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Training;
@@ -59,7 +60,7 @@ public class EndToEndTests
         try
         {
             var store = new ResultStore(fresh);
-            ResultStore.WriteAtomic(store.Row(CiResults.Profile, source).Metrics, twin.ToJson());
+            AtomicFile.WriteText(store.Row(CiResults.Profile, source).Metrics, twin.ToJson());
             var runner = new LDae.Experiments.RowRunner(CiResults.Registry, store, LDae.Harness.Repo.Root(), TextWriter.Null);
             var reused = runner.Run(new LDae.Experiments.RowRequest(sameConfig, CiResults.Profile) { Force = true, ReuseTwin = true });
             Assert.NotNull(reused);

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.CommandLine;
 using LDae.Benchmarks;
 using LDae.Harness.Results;
@@ -74,7 +75,7 @@ static class BenchCommand
         context.Out.Write(table);
         if (path is not null)
         {
-            ResultStore.WriteAtomic(path, jsonText);
+            AtomicFile.WriteText(path, jsonText);
             context.Out.WriteLine($"wrote {path}");
         }
         return 0;

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.CommandLine;
 using System.Globalization;
 using LDae.Estimates;
@@ -48,7 +49,7 @@ static class EstimateCommand
             context.Out.Write(estimate.ToTable());
             if (parse.GetValue(json) is { } path)
             {
-                ResultStore.WriteAtomic(path, estimate.ToJson());
+                AtomicFile.WriteText(path, estimate.ToJson());
                 context.Out.WriteLine($"wrote {path}");
             }
             return 0;

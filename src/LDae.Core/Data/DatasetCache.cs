@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using LDae.Harness.Storage;
 using static TorchSharp.torch;
 
 namespace LDae.Data;
@@ -29,49 +30,38 @@ public static class DatasetCache
     /// <summary>Writes <paramref name="splits"/> atomically to <paramref name="path"/> (temp file + rename); returns the contents' SHA-256 (hex).</summary>
     public static string Write(string path, string key, DatasetSplits splits)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var tmp = TempName(path);
-        try
+        string sha = "";
+        AtomicFile.Write(path, raw =>
         {
-            string sha;
-            using (var raw = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            using (var file = new HashingStream(raw))
-            using (var w = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true))
+            using var file = new HashingStream(raw);
+            using var w = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
+            w.Write(Magic);
+            w.Write(Version);
+            w.Write(key);
+            w.Write(splits.Train.ClassNames.Count);
+            foreach (var c in splits.Train.ClassNames) w.Write(c);
+            foreach (var split in new[] { splits.Train, splits.Test })
             {
-                w.Write(Magic);
-                w.Write(Version);
-                w.Write(key);
-                w.Write(splits.Train.ClassNames.Count);
-                foreach (var c in splits.Train.ClassNames) w.Write(c);
-                foreach (var split in new[] { splits.Train, splits.Test })
-                {
-                    w.Write(split.Name);
-                    w.Write(split.Count);
-                    w.Write(split.Channels);
-                    w.Write(split.Height);
-                    w.Write(split.Width);
-                    w.Flush();
-                    file.Write(split.Labels.bytes);
-                    for (long start = 0; start < split.Count; start += ChunkImages)
-                    {
-                        using var chunk = split.Images.narrow(0, start, Math.Min(ChunkImages, split.Count - start));
-                        file.Write(chunk.bytes);
-                    }
-                }
+                w.Write(split.Name);
+                w.Write(split.Count);
+                w.Write(split.Channels);
+                w.Write(split.Height);
+                w.Write(split.Width);
                 w.Flush();
-                var hash = file.Hash();
-                raw.Write(hash);
-                raw.Write(EndMagic);
-                raw.Flush(flushToDisk: true);
-                sha = Convert.ToHexStringLower(hash);
+                file.Write(split.Labels.bytes);
+                for (long start = 0; start < split.Count; start += ChunkImages)
+                {
+                    using var chunk = split.Images.narrow(0, start, Math.Min(ChunkImages, split.Count - start));
+                    file.Write(chunk.bytes);
+                }
             }
-            File.Move(tmp, path, overwrite: true);
-            return sha;
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            w.Flush();
+            var hash = file.Hash();
+            raw.Write(hash);
+            raw.Write(EndMagic);
+            sha = Convert.ToHexStringLower(hash);
+        });
+        return sha;
     }
 
     /// <summary>
@@ -156,7 +146,7 @@ public static class DatasetCache
     }
 
     /// <summary>Passes reads or writes through to a file and feeds every byte to a SHA-256.</summary>
-    sealed class HashingStream(FileStream inner) : Stream
+    sealed class HashingStream(Stream inner) : Stream
     {
         readonly IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -197,7 +187,4 @@ public static class DatasetCache
             base.Dispose(disposing);
         }
     }
-
-    /// <summary>A unique temporary name beside <paramref name="path"/>; never matched by readers.</summary>
-    public static string TempName(string path) => $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
 }

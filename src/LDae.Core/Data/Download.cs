@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Net.Http;
 using System.Security.Cryptography;
 
@@ -28,46 +29,43 @@ public static class Download
         foreach (var mirror in mirrors)
         {
             var url = mirror.TrimEnd('/') + "/" + fileName;
-            var tmp = $"{destination}.download-{Environment.ProcessId}-{Guid.NewGuid():N}";
             try
             {
                 log?.WriteLine($"[data] downloading {url}");
-                string actual;
-                using (var response = Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult())
-                {
-                    response.EnsureSuccessStatusCode();
-                    using var body = response.Content.ReadAsStream();
-                    using var output = File.Create(tmp);
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-                    var buffer = new byte[1 << 16];
-                    int n;
-                    while ((n = body.Read(buffer)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, n);
-                        output.Write(buffer, 0, n);
-                    }
-                    output.Flush(flushToDisk: true);
-                    actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-                }
-                if (!string.Equals(actual, md5, StringComparison.OrdinalIgnoreCase))
-                {
-                    failures.Add($"{url}: MD5 {actual} does not match the published {md5}");
-                    continue;
-                }
-                File.Move(tmp, destination, overwrite: true);
+                using var response = Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+                response.EnsureSuccessStatusCode();
+                using var body = response.Content.ReadAsStream();
+                // The file takes its place only when its MD5 is the published one (a mismatch leaves nothing behind).
+                AtomicFile.Write(destination, output => CopyWithMd5(body, output, md5, url));
                 return;
+            }
+            catch (ChecksumMismatch e)
+            {
+                failures.Add(e.Message);
             }
             catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or UriFormatException
                                            or InvalidOperationException or NotSupportedException)
             {
                 failures.Add($"{url}: {e.Message}");
             }
-            finally
-            {
-                if (File.Exists(tmp)) File.Delete(tmp);
-            }
         }
         throw new DatasetException(destination,
             $"missing, and downloading it failed ({string.Join("; ", failures)}). {howToGetIt}");
     }
+
+    static void CopyWithMd5(Stream body, Stream output, string md5, string url)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        var buffer = new byte[1 << 16];
+        for (int n; (n = body.Read(buffer)) > 0;)
+        {
+            hash.AppendData(buffer, 0, n);
+            output.Write(buffer, 0, n);
+        }
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (!string.Equals(actual, md5, StringComparison.OrdinalIgnoreCase))
+            throw new ChecksumMismatch($"{url}: MD5 {actual} does not match the published {md5}");
+    }
+
+    sealed class ChecksumMismatch(string message) : Exception(message);
 }

@@ -49,7 +49,7 @@ public static class Estimator
         {
             var config = configs.Values.First(c => TokenizerArtifact.For(c)?.Target == t.Name);
             var artifact = TokenizerArtifact.For(config)!;
-            bool built = File.Exists(Path.Combine(store.TokenizerDir(profile, artifact.FolderName), TokenizerArtifacts.ManifestFile));
+            bool built = artifact.IsReady(store.TokenizerDir(profile, artifact.FolderName));
             bool needed = !built && BuildPlan.TokenizerNeeded(plan, t.Name, RowUpToDate);
             bool perceptual = config.Bool("tokenizer.perceptual_loss") && config.Text("tokenizer.kind") == "conv-vae";
             var work = WorkModel.Tokenizer(config, DatasetSize.Of(config, repoRoot), withPerceptualNetwork: perceptual && !perceptualCounted);

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -49,7 +50,7 @@ public sealed class ThroughputCache
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a throughput cache ({e.Message}); delete it to measure again", e); }
     }
 
-    public void Save(string path) => ResultStore.WriteAtomic(path, JsonSerializer.Serialize(this, Json) + "\n");
+    public void Save(string path) => AtomicFile.WriteText(path, JsonSerializer.Serialize(this, Json) + "\n");
 
     public double? MatmulGflops(int threads) => MatmulGflopsByThreads.TryGetValue(threads.ToString(), out var g) ? g : null;
 

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Security.Cryptography;
 using System.Text;
 using LDae.Training;
@@ -9,7 +10,8 @@ namespace LDae.Evaluation;
 /// <summary>
 /// Extracted features on disk, keyed by a string that names everything they depend on (e.g.
 /// "run=&lt;hash&gt;/split=test/ema"). Files are written atomically, so a present file is complete; the key is
-/// stored inside and checked on load, so a hash collision or renamed file cannot serve wrong features.
+/// stored inside and checked on load, so a hash collision or renamed file cannot serve wrong features; a file that
+/// does not match the SHA-256 written beside it (<see cref="VerifiedFile"/>) is a miss and is computed again.
 /// </summary>
 public sealed class FeatureCache(string directory)
 {
@@ -29,7 +31,7 @@ public sealed class FeatureCache(string directory)
     {
         features = null!;
         var path = PathFor(key);
-        if (!File.Exists(path)) return false;
+        if (!VerifiedFile.Check(path).Usable) return false;
         using var r = new BinaryReader(File.OpenRead(path));
         if (r.ReadString() != Magic) throw new InvalidDataException($"{path} is not a feature cache file");
         var stored = r.ReadString();
@@ -39,7 +41,7 @@ public sealed class FeatureCache(string directory)
     }
 
     public void Store(string key, Tensor features) =>
-        AtomicFile.WriteBinary(PathFor(key), w =>
+        VerifiedFile.WriteBinary(PathFor(key), w =>
         {
             w.Write(Magic);
             w.Write(key);

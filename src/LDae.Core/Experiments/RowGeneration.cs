@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using LDae.Data;
 using LDae.Evaluation.Generation;
@@ -150,7 +151,7 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         {
             var current = store.TryLoad(request.Profile, id) ?? metrics;
             var updated = current with { Generation = result, Fid = features.Metric == InceptionFeatures.MetricName ? result.Value : current.Fid };
-            ResultStore.WriteAtomic(paths.Metrics, updated.ToJson());
+            AtomicFile.WriteText(paths.Metrics, updated.ToJson());
         }
         log.WriteLine($"{id}: wrote {features.Metric} to {paths.Metrics} and the sample grid {grid}");
         return result;

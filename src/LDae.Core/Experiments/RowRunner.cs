@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using LDae.Data;
 using LDae.Evaluation;
@@ -119,7 +120,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     static void Publish(RowStaging staging, RowMetrics metrics, RowPaths paths, RowConsoleLog log)
     {
         if (File.Exists(staging.Files.Log)) TrainingCurveCsv.Write(staging.Files.Log, staging.Files.Curve);
-        ResultStore.WriteAtomic(staging.Files.Metrics, metrics.ToJson());
+        AtomicFile.WriteText(staging.Files.Metrics, metrics.ToJson());
         log.Detach(); // console.log moves with the folder
         staging.Publish();
     }
@@ -161,7 +162,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         };
         if (request.Seed is { } k) header.Add($"# seed {k} of the row: train.seed = {config.Int("train.seed")} (row's train.seed + {SeedRuns.Stride}·(k − 1))");
         header.AddRange(request.Overrides.Describe().Select(o => $"# --set {o}"));
-        ResultStore.WriteAtomic(path, string.Join("\n", header) + "\n" + config.ToYaml());
+        AtomicFile.WriteText(path, string.Join("\n", header) + "\n" + config.ToYaml());
     }
 
     /// <summary>
@@ -271,7 +272,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     static TrainResult Pretrain(nn.Module model, ConfigTree config, TrainOptions options, ImageDataset train, RowPaths staged, Device device, TextWriter log)
     {
         var source = new TensorBatchSource(train.Images, train.Labels, options.BatchSize, options.Seed);
-        using var trainer = new Trainer(options, staged.Dir, new ConsoleTrainProgress(log));
+        using var trainer = new Trainer(options, staged.Dir, new ConsoleTrainProgress(log), log);
         return trainer.Run(model, source, PretrainObjective.For((IPretrainingMethod)model, config, device));
     }
 

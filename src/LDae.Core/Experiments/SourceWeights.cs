@@ -1,4 +1,5 @@
 using LDae.Harness;
+using LDae.Harness.Storage;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Training;
@@ -29,7 +30,7 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
         var hash = registry.Resolve(source, request.Profile, request.Overrides).Hash();
         bool finished = request.Seed is { } k ? new SeedResults(store, request.Profile, source).IsUpToDate(k, hash) : store.IsUpToDate(request.Profile, source, hash);
         log.WriteLine(finished
-            ? $"{request.ResultId}: needs the weights of {sourceId}, whose result is up to date but whose weights.bin is not there (weights are not committed): pretraining {sourceId} again"
+            ? $"{request.ResultId}: needs the weights of {sourceId}, whose result is up to date but whose weights.bin is not there or does not match its SHA-256 (weights are not committed): pretraining {sourceId} again"
             : $"{request.ResultId}: needs the weights of {sourceId}, which has no result yet: running {sourceId} first");
         runner.Run(new RowRequest(source, request.Profile)
         {
@@ -57,11 +58,11 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
         foreach (var (row, id) in runs)
         {
             var paths = store.Row(profile, id);
-            if (store.TryLoad(profile, id) is { Seeds: null } m && m.ConfigHash == hash && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
+            if (store.TryLoad(profile, id) is { Seeds: null } m && m.ConfigHash == hash && VerifiedFile.Check(Path.Combine(paths.Dir, Trainer.WeightsFileName)).Usable)
                 return new Found(row, paths.Dir);
         }
         var staged = store.Row(profile, runs[0].Id).Staging;
-        return RowStaging.IsStampedWith(staged, hash) && File.Exists(Path.Combine(staged, Trainer.WeightsFileName))
+        return RowStaging.IsStampedWith(staged, hash) && VerifiedFile.Check(Path.Combine(staged, Trainer.WeightsFileName)).Usable
             ? new Found(source, staged)
             : null;
     }

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using System.Text.Json;
 using LDae.Data;
@@ -22,16 +23,24 @@ public static class TokenizerArtifacts
     /// <summary>Tokenizer kinds this class can build and load (pixels needs no artifact).</summary>
     public static readonly IReadOnlySet<string> Kinds = new HashSet<string>(LearnedTokenizerSpec.Kinds.Append("pca"));
 
-    /// <summary>The tokenizer of a row: built if missing, loaded otherwise. Null artifact = pixels.</summary>
+    /// <summary>
+    /// The tokenizer of a row: built if missing, loaded otherwise. An artifact whose weights are missing, carry no
+    /// SHA-256 or do not match it is built again (one line says which file and why), never loaded. Null artifact = pixels.
+    /// </summary>
     public static ITokenizer GetOrBuild(ConfigTree config, string profile, ResultStore store, ImageDataset train, ImageDataset test, TextWriter log)
     {
         var artifact = TokenizerArtifact.For(config);
         if (artifact is null) return new PixelTokenizer(train.Channels, (int)config.Int("tokenizer.downscale"));
         var dir = store.TokenizerDir(profile, artifact.FolderName);
-        if (!File.Exists(Path.Combine(dir, ManifestFile)))
+        if (!artifact.IsReady(dir))
         {
             using var _ = RunLock.Acquire(Path.Combine(dir, ".lock"), TimeSpan.FromHours(12), log);
-            if (!File.Exists(Path.Combine(dir, ManifestFile))) Build(config, artifact, dir, train, test, log);
+            if (TokenizerArtifact.IsBuilt(dir) && artifact.Damage(dir) is { } damage)
+            {
+                log.WriteLine($"[tokenizer] {artifact.Name}: {damage}; building it again");
+                File.Delete(Path.Combine(dir, ManifestFile)); // incomplete until rebuilt
+            }
+            if (!TokenizerArtifact.IsBuilt(dir)) Build(config, artifact, dir, train, test, log);
         }
         return Load(config, dir);
     }
@@ -101,7 +110,7 @@ public static class TokenizerArtifacts
             ["fit_images"] = fitCount,
             ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 2),
         };
-        ResultStore.WriteAtomic(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteText(Path.Combine(dir, ManifestFile), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         log.WriteLine($"[tokenizer] {artifact.Name}: explained variance {pca.ExplainedVariance:P1} in {watch.Elapsed.TotalSeconds:0.0} s");
     }
 }

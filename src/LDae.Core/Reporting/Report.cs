@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 
@@ -23,8 +24,8 @@ public static class Report
         var markdown = ReportMarkdown.Render(model, figures);
         var mdPath = Path.Combine(dir, "index.md");
         var htmlPath = Path.Combine(dir, "index.html");
-        ResultStore.WriteAtomic(mdPath, markdown);
-        ResultStore.WriteAtomic(htmlPath, ReportHtml.Render(markdown, $"LDae results — profile {profile}"));
+        AtomicFile.WriteText(mdPath, markdown);
+        AtomicFile.WriteText(htmlPath, ReportHtml.Render(markdown, $"LDae results — profile {profile}"));
         return new ReportOutput(dir, mdPath, htmlPath, markdown, figures);
     }
 

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Results;
 using LDae.Reporting.Plots;
 
@@ -217,7 +218,7 @@ public static class ReportFigures
     static void Copy(string source, string dir, string rel)
     {
         var target = Path.Combine(dir, rel.Replace('/', Path.DirectorySeparatorChar));
-        LDae.Training.AtomicFile.Write(target, s => { using var from = File.OpenRead(source); from.CopyTo(s); });
+        AtomicFile.Write(target, s => { using var from = File.OpenRead(source); from.CopyTo(s); });
     }
 
     static string Sha256(string path)

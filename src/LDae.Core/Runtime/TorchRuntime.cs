@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -165,20 +166,14 @@ public static class TorchRuntime
         var copy = Path.Combine(Path.GetDirectoryName(original)!, $"libLibTorchSharp.ldae-{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}.so");
         if (File.Exists(copy)) return (PatchOutcome.AlreadyPatched, copy);
         ElfVersionNeeds.MarkWeak(bytes, MissingVersion);
-        var tmp = $"{copy}.tmp-{Environment.ProcessId}";
         try
         {
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, copy, overwrite: true); // a process racing us writes the same bytes
+            AtomicFile.Write(copy, s => s.Write(bytes)); // a process racing us writes the same bytes
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
         {
             throw new IOException($"cannot write the patched copy {copy} ({e.Message}); the system libstdc++ lacks {MissingVersion}, so " +
                                   $"{original} cannot be loaded as it is: make the build output writable or install GCC 13's libstdc++", e);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
         }
         return (PatchOutcome.Patched, copy);
     }

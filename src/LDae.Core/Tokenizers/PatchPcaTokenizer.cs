@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -173,10 +174,10 @@ public sealed class PatchPcaTokenizer : ITokenizer
             throw new ArgumentException($"image size {images.shape[2]}×{images.shape[3]} is not divisible by the PCA patch size {Patch}");
     }
 
-    /// <summary>Writes the fitted PCA (header + mean, basis, eigenvalues, scale); atomic (temp file + rename).</summary>
+    /// <summary>Writes the fitted PCA (header + mean, basis, eigenvalues, scale); atomic, with its SHA-256 beside it (<see cref="VerifiedFile"/>).</summary>
     public void Save(string path)
     {
-        LDae.Training.AtomicFile.WriteBinary(path, writer =>
+        VerifiedFile.WriteBinary(path, writer =>
         {
             LDae.Training.ModuleFile.WriteHeader(writer, Magic, FormatVersion);
             writer.Write(Patch);

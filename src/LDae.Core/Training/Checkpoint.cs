@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Text.Json;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,8 +30,9 @@ public sealed record CheckpointState
 
 /// <summary>
 /// One file holding everything needed to continue a run bit-for-bit: model state, optimizer state (AdamW
-/// moments and step counts), EMA weights, and <see cref="CheckpointState"/>. Written atomically
-/// (<see cref="AtomicFile"/>), so an existing checkpoint file is always complete.
+/// moments and step counts), EMA weights, and <see cref="CheckpointState"/>. Written atomically with its SHA-256
+/// beside it (<see cref="VerifiedFile"/>) and read only when it matches it, so a resumed run continues from exactly
+/// the state that was saved; a damaged, truncated or unverified checkpoint is discarded and the run starts over.
 /// </summary>
 public static class Checkpoint
 {
@@ -41,11 +43,23 @@ public static class Checkpoint
 
     public static string PathIn(string runDirectory) => Path.Combine(runDirectory, FileName);
 
-    /// <summary>True if the run directory holds a checkpoint (a leftover temp file does not count).</summary>
-    public static bool ExistsIn(string runDirectory) => File.Exists(PathIn(runDirectory));
+    /// <summary>True if the run directory holds a checkpoint to resume from: one that matches its SHA-256 (a leftover temp file does not count).</summary>
+    public static bool ExistsIn(string runDirectory) => VerifiedFile.Check(PathIn(runDirectory)).Usable;
+
+    /// <summary>
+    /// Removes the checkpoint at <paramref name="path"/> when it cannot be resumed from — changed, truncated, or
+    /// without its SHA-256 — and says which file and why; null when there is none or it is sound.
+    /// </summary>
+    public static string? DiscardIfUnusable(string path)
+    {
+        var check = VerifiedFile.Check(path);
+        if (check.Usable || !check.Exists) return null;
+        VerifiedFile.Delete(path);
+        return check.ToString();
+    }
 
     public static void Save(string path, CheckpointState state, nn.Module model, OptimizerHelper optimizer, Ema? ema) =>
-        AtomicFile.WriteBinary(path, w =>
+        VerifiedFile.WriteBinary(path, w =>
         {
             w.Write(Magic);
             w.Write(Version);
@@ -60,14 +74,14 @@ public static class Checkpoint
     /// <summary>Only the bookkeeping (cheap: stops before the tensors).</summary>
     public static CheckpointState ReadState(string path)
     {
-        using var r = new BinaryReader(File.OpenRead(path));
+        using var r = new BinaryReader(VerifiedFile.OpenRead(path));
         return ReadHeader(r, path);
     }
 
     /// <summary>Restores model, optimizer and EMA in place and returns the bookkeeping.</summary>
     public static CheckpointState Load(string path, nn.Module model, OptimizerHelper optimizer, Ema? ema)
     {
-        using var r = new BinaryReader(File.OpenRead(path));
+        using var r = new BinaryReader(VerifiedFile.OpenRead(path));
         var state = ReadHeader(r, path);
         model.load(r);
         optimizer.load_state_dict(r);

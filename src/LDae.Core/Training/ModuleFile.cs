@@ -1,10 +1,11 @@
+using LDae.Harness.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LDae.Training;
 
 /// <summary>
-/// The binary layout shared by saved modules (learned tokenizers, the perceptual network): a header
+/// The binary layout shared by saved modules (the patch PCA, learned tokenizers, the perceptual network): a header
 /// (magic string + format version, then the owner's own fields) and the module's state dict as
 /// (count, then name + tensor per entry). Each owner writes and reads its own fields between the two.
 /// </summary>
@@ -16,10 +17,13 @@ public static class ModuleFile
         writer.Write(version);
     }
 
-    /// <summary>Opens <paramref name="path"/> and checks its header; the reader is positioned after it.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> once it matches the SHA-256 written with it (else an <see cref="ArtifactException"/>)
+    /// and checks its header; the reader is positioned after it.
+    /// </summary>
     public static BinaryReader OpenRead(string path, string magic, int version, string what)
     {
-        var reader = new BinaryReader(File.OpenRead(path));
+        var reader = new BinaryReader(VerifiedFile.OpenRead(path));
         try
         {
             if (reader.ReadString() != magic) throw new InvalidDataException($"{path} is not a {what} file");

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -20,7 +21,7 @@ namespace LDae.Training;
 /// <see cref="TrainLogEntry"/> per line) and, when the run completes, <c>weights.bin</c> — the weights to
 /// evaluate (the EMA weights if EMA is on) in TorchSharp's <c>Module.save</c> format.</para>
 /// </remarks>
-public sealed class Trainer(TrainOptions options, string runDirectory, ITrainProgress? progress = null) : IDisposable
+public sealed class Trainer(TrainOptions options, string runDirectory, ITrainProgress? progress = null, TextWriter? log = null) : IDisposable
 {
     public const string LogFileName = "log.jsonl";
     public const string WeightsFileName = "weights.bin";
@@ -28,6 +29,8 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
     public TrainOptions Options { get; } = options;
     public string RunDirectory { get; } = runDirectory;
     readonly ITrainProgress progress = progress ?? NullTrainProgress.Instance;
+    /// <summary>Where the trainer says why it does not resume from a checkpoint it found.</summary>
+    readonly TextWriter log = log ?? TextWriter.Null;
 
     /// <summary>The EMA of the last <see cref="Run"/> (null if EmaDecay = 0); owned by the trainer.</summary>
     public Ema? Ema { get; private set; }
@@ -40,9 +43,13 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
     /// </summary>
     public IDisposable EvaluationWeights() => Ema?.SwapIn() ?? NoOp.Instance;
 
-    /// <summary>Loads a completed run's evaluation weights (weights.bin) into <paramref name="model"/>.</summary>
-    public static void LoadEvaluationWeights(nn.Module model, string runDirectory) =>
-        model.load(Path.Combine(runDirectory, WeightsFileName));
+    /// <summary>Loads a completed run's evaluation weights (weights.bin, checked against its SHA-256) into <paramref name="model"/>.</summary>
+    public static void LoadEvaluationWeights(nn.Module model, string runDirectory)
+    {
+        var path = Path.Combine(runDirectory, WeightsFileName);
+        VerifiedFile.Require(path);
+        model.load(path);
+    }
 
     /// <summary>
     /// Trains <paramref name="model"/> (resuming from the run directory's checkpoint if there is one) until
@@ -80,6 +87,9 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         // Restore or start fresh.
         string checkpointPath = Checkpoint.PathIn(RunDirectory);
         var state = new CheckpointState { OptionsFingerprint = o.Fingerprint() };
+        // A checkpoint that does not match its digest would resume from a state no run reached: start over instead.
+        if (Checkpoint.DiscardIfUnusable(checkpointPath) is { } damage)
+            log.WriteLine($"[train] {damage}: starting the run over from step 0");
         if (File.Exists(checkpointPath))
         {
             string written = Checkpoint.ReadState(checkpointPath).OptionsFingerprint;
@@ -205,7 +215,7 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         bool completed = step >= total;
         if (completed)
             using (EvaluationWeights())
-                AtomicFile.WriteBinary(WeightsPath, w => model.save(w));
+                VerifiedFile.WriteBinary(WeightsPath, w => model.save(w));
 
         var window = logged.TakeLast(Math.Max(1, o.FinalLossWindow)).ToList();
         var finalParts = window.Count == 0

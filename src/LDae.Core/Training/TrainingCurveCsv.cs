@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Globalization;
 using System.Text;
 

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Config;
 using LDae.Harness.Estimates;
 using LDae.Harness.Execution.Slurm;
@@ -52,7 +53,7 @@ public sealed class BuildDriver
         overrides = options.Overrides;
         store = new ResultStore(options.ResultsRoot);
         Seeds = options.Seeds ?? registry.Profile(options.Profile).Seeds;
-        Plan = BuildPlan.For(registry, options.Profile, Seeds);
+        Plan = BuildPlan.For(registry, options.Profile, Seeds, overrides);
         rowsInBuild = BuildPlan.RowsReachedFrom(Plan, BuildTargets.PlanTargetOf(options.Target));
     }
 
@@ -96,6 +97,15 @@ public sealed class BuildDriver
     }
 
     public BuildOptions Options => options;
+
+    /// <summary>The file build.sh locks while it compiles the harness (flock); the Build target locks it too.</summary>
+    public static string CompileLockFile(string repoRoot) => Path.Combine(repoRoot, "build", ".compile.lock");
+
+    /// <summary>
+    /// Holds the compile lock until disposed, so two builds started together never compile into the same bin/ at
+    /// once (MSBuild fails with MSB4018 when one build's copy meets the other's).
+    /// </summary>
+    public IDisposable CompileLock() => RunLock.Acquire(CompileLockFile(options.RepoRoot), TimeSpan.FromHours(1), console.Output);
     public IReadOnlyList<PlanTarget> Plan { get; }
     /// <summary>The seeds each row runs in this build (--seeds, else the profile's).</summary>
     public int Seeds { get; }
@@ -106,12 +116,15 @@ public sealed class BuildDriver
     /// <summary>Steps submitted to the cluster that this build does not wait for (--no-wait).</summary>
     public bool LeavesJobsQueued => started.Any(r => r.JobId is not null && !r.Ended);
 
-    /// <summary>A tokenizer artifact target: built once, and only when a row that needs it will run (or it is asked for by name).</summary>
+    /// <summary>
+    /// A tokenizer artifact target: built once, and only when a row that needs it will run (or it is asked for by
+    /// name). An artifact whose weights do not match their SHA-256 (or have none, or are gone) is built again.
+    /// </summary>
     public void Tokenizer(string name, bool requested)
     {
         StopIfInterrupted();
-        var step = TokenizerStep(name);
-        if (File.Exists(Path.Combine(Path.GetDirectoryName(step.LockFile)!, TokenizerArtifact.ManifestFile)))
+        var (artifact, dir) = TokenizerOf(name);
+        if (artifact.IsReady(dir))
         {
             console.Line($"{name}: built", Tone.Faint);
             clock?.Finished(name, 0);
@@ -124,7 +137,8 @@ public sealed class BuildDriver
             clock?.Finished(name, 0);
             return;
         }
-        Start(step, []);
+        if (TokenizerArtifact.IsBuilt(dir) && artifact.Damage(dir) is { } damage) console.Line($"{name}: {damage}; building it again", Tone.Bad);
+        Start(TokenizerStep(name), []);
     }
 
     /// <summary>
@@ -261,14 +275,14 @@ public sealed class BuildDriver
     BuildSummary PrintSummary()
     {
         if (summary is not null) return summary;
-        summary = BuildSummary.Of(registry, store, options.Profile, options.Target, executor.Name, outcomes, failures);
+        summary = BuildSummary.Of(registry, store, options.Profile, options.Target, executor.Name, outcomes, failures, overrides);
         if (summary.Rows.Count == 0 && summary.Failures.Count == 0) return summary;
         console.Line();
         foreach (var line in SummaryTable.ConsoleLines(summary, console)) console.Line(line);
         if (summary.Rows.Count > 0)
         {
             var file = Path.Combine(store.Root, options.Profile, "summary.md");
-            ResultStore.WriteAtomic(file, SummaryTable.Markdown(summary));
+            AtomicFile.WriteText(file, SummaryTable.Markdown(summary));
             console.Line($"  (also in {Relative(file)})", Tone.Faint);
         }
         return summary;
@@ -348,7 +362,7 @@ public sealed class BuildDriver
 
     bool Produced(BuildStep step) => step.Kind == StepKind.Row
         ? RowUpToDate(step.Name)
-        : File.Exists(Path.Combine(Path.GetDirectoryName(step.LockFile)!, TokenizerArtifact.ManifestFile));
+        : TokenizerOf(step.Name) is var (artifact, dir) && artifact.IsReady(dir);
 
     /// <summary>"table3/pca-ddm: job 17 FAILED, exit code 1:0; log results/ci/slurm/table3/pca-ddm.17.log".</summary>
     string Describe(StepRun run)
@@ -421,14 +435,22 @@ public sealed class BuildDriver
 
     BuildStep TokenizerStep(string name)
     {
-        var row = BuildPlan.RowsUsing(Plan, name).FirstOrDefault() ?? throw new BuildInputException($"{name}: no row at profile {options.Profile} uses it");
-        if (SeedRuns.TryParse(row, out var seedOf, out _)) row = seedOf;
-        var config = Resolve(row);
-        var artifact = TokenizerArtifact.For(config)!;
-        var dir = store.TokenizerDir(options.Profile, artifact.FolderName);
+        var (_, dir, config) = TokenizerUse(name);
         return new BuildStep(name, StepKind.Tokenizer, ["tokenizer", "--artifact", name, .. Common()], Path.Combine(dir, ".lock"))
         {
             Threads = (int)config.Int("train.threads"),
         };
+    }
+
+    (TokenizerArtifact Artifact, string Dir) TokenizerOf(string name) => TokenizerUse(name) is var (artifact, dir, _) ? (artifact, dir) : default;
+
+    /// <summary>The artifact a tokenizer target names, its folder, and the configuration of a row of the build that uses it.</summary>
+    (TokenizerArtifact Artifact, string Dir, ConfigTree Config) TokenizerUse(string name)
+    {
+        var row = BuildPlan.RowsUsing(Plan, name).FirstOrDefault() ?? throw new BuildInputException($"{name}: no row at profile {options.Profile} uses it");
+        if (SeedRuns.TryParse(row, out var seedOf, out _)) row = seedOf;
+        var config = Resolve(row);
+        var artifact = TokenizerArtifact.For(config)!;
+        return (artifact, store.TokenizerDir(options.Profile, artifact.FolderName), config);
     }
 }

@@ -34,6 +34,30 @@ public sealed record BuildOptions
 
     public static readonly IReadOnlyList<string> Executors = ["local", "slurm"];
 
+    /// <summary>The options of ./build.sh (<c>--name</c> or <c>--name=value</c>).</summary>
+    public static readonly IReadOnlyList<string> Names =
+        ["target", "profile", "device", "force", "seeds", "set", "estimate", "executor", "partition", "slurm-args", "no-wait", "configuration"];
+
+    /// <summary>Cake's own options, which ./build.sh passes on to it (<c>--tree</c>, <c>--verbosity</c>, …).</summary>
+    public static readonly IReadOnlyList<string> CakeNames =
+        ["tree", "description", "showdescription", "dryrun", "noop", "whatif", "verbosity", "v", "exclusive", "e", "debug", "d",
+         "settings_noreport", "settings_skipverification", "version", "ver", "info", "help", "h", "bootstrap", "skip-bootstrap", "paths"];
+
+    /// <summary>
+    /// Fails with a <see cref="BuildInputException"/> naming the first option of <paramref name="given"/> (the names
+    /// of the command line's options) that the build does not know, and the known ones closest to it: a mistyped
+    /// option (<c>--profle=ci</c>, <c>--froce</c>) would otherwise be ignored and the build do something else.
+    /// </summary>
+    public static void CheckNames(IEnumerable<string> given)
+    {
+        var known = Names.Concat(CakeNames).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in given)
+        {
+            if (known.Contains(name)) continue;
+            throw new BuildInputException($"--{name}: not an option of ./build.sh{ClosestNames.Hint(name, Names, "--")} (options: {string.Join(", ", Names.Select(n => "--" + n))})");
+        }
+    }
+
     /// <summary>
     /// The options from ./build.sh's arguments (<paramref name="argument"/> gives an option's value, "" for a flag
     /// without one, null when absent; <paramref name="sets"/> the values of every --set).

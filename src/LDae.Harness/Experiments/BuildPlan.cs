@@ -21,7 +21,12 @@ public static class BuildPlan
 {
     public const string AllTables = "tables";
 
-    public static IReadOnlyList<PlanTarget> For(ExperimentRegistry registry, string profile, int seeds = 1)
+    /// <summary>
+    /// The graph of <paramref name="profile"/>; with <paramref name="overrides"/> (a build's <c>--set</c>) its rows
+    /// are resolved with them, so a row depends on the tokenizer artifact it will load (a changed tokenizer key
+    /// names another artifact).
+    /// </summary>
+    public static IReadOnlyList<PlanTarget> For(ExperimentRegistry registry, string profile, int seeds = 1, Config.ConfigOverrides? overrides = null)
     {
         var targets = new List<PlanTarget>();
         var tokenizers = new SortedDictionary<string, PlanTarget>(StringComparer.Ordinal);
@@ -29,7 +34,7 @@ public static class BuildPlan
         {
             foreach (var row in table.Rows)
             {
-                var config = registry.Resolve(row, profile);
+                var config = registry.Resolve(row, profile, overrides);
                 var missing = Availability.Missing(config);
                 var deps = new List<string>();
                 if (missing is null && TokenizerArtifact.For(config) is { } artifact)

@@ -28,6 +28,19 @@ public static class BuildTargets
         var lower => lower,
     };
 
+    /// <summary>
+    /// Fails with a <see cref="Execution.BuildInputException"/> when <paramref name="target"/> is none of
+    /// <paramref name="known"/> (the build's targets), naming the closest of them.
+    /// </summary>
+    public static void CheckKnown(string target, IEnumerable<string> known)
+    {
+        var names = known.ToList();
+        if (names.Contains(Canonical(target), StringComparer.OrdinalIgnoreCase)) return;
+        var closest = Execution.ClosestNames.To(target, names);
+        throw new Execution.BuildInputException($"--target={target}: no such target" +
+            (closest.Count > 0 ? $"; the closest: {string.Join(", ", closest)}" : "") + " (./build.sh --tree lists them)");
+    }
+
     /// <summary>The generated target whose rows <paramref name="target"/> reaches: <c>default</c> reaches every table.</summary>
     public static string PlanTargetOf(string target) => Canonical(target) is Default ? BuildPlan.AllTables : Canonical(target);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using LDae.Harness.Config;
+using LDae.Harness.Storage;
 
 namespace LDae.Harness.Experiments;
 
@@ -17,6 +18,22 @@ public sealed record TokenizerArtifact(string Name, string Hash)
 
     public string Target => "tokenizer/" + Name;
     public string FolderName => $"{Name}-{Hash}";
+
+    /// <summary>The file of the artifact's folder that a row loads: the fitted PCA, or a learned tokenizer's weights.</summary>
+    public string WeightsFile => Name.StartsWith("pca-", StringComparison.Ordinal) ? "pca.bin" : "tokenizer.bin";
+
+    /// <summary>Whether the folder holds a complete artifact (its <see cref="ManifestFile"/>, written last).</summary>
+    public static bool IsBuilt(string dir) => File.Exists(Path.Combine(dir, ManifestFile));
+
+    /// <summary>
+    /// Why the artifact built in <paramref name="dir"/> cannot be loaded as it is — its weights file missing, without
+    /// its SHA-256 or not matching it (<see cref="VerifiedFile"/>) — one line naming the file; null when it can be.
+    /// </summary>
+    public string? Damage(string dir) =>
+        VerifiedFile.Check(Path.Combine(dir, WeightsFile)) is { Usable: false } check ? check.ToString() : null;
+
+    /// <summary>Built and loadable: nothing to do for its target.</summary>
+    public bool IsReady(string dir) => IsBuilt(dir) && Damage(dir) is null;
 
     /// <summary>Null when the row needs no artifact (pixels, or a raw-pixel probe).</summary>
     public static TokenizerArtifact? For(ConfigTree config)
@@ -42,8 +59,8 @@ public sealed record TokenizerArtifact(string Name, string Hash)
     }
 
     /// <summary>
-    /// The SHA-256 of a complete artifact's weights — every file of its folder except artifact.json (it holds timings)
-    /// and hidden files (the lock), by name — or null when the folder holds no complete artifact. A row records it
+    /// The SHA-256 of a complete artifact's weights — every file of its folder except artifact.json (it holds timings),
+    /// hidden files (the lock), the files' own digests and unfinished writes, by name — or null when the folder holds no complete artifact. A row records it
     /// (<see cref="Results.RowMetrics.TokenizerWeights"/>): the folder name keys on the config, the digest on what was
     /// trained, so a row is known to be out of date when its artifact is trained again with other weights.
     /// </summary>
@@ -51,7 +68,7 @@ public sealed record TokenizerArtifact(string Name, string Hash)
     {
         if (!File.Exists(Path.Combine(dir, ManifestFile))) return null;
         var files = Directory.EnumerateFiles(dir)
-            .Where(f => Path.GetFileName(f) is var name && name != ManifestFile && !name.StartsWith('.'))
+            .Where(f => Path.GetFileName(f) is var name && name != ManifestFile && !name.StartsWith('.') && !VerifiedFile.IsDigest(f) && !AtomicFile.IsTemporary(f))
             .Order(StringComparer.Ordinal)
             .Select(f => new FileInfo(f))
             .ToList();

@@ -108,28 +108,6 @@ public sealed class ResultStore(string root)
         }
     }
 
-    /// <summary>Writes a file atomically: a temp file in the same folder, flushed, then renamed over the target.</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var tmp = $"{path}.tmp-{Environment.ProcessId}";
-        try
-        {
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (var writer = new StreamWriter(file))
-            {
-                writer.Write(text);
-                writer.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
-
     static RowMetrics? TryRead(string metricsPath)
     {
         try { return File.Exists(metricsPath) ? RowMetrics.FromJson(File.ReadAllText(metricsPath), metricsPath) : null; }

@@ -1,3 +1,5 @@
+using LDae.Harness.Storage;
+
 namespace LDae.Harness.Results;
 
 /// <summary>
@@ -31,7 +33,7 @@ public sealed class RowStaging
         bool keep = !fresh && IsStampedWith(row.Staging, hash);
         if (!keep) DeleteIfExists(row.Staging);
         Directory.CreateDirectory(row.Staging);
-        if (!keep) ResultStore.WriteAtomic(Path.Combine(row.Staging, HashStamp), hash + "\n");
+        if (!keep) AtomicFile.WriteText(Path.Combine(row.Staging, HashStamp), hash + "\n");
         return new RowStaging(row);
     }
 

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Experiments;
 
 namespace LDae.Harness.Results;
@@ -56,7 +57,7 @@ public sealed class SeedResults(ResultStore store, string profile, string row)
             seeds.Add(RowMetrics.FromJson(File.ReadAllText(seed.Metrics), seed.Metrics) with { Seed = k });
         }
         var aggregate = SeedAggregate.Of(seeds);
-        ResultStore.WriteAtomic(paths.Metrics, aggregate.ToJson());
+        AtomicFile.WriteText(paths.Metrics, aggregate.ToJson());
         return aggregate;
     }
 

@@ -41,14 +41,18 @@ public sealed record BuildSummary(string Profile, string Target, string Executor
 {
     public bool Failed => Failures.Count > 0;
 
+    /// <summary>
+    /// The summary of a build; a row's result counts only when it is of the configuration the build resolved —
+    /// with <paramref name="overrides"/>, the build's <c>--set</c> — never one of another configuration.
+    /// </summary>
     public static BuildSummary Of(ExperimentRegistry registry, ResultStore store, string profile, string target, string executor,
-        IReadOnlyDictionary<string, RowOutcome> outcomes, IReadOnlyList<string> failures)
+        IReadOnlyDictionary<string, RowOutcome> outcomes, IReadOnlyList<string> failures, Config.ConfigOverrides? overrides = null)
     {
         var rows = new List<SummaryRow>();
         foreach (var table in registry.Tables)
         {
             RowMetrics? Ours(ExperimentRow row) =>
-                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == registry.Resolve(row, profile).Hash() ? m : null;
+                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == registry.Resolve(row, profile, overrides).Hash() ? m : null;
             for (int i = 0; i < table.Rows.Count; i++)
             {
                 var row = table.Rows[i];

@@ -1,3 +1,5 @@
+using LDae.Harness.Storage;
+
 using LDae.Data;
 using LDae.Runtime;
 using Xunit;
@@ -28,7 +30,7 @@ public sealed class DatasetCacheTests : IDisposable
         var cache = tmp.Sub("cache1");
         var final = Datasets.CacheFile(Spec(), cache);
         // What an interrupted prepare leaves: a temp file beside the final name, full of partial bytes.
-        File.WriteAllBytes(DatasetCache.TempName(final), "LDAEDATA partial"u8.ToArray());
+        File.WriteAllBytes(LDae.Harness.Storage.AtomicFile.TempName(final), "LDAEDATA partial"u8.ToArray());
         var log = new StringWriter();
         using var loaded = Datasets.Load(Spec(), cache, log);
         Assert.Contains("decoded", log.ToString());

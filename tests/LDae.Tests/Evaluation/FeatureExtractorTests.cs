@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Data;
 using LDae.Evaluation;
 using LDae.Runtime;
@@ -77,7 +78,7 @@ public sealed class FeatureExtractorTests : IDisposable
         using var other = cache.GetOrCompute("run=abc/split=train", Compute);
         Assert.Equal(2, computed);
         Assert.NotEqual(cache.PathFor("run=abc/split=test"), cache.PathFor("run=abc/split=train"));
-        Assert.Empty(Directory.GetFiles(cache.Directory, "*" + LDae.Training.AtomicFile.TempSuffix));
+        Assert.Empty(Directory.GetFiles(cache.Directory, "*.tmp-*"));
 
         // A file under another key's name is not served for that key.
         File.Copy(cache.PathFor("run=abc/split=test"), cache.PathFor("run=xyz/split=test"));

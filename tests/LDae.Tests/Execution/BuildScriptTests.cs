@@ -20,7 +20,10 @@ public class BuildScriptTests
         public Process Process { get; }
         public string Results { get; }
 
-        public BuildScript(string results, params string[] arguments)
+        public BuildScript(string results, params string[] arguments) : this(results, null, arguments) { }
+
+        /// <summary>build.sh started as <paramref name="configure"/> leaves it (another working directory, environment).</summary>
+        public BuildScript(string results, Action<ProcessStartInfo>? configure, params string[] arguments)
         {
             Results = results;
             var start = new ProcessStartInfo("bash", [Path.Combine(Repo.Root(), "build.sh"), .. arguments])
@@ -28,6 +31,7 @@ public class BuildScriptTests
                 WorkingDirectory = Repo.Root(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             };
             start.Environment[Repo.ResultsVariable] = results;
+            configure?.Invoke(start);
             start.Environment.Remove("NO_COLOR"); // build.sh must notice the pipe by itself
             Process = Process.Start(start)!;
             Process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -90,6 +94,40 @@ public class BuildScriptTests
         Assert.Matches(@"table3/predict-clean-data\s+up to date\s+[0-9.]+\s+73\.5\s+\+2\.5 \(paper ", output);
         Assert.True(File.Exists(Path.Combine(results, "ci", "summary.md")));
         Assert.True(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 8, output);
+    }
+
+    [Theory]
+    [InlineData("--profle=ci", "build.sh: --profle: not an option of ./build.sh (did you mean --profile?)")]
+    [InlineData("--froce", "build.sh: --froce: not an option of ./build.sh (did you mean --force?)")]
+    [InlineData("--target=table3/pca-dd", "build.sh: --target=table3/pca-dd: no such target; the closest: table3/pca-ddm")]
+    public void What_the_build_does_not_understand_is_refused_in_one_line_with_exit_2(string argument, string line)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var results = new TempTree("refuse");
+        using var build = new BuildScript(results, argument, "--estimate");
+        Assert.True(build.Wait(TimeSpan.FromMinutes(5)) == 2, build.Output);
+        Assert.Contains(line, build.Output);
+        Assert.Single(build.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("build.sh: ", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(results, "quick")), "nothing was done for the default profile");
+    }
+
+    [Fact]
+    public void Without_HOME_and_with_a_relative_results_folder_the_build_runs_where_the_caller_stands()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        using var caller = new TempTree("caller");
+        var results = Path.Combine(caller, "my-results");
+        BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0);
+        BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5);
+        using var build = new BuildScript(results, start =>
+        {
+            start.WorkingDirectory = caller;
+            start.Environment[Repo.ResultsVariable] = "my-results"; // relative: the caller's folder, as for ldae
+            start.Environment.Remove("HOME");
+        }, "--target=table3/predict-clean-data", "--profile=ci", "--exclusive");
+        Assert.True(build.Wait(TimeSpan.FromMinutes(5)) == 0, build.Output);
+        Assert.Contains("table3/predict-clean-data: up to date (config ", build.Output);
+        Assert.True(File.Exists(Path.Combine(results, "ci", "summary.md")));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness;
 using LDae.Harness.Config;
 using LDae.Harness.Execution;
@@ -76,15 +77,17 @@ static class BuildTestFiles
                 StartedUtc = DateTimeOffset.UnixEpoch, FinishedUtc = DateTimeOffset.UnixEpoch,
             },
         };
-        ResultStore.WriteAtomic(new ResultStore(results).Row(Profile, row).Metrics, metrics.ToJson());
+        AtomicFile.WriteText(new ResultStore(results).Row(Profile, row).Metrics, metrics.ToJson());
     }
 
-    /// <summary>Marks a tokenizer artifact complete (its manifest, written last by ldae).</summary>
+    /// <summary>A complete tokenizer artifact: its weights with their SHA-256, then its manifest (written last by ldae).</summary>
     public static void WriteArtifact(string results, string tokenizerTarget)
     {
         var row = BuildPlan.RowsUsing(BuildPlan.For(Registry, Profile), tokenizerTarget).First();
         var artifact = TokenizerArtifact.For(Registry.Resolve(row, Profile))!;
-        ResultStore.WriteAtomic(Path.Combine(new ResultStore(results).TokenizerDir(Profile, artifact.FolderName), TokenizerArtifact.ManifestFile), "{}\n");
+        var dir = new ResultStore(results).TokenizerDir(Profile, artifact.FolderName);
+        VerifiedFile.WriteText(Path.Combine(dir, artifact.WeightsFile), "weights\n");
+        AtomicFile.WriteText(Path.Combine(dir, TokenizerArtifact.ManifestFile), "{}\n");
     }
 
     /// <summary>The tokenizer target a row depends on at the ci profile.</summary>

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Experiments;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
@@ -43,7 +44,7 @@ public sealed class FidCommandTests : IDisposable
         Assert.Equal(RowGeneration.RealReferenceName, generation.Reference);
         // a value measured against another set of real images (results that recorded none) is measured again
         var paths = TinyRow.Paths(checkout);
-        ResultStore.WriteAtomic(paths.Metrics, (TinyRow.Metrics(checkout) with { Generation = generation with { Reference = null } }).ToJson());
+        AtomicFile.WriteText(paths.Metrics, (TinyRow.Metrics(checkout) with { Generation = generation with { Reference = null } }).ToJson());
         var remeasured = LdaeProcess.Run(checkout, TinyRow.Args("fid", "--samples", "32", "--steps", "3", "--sampler", "ddpm"));
         Assert.True(remeasured.Code == 0, remeasured.ToString());
         Assert.DoesNotContain("up to date", remeasured.Out);

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
@@ -31,7 +32,7 @@ public class ResultStoreTests
         var store = new ResultStore(TempDir());
         Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
         var paths = store.Row("ci", "table3/pca-ddm");
-        ResultStore.WriteAtomic(paths.Metrics, Metrics("h1").ToJson());
+        AtomicFile.WriteText(paths.Metrics, Metrics("h1").ToJson());
         Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
         Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h2"));
         Assert.Equal(71.5, store.TryLoad("ci", "table3/pca-ddm")!.ProbeTop1);
@@ -58,7 +59,7 @@ public class ResultStoreTests
         Assert.Equal(trained, TokenizerArtifact.WeightsSha256(artifact));
 
         var paths = store.Row("ci", "table3/pca-ddm");
-        ResultStore.WriteAtomic(paths.Metrics, (Metrics("h1") with { TokenizerWeights = new TokenizerWeights(folder, trained) }).ToJson());
+        AtomicFile.WriteText(paths.Metrics, (Metrics("h1") with { TokenizerWeights = new TokenizerWeights(folder, trained) }).ToJson());
         Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
         Assert.NotNull(store.FindByHash("ci", "h1", "other/row"));
 
@@ -80,13 +81,13 @@ public class ResultStoreTests
         var store = new ResultStore(TempDir());
         var paths = store.Row("ci", "table3/pca-ddm");
         // No kNN number: the probe did not finish.
-        ResultStore.WriteAtomic(paths.Metrics, (Metrics("h1") with { KnnTop1 = null }).ToJson());
+        AtomicFile.WriteText(paths.Metrics, (Metrics("h1") with { KnnTop1 = null }).ToJson());
         Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
         // A trained row (it has a training log) whose training fields were lost, as a re-probe used to write it.
-        ResultStore.WriteAtomic(paths.Log, "{\"step\":10}\n");
-        ResultStore.WriteAtomic(paths.Metrics, Metrics("h1").ToJson());
+        AtomicFile.WriteText(paths.Log, "{\"step\":10}\n");
+        AtomicFile.WriteText(paths.Metrics, Metrics("h1").ToJson());
         Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
-        ResultStore.WriteAtomic(paths.Metrics, (Metrics("h1") with { FinalLoss = 0.05, PretrainSteps = 93 }).ToJson());
+        AtomicFile.WriteText(paths.Metrics, (Metrics("h1") with { FinalLoss = 0.05, PretrainSteps = 93 }).ToJson());
         Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
         // Not JSON at all (a disk error): not up to date, and loading it names the file.
         File.WriteAllText(paths.Metrics, "{\"row\": ");

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using LDae.Training;
 using Xunit;
@@ -22,7 +23,9 @@ public sealed class InterruptionTests(FinishedRow finished, ITestOutputHelper ou
         using var checkout = new ScratchCheckout();
         var paths = TinyRow.Paths(checkout);
         string Staged(string file) => Path.Combine(paths.Staging, file);
-        string checkpointTemp = Staged(Checkpoint.FileName + AtomicFile.TempSuffix), weightsTemp = Staged(Trainer.WeightsFileName + AtomicFile.TempSuffix);
+        // A write in progress: the file's temporary name (AtomicFile.TempName) beside it.
+        bool Writing(string file) => Directory.Exists(paths.Staging) && Directory.EnumerateFiles(paths.Staging, file + ".tmp-*").Any();
+        string checkpointTemp = AtomicFile.TempName(Staged(Checkpoint.FileName)), weightsTemp = AtomicFile.TempName(Staged(Trainer.WeightsFileName));
 
         // A random moment once training is under way.
         KillWhen(checkout, () => File.Exists(Staged(Trainer.LogFileName)) && new FileInfo(Staged(Trainer.LogFileName)).Length > 0,
@@ -35,8 +38,8 @@ public sealed class InterruptionTests(FinishedRow finished, ITestOutputHelper ou
         int caught = 0;
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            if (!KillWhen(checkout, () => File.Exists(checkpointTemp), TimeSpan.Zero)) break;
-            if (File.Exists(checkpointTemp)) caught++;
+            if (!KillWhen(checkout, () => Writing(Checkpoint.FileName), TimeSpan.Zero)) break;
+            if (Writing(Checkpoint.FileName)) caught++;
             Assert.False(File.Exists(paths.Metrics));
         }
         output.WriteLine($"{caught} of the kills landed inside a checkpoint write");
@@ -46,7 +49,7 @@ public sealed class InterruptionTests(FinishedRow finished, ITestOutputHelper ou
 
         // After training: writing the weights, or somewhere in feature extraction and the probe; then a half-written
         // weights file as such a kill would leave it.
-        if (KillWhen(checkout, () => File.Exists(weightsTemp) || File.Exists(Staged(Trainer.WeightsFileName)), TimeSpan.FromMilliseconds(random.Next(0, 400)))
+        if (KillWhen(checkout, () => Writing(Trainer.WeightsFileName) || File.Exists(Staged(Trainer.WeightsFileName)), TimeSpan.FromMilliseconds(random.Next(0, 400)))
             && !File.Exists(paths.Metrics)) // a kill that lands after the result was published (the process was ending) leaves it whole
         {
             if (File.Exists(Staged(Trainer.WeightsFileName)))

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Results;
 using LDae.Reporting;
 using Xunit;
@@ -97,7 +98,7 @@ public class ReportPartsTests
                         Steps = 50, SampleSeconds = 30, Grid = "figures/samples.png",
                     } : null,
                 }).ToList();
-                ResultStore.WriteAtomic(store.Row(ReportFixture.Profile, row).Metrics, SeedAggregate.Of(seeds).ToJson());
+                AtomicFile.WriteText(store.Row(ReportFixture.Profile, row).Metrics, SeedAggregate.Of(seeds).ToJson());
             }
             Write("table1/dit-baseline", 70, 5);
             Write("table1/remove-class-conditioning", 72, 9);

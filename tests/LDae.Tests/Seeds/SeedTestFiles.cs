@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Harness.Config;
 using LDae.Harness.Execution;
 using LDae.Harness.Experiments;
@@ -25,7 +26,7 @@ static class SeedTestFiles
     };
 
     public static void Write(string results, string row, int? seed, double top1, double? loss = null) =>
-        ResultStore.WriteAtomic(new ResultStore(results).Row(BuildTestFiles.Profile, SeedRuns.ResultId(row, seed)).Metrics, Result(row, seed, top1, loss).ToJson());
+        AtomicFile.WriteText(new ResultStore(results).Row(BuildTestFiles.Profile, SeedRuns.ResultId(row, seed)).Metrics, Result(row, seed, top1, loss).ToJson());
 }
 
 /// <summary>Records the steps it starts; a seed step writes the seed's result (top-1 70 + k), a row step with --seeds aggregates like ldae does.</summary>

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Runtime;
 using LDae.Training;
 using TorchSharp;
@@ -135,11 +136,53 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointChangedInPlaceIsNotResumedTheRunStartsOverToTheUninterruptedResult()
+    {
+        var (full, fullModel) = TrainOnce(dir.Sub("full"), Options);
+        var run = dir.Sub("flipped");
+        TrainOnce(run, Options with { StopAfterSteps = 20 }).Model.Dispose();
+        var path = Checkpoint.PathIn(run);
+        var bytes = File.ReadAllBytes(path);
+        for (int i = bytes.Length / 2; i < bytes.Length / 2 + 4; i++) bytes[i] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        Assert.False(Checkpoint.ExistsIn(run));
+
+        long startedAt = -1;
+        var log = new StringWriter();
+        var model = Synthetic.Model(1);
+        using (var trainer = new Trainer(Options, run, new StartRecorder(s => startedAt = s), log))
+        {
+            var result = trainer.Run(model, Source(), Synthetic.NoisyMse(model));
+            Assert.Equal(full.FinalLoss, result.FinalLoss);
+        }
+        Assert.Equal(0, startedAt);
+        Assert.Equal($"[train] {path} does not match the SHA-256 written with it (changed, damaged or truncated since): starting the run over from step 0", log.ToString().Trim());
+        Assert.Equal(LogWithoutTimings(dir.Sub("full")), LogWithoutTimings(run));
+        model.Dispose();
+        fullModel.Dispose();
+    }
+
+    [Fact]
+    public void ATruncatedCheckpointStartsTheRunOverInsteadOfFailingToRead()
+    {
+        var run = dir.Sub("truncated");
+        TrainOnce(run, Options with { StopAfterSteps = 20 }).Model.Dispose();
+        using (var f = new FileStream(Checkpoint.PathIn(run), FileMode.Open)) f.SetLength(f.Length / 2);
+        long startedAt = -1;
+        var (result, model) = TrainOnce(run, Options, progress: new StartRecorder(s => startedAt = s));
+        Assert.Equal(0, startedAt);
+        Assert.True(result.Completed);
+        Assert.True(VerifiedFile.Check(Path.Combine(run, Trainer.WeightsFileName)).Usable);
+        model.Dispose();
+    }
+
+    [Fact]
     public void LeftoverTempFileIsNotACheckpoint()
     {
         var run = dir.Sub("tmp");
         Directory.CreateDirectory(run);
-        File.WriteAllText(Checkpoint.PathIn(run) + AtomicFile.TempSuffix, "half-written garbage");
+        var leftover = AtomicFile.TempName(Checkpoint.PathIn(run));
+        File.WriteAllText(leftover, "half-written garbage");
         Assert.False(Checkpoint.ExistsIn(run));
 
         long startedAt = -1;
@@ -148,7 +191,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal(0, startedAt);                                   // started fresh
         Assert.Equal(clean.FinalLoss, r.FinalLoss);
         Assert.True(Checkpoint.ExistsIn(run));
-        Assert.Empty(Directory.GetFiles(run, "*" + AtomicFile.TempSuffix));   // the rename consumed it
+        Assert.Equal([leftover], Directory.GetFiles(run, "*.tmp-*"));   // another write's temporary file is neither read nor reused
         m.Dispose();
         cm.Dispose();
     }

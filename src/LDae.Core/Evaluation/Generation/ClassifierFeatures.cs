@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using LDae.Harness.Storage;
 using System.Text;
 using LDae.Data;
 using LDae.Tokenizers.Learned;
@@ -46,7 +47,9 @@ public sealed class ClassifierFeatures : IGenerationFeatures
         var options = Training with { Seed = seed };
         var dir = Path.Combine(cacheRoot, $"{train.Name}-{Key(train, options)}");
         var path = Path.Combine(dir, FileName);
-        if (File.Exists(path)) return new ClassifierFeatures(PerceptualNetwork.Load(path));
+        var check = VerifiedFile.Check(path);
+        if (check.Usable) return new ClassifierFeatures(PerceptualNetwork.Load(path));
+        if (check.Exists) log.WriteLine($"[fd-classifier] {check}: training it again");
         log.WriteLine($"[fd-classifier] training the feature classifier on {train.Count} images ({options.Describe()})");
         var (net, accuracy) = PerceptualNetwork.Train(train.Images, train.Labels, test.Images, test.Labels, options, log);
         Directory.CreateDirectory(dir);

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Net.Http;
 using LDae.Harness;
 using TorchSharp;
@@ -57,22 +58,16 @@ public sealed class InceptionFeatures : IGenerationFeatures
     {
         if (File.Exists(destination)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        var temp = destination + ".download";
         log.WriteLine($"[fid] downloading {Url}");
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
-            using (var response = http.GetAsync(Url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult())
-            {
-                response.EnsureSuccessStatusCode();
-                using var file = File.Create(temp);
-                response.Content.ReadAsStream().CopyTo(file);
-            }
-            File.Move(temp, destination, overwrite: true);
+            using var response = http.GetAsync(Url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult();
+            response.EnsureSuccessStatusCode();
+            AtomicFile.Write(destination, file => response.Content.ReadAsStream().CopyTo(file));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
-            File.Delete(temp);
             throw new InputException($"could not download the Inception-v3 weights from {Url} ({e.Message}); " +
                                      $"fetch {FileName} on a machine with access and pass it with --inception PATH (or LDAE_INCEPTION)");
         }

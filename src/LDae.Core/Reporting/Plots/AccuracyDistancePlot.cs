@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using ScottPlot;
 
 namespace LDae.Reporting.Plots;
@@ -22,7 +23,7 @@ public static class AccuracyDistancePlot
         multi.AddPlot(Panel($"{title}: ours ({oursTitle})", oursMetric, ours, PlotStyle.Ours));
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
         using var image = multi.Render(PlotStyle.Width + 300, PlotStyle.Height);
-        LDae.Training.AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
+        AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
     }
 
     static Plot Panel(string title, string metric, IReadOnlyList<AccuracyDistancePoint> points, Color colour)

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using SkiaSharp;
 
 namespace LDae.Reporting.Plots;
@@ -70,7 +71,7 @@ public static class ImageGrid
 
         using var snapshot = surface.Snapshot();
         using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        LDae.Training.AtomicFile.Write(path, png.SaveTo); // a full disk leaves the previous file, never a truncated one
+        AtomicFile.Write(path, png.SaveTo); // a full disk leaves the previous file, never a truncated one
     }
 
     /// <summary>[-1, 1] → [0, 255], clamped (a prediction may overshoot the range).</summary>

@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Globalization;
 using ScottPlot;
 
@@ -31,7 +32,7 @@ public static class LatentDimensionPlot
         multi.AddPlot(bottom);
         multi.Layout = new ScottPlot.MultiplotLayouts.Rows();
         using var image = multi.Render(PlotStyle.Width, 2 * PlotStyle.Height * 4 / 5);
-        LDae.Training.AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
+        AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
     }
 
     static Plot Panel(string title, SweepPanel panel, IReadOnlyList<string> tokenizers)

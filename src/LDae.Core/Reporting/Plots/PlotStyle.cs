@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using ScottPlot;
 
 namespace LDae.Reporting.Plots;
@@ -33,7 +34,7 @@ public static class PlotStyle
 
     /// <summary>Writes the plot as a PNG atomically (a full disk leaves the previous file, never a truncated one).</summary>
     public static void Save(Plot plot, string path, int width = Width, int height = Height) =>
-        LDae.Training.AtomicFile.Write(path, s => s.Write(plot.GetImageBytes(width, height, ImageFormat.Png)));
+        AtomicFile.Write(path, s => s.Write(plot.GetImageBytes(width, height, ImageFormat.Png)));
 
     /// <summary>Breaks a long label into lines of about <paramref name="width"/> characters, at spaces.</summary>
     public static string Wrap(string text, int width)

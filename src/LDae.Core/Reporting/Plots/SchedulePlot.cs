@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using ScottPlot;
 
 namespace LDae.Reporting.Plots;
@@ -46,7 +47,7 @@ public static class SchedulePlot
         multi.AddPlot(right);
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
         using var image = multi.Render(2 * PlotStyle.Width * 3 / 4, PlotStyle.Height);
-        LDae.Training.AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
+        AtomicFile.Write(path, s => s.Write(image.GetImageBytes(ImageFormat.Png)));
     }
 
     /// <summary>t ∈ [0, 1] for n schedule points.</summary>

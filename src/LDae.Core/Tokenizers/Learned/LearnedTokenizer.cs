@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using LDae.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -115,10 +116,10 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
     /// <summary>Architecture numbers a subclass needs to rebuild itself (written after the common header).</summary>
     protected abstract int[] ArchitectureConfig { get; }
 
-    /// <summary>Writes header (kind, p, d, C, s, architecture) and every parameter; atomic (temp file + rename).</summary>
+    /// <summary>Writes header (kind, p, d, C, s, architecture) and every parameter; atomic, with its SHA-256 beside it (<see cref="VerifiedFile"/>).</summary>
     public void Save(string path)
     {
-        LDae.Training.AtomicFile.WriteBinary(path, writer =>
+        VerifiedFile.WriteBinary(path, writer =>
         {
             ModuleFile.WriteHeader(writer, Magic, FormatVersion);
             writer.Write(Kind);

@@ -1,3 +1,5 @@
+using LDae.Harness.Storage;
+
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -68,12 +70,5 @@ public sealed record LearnedTokenizerArtifact
     }
 
     /// <summary>Writes <c>artifact.json</c> atomically (temp file + rename).</summary>
-    public void Write(string artifactDir)
-    {
-        Directory.CreateDirectory(artifactDir);
-        var path = Path.Combine(artifactDir, FileName);
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, ToJson());
-        File.Move(tmp, path, overwrite: true);
-    }
+    public void Write(string artifactDir) => LDae.Harness.Storage.AtomicFile.WriteText(Path.Combine(artifactDir, FileName), ToJson());
 }

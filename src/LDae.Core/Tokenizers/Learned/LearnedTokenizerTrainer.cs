@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -293,13 +294,15 @@ public static class LearnedTokenizerTrainer
         var info = Path.Combine(dir, PerceptualInfoFile);
 
         PerceptualNetwork net;
-        if (File.Exists(info) && File.Exists(weights))
+        var check = VerifiedFile.Check(weights);
+        if (File.Exists(info) && check.Usable)
         {
             net = PerceptualNetwork.Load(weights);
             log.WriteLine($"[perceptual] reusing {dir} (test accuracy {net.TestAccuracy:P2})");
         }
         else
         {
+            if (check.Exists) log.WriteLine($"[perceptual] {check}: training it again");
             var watch = Stopwatch.StartNew();
             (net, _) = PerceptualNetwork.Train(train, trainLabels, test, testLabels, spec.PerceptualNetwork, log);
             Directory.CreateDirectory(dir);
@@ -312,9 +315,7 @@ public static class LearnedTokenizerTrainer
                 test_images = test.shape[0],
                 train_seconds = watch.Elapsed.TotalSeconds,
             }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-            var tmp = info + ".tmp-" + Environment.ProcessId;
-            File.WriteAllText(tmp, json);
-            File.Move(tmp, info, overwrite: true);
+            AtomicFile.WriteText(info, json);
         }
         if (!(net.TestAccuracy >= spec.MinPerceptualAccuracy))
         {

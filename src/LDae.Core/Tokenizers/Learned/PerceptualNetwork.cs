@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Diagnostics;
 using LDae.Training;
 using TorchSharp;
@@ -200,10 +201,10 @@ public sealed class PerceptualNetwork : nn.Module<Tensor, Tensor>
         return randperm(n, generator: g);
     }
 
-    /// <summary>Writes shape, test accuracy and weights; atomic (temp file + rename).</summary>
+    /// <summary>Writes shape, test accuracy and weights; atomic, with its SHA-256 beside it (<see cref="VerifiedFile"/>).</summary>
     public void Save(string path)
     {
-        LDae.Training.AtomicFile.WriteBinary(path, writer =>
+        VerifiedFile.WriteBinary(path, writer =>
         {
             ModuleFile.WriteHeader(writer, Magic, FormatVersion);
             writer.Write(ImageChannels);

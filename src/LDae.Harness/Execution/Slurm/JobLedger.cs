@@ -1,3 +1,4 @@
+using LDae.Harness.Storage;
 using System.Text.Json;
 using LDae.Harness.Results;
 
@@ -45,5 +46,5 @@ public sealed class JobLedger(string path)
         else Write(left);
     }
 
-    void Write(IEnumerable<LedgerEntry> entries) => ResultStore.WriteAtomic(Path, JsonSerializer.Serialize(entries.ToList(), Json) + "\n");
+    void Write(IEnumerable<LedgerEntry> entries) => AtomicFile.WriteText(Path, JsonSerializer.Serialize(entries.ToList(), Json) + "\n");
 }
