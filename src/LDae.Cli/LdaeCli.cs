@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LDae.Cli.Commands;
+using LDae.Data;
 using LDae.Experiments;
 using LDae.Harness;
 using LDae.Harness.Experiments;
@@ -34,7 +35,7 @@ public static class LdaeCli
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        catch (Exception e) when (e is InputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        catch (Exception e) when (e is InputException or DatasetException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
             error.WriteLine($"{command}: {OneLine(e.Message)}");
             return InputError;

@@ -1,5 +1,5 @@
 using System.Net.Http;
-using LDae.Harness;
+using LDae.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,16 +39,16 @@ public sealed class InceptionFeatures : IGenerationFeatures
     public static InceptionFeatures Load(string path)
     {
         if (!File.Exists(path))
-            throw new InputException($"--inception {path}: no such file (the Inception-v3 TorchScript file of the standard FID: {FileName}; `ldae fid --fetch-inception` downloads it where the network allows)");
+            throw new DatasetException($"--inception {path}: no such file (the Inception-v3 TorchScript file of the standard FID: {FileName}; `ldae fid --fetch-inception` downloads it where the network allows)");
         try
         {
             var module = jit.load(path);
             module.eval();
             return new InceptionFeatures(module, path);
         }
-        catch (Exception e) when (e is not InputException)
+        catch (Exception e) when (e is not DatasetException)
         {
-            throw new InputException($"--inception {path}: not a loadable TorchScript module ({e.Message.Split('\n')[0]})");
+            throw new DatasetException($"--inception {path}: not a loadable TorchScript module ({e.Message.Split('\n')[0]})");
         }
     }
 
@@ -73,7 +73,7 @@ public sealed class InceptionFeatures : IGenerationFeatures
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             File.Delete(temp);
-            throw new InputException($"could not download the Inception-v3 weights from {Url} ({e.Message}); " +
+            throw new DatasetException($"could not download the Inception-v3 weights from {Url} ({e.Message}); " +
                                      $"fetch {FileName} on a machine with access and pass it with --inception PATH (or LDAE_INCEPTION)");
         }
     }

@@ -10,7 +10,8 @@ namespace LDae.Tokenizers.Learned;
 /// </summary>
 public sealed record LearnedTokenizerArtifact
 {
-    public const string FileName = LDae.Harness.Experiments.TokenizerArtifact.ManifestFile;
+    /// <summary>The manifest whose presence marks a complete artifact: the build's <c>TokenizerArtifact.ManifestFile</c> names the same file.</summary>
+    public const string FileName = "artifact.json";
     public const string WeightsFileName = "tokenizer.bin";
 
     public required string Kind { get; init; }
