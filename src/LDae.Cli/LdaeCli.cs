@@ -1,7 +1,7 @@
 using System.CommandLine;
 using LDae.Cli.Commands;
 using LDae.Data;
-using LDae.Experiments;
+using LDae.Rows;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 

@@ -1,9 +1,8 @@
 using LDae.Harness.Config;
-using LDae.Harness.Estimates;
+using LDae.Harness.Summary;
 using LDae.Harness.Execution.Slurm;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
-using LDae.Harness.Summary;
 
 namespace LDae.Harness.Execution;
 

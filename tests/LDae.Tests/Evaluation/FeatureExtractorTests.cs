@@ -77,7 +77,7 @@ public sealed class FeatureExtractorTests : IDisposable
         using var other = cache.GetOrCompute("run=abc/split=train", Compute);
         Assert.Equal(2, computed);
         Assert.NotEqual(cache.PathFor("run=abc/split=test"), cache.PathFor("run=abc/split=train"));
-        Assert.Empty(Directory.GetFiles(cache.Directory, "*" + LDae.Training.AtomicFile.TempSuffix));
+        Assert.Empty(Directory.GetFiles(cache.Directory, "*" + LDae.Files.AtomicFile.TempSuffix));
 
         // A file under another key's name is not served for that key.
         File.Copy(cache.PathFor("run=abc/split=test"), cache.PathFor("run=xyz/split=test"));

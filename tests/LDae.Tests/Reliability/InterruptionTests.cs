@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LDae.Files;
 using LDae.Training;
 using Xunit;
 using Xunit.Abstractions;

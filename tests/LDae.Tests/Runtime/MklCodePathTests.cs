@@ -1,4 +1,5 @@
 using LDae.Harness;
+using LDae.Rows;
 using LDae.Runtime;
 using TorchSharp;
 using Xunit;

@@ -1,3 +1,4 @@
+using LDae.Files;
 using LDae.Runtime;
 using LDae.Training;
 using TorchSharp;
