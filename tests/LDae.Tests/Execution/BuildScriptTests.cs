@@ -71,10 +71,9 @@ public class BuildScriptTests
         return found;
     }
 
-    [Fact]
+    [LinuxFact("bash to run build.sh")]
     public void A_build_with_nothing_to_do_prints_a_line_per_target_and_the_summary_and_no_escape_codes_into_a_pipe()
     {
-        if (!OperatingSystem.IsLinux()) return;
         using var results = new TempTree("noop");
         BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0);
         BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5);
@@ -92,12 +91,11 @@ public class BuildScriptTests
         Assert.True(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 8, output);
     }
 
-    [Theory]
+    [LinuxTheory("bash to run build.sh, POSIX signals and the parent-death signal")]
     [InlineData(15)] // SIGTERM: forwarded to the row, which stops; the build waits for it (SIGINT takes the same path: ChildProcessTests)
     [InlineData(9)]  // SIGKILL: the build cannot forward it; the row gets its parent-death signal
     public void A_signal_to_build_sh_leaves_no_row_running_and_no_result(int signal)
     {
-        if (!OperatingSystem.IsLinux()) return;
         const string row = "table2/pixels"; // trains, no tokenizer artifact to build first
         using var results = new TempTree("signal");
         using var build = new BuildScript(results, $"--target={row}", "--profile=ci", "--exclusive");
