@@ -62,12 +62,22 @@ public abstract class NoiseSchedule
     public Tensor AddNoise(Tensor z, Tensor t, Tensor noise)
     {
         using var scope = NewDisposeScope();
-        var shape = new long[z.dim()];
-        Array.Fill(shape, 1L);
-        shape[0] = z.shape[0];
-        var gamma = Gamma(t).to(z.device).to_type(z.dtype).reshape(shape);
-        var sigma = Sigma(t).to(z.device).to_type(z.dtype).reshape(shape);
+        var (gamma, sigma) = Coefficients(t, z);
         return (gamma * z + sigma * noise).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// γ_t and σ_t of each sample's timestep (t: N) shaped N×1×…×1, on the device and in the type of
+    /// <paramref name="like"/> (N×…), so that they broadcast against it. The tensors belong to the caller's dispose scope.
+    /// </summary>
+    public (Tensor Gamma, Tensor Sigma) Coefficients(Tensor t, Tensor like)
+    {
+        var shape = new long[like.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = like.shape[0];
+        return (PerSample(Gamma(t)), PerSample(Sigma(t)));
+
+        Tensor PerSample(Tensor values) => values.to(like.device).to_type(like.dtype).reshape(shape);
     }
 
     static Tensor Gather(double[] table, Tensor t)

@@ -186,11 +186,7 @@ public sealed class Denoiser : nn.Module, IPretrainingMethod
     {
         using var scope = NewDisposeScope();
         var output = backbone.forward(NetworkInput(zt), t, Options.ClassConditional ? labels?.to_type(ScalarType.Int64) : null);
-        var shape = new long[zt.dim()];
-        Array.Fill(shape, 1L);
-        shape[0] = zt.shape[0];
-        var gamma = Schedule.Gamma(t).to(zt.device).to_type(zt.dtype).reshape(shape);
-        var sigma = Schedule.Sigma(t).to(zt.device).to_type(zt.dtype).reshape(shape);
+        var (gamma, sigma) = Schedule.Coefficients(t, zt);
         Tensor clean, noise;
         if (Objective.Output == OutputSpace.ImageViaInversePca)
         {

@@ -43,12 +43,7 @@ public sealed class ConvVae : LearnedTokenizer
     public ConvVaeArchitecture Architecture { get; }
     public override Tensor DecoderLastLayerWeight => decoder.LastLayerWeight;
 
-    public override (Tensor Mean, Tensor? LogVar) Posterior(Tensor images)
-    {
-        CheckImages(images);
-        using var moments = encoder.forward(images);
-        return GaussianPosterior(moments);
-    }
+    public override (Tensor Mean, Tensor? LogVar) Posterior(Tensor images) => GaussianPosterior(encoder, images);
 
     public override Tensor DecodeUnscaled(Tensor latent) => decoder.forward(latent);
 

@@ -88,13 +88,15 @@ public abstract class LearnedTokenizer : nn.Module, ITokenizer
     }
 
     /// <summary>
-    /// The diagonal Gaussian that a variational encoder's 2·d output channels parameterise: the mean, and the
-    /// log-variance clamped to [−30, 20] as LDM's DiagonalGaussianDistribution does.
+    /// The posterior of a variational tokenizer (conv VAE, patch VAE): the diagonal Gaussian that the encoder's 2·d
+    /// output channels parameterise — the mean, and the log-variance clamped to [−30, 20] as LDM's
+    /// DiagonalGaussianDistribution does.
     /// </summary>
-    protected static (Tensor Mean, Tensor? LogVar) GaussianPosterior(Tensor moments)
+    protected (Tensor Mean, Tensor? LogVar) GaussianPosterior(nn.Module<Tensor, Tensor> encoder, Tensor images)
     {
+        CheckImages(images);
         using var scope = NewDisposeScope();
-        var halves = moments.chunk(2, 1);
+        var halves = encoder.forward(images).chunk(2, 1);
         return (halves[0].MoveToOuterDisposeScope(), halves[1].clamp(-30, 20).MoveToOuterDisposeScope());
     }
 

@@ -49,12 +49,7 @@ public sealed class PatchVae : LearnedTokenizer
 
     public override Tensor DecoderLastLayerWeight => decoder.LastLayerWeight;
 
-    public override (Tensor Mean, Tensor? LogVar) Posterior(Tensor images)
-    {
-        CheckImages(images);
-        using var moments = encoder.forward(images);
-        return GaussianPosterior(moments);
-    }
+    public override (Tensor Mean, Tensor? LogVar) Posterior(Tensor images) => GaussianPosterior(encoder, images);
 
     public override Tensor DecodeUnscaled(Tensor latent) => decoder.forward(latent);
 
