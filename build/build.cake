@@ -4,6 +4,7 @@
 // script is compiled, so the #r below resolves, and execs Cake with --verbosity=minimal and no task report, so
 // the output is the driver's: one line per target and the summary.
 #r "../src/LDae.Harness/bin/Release/net10.0/LDae.Harness.dll"
+#r "../src/LDae.Harness/bin/Release/net10.0/LDae.Files.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/YamlDotNet.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/MathNet.Numerics.dll"
 #r "../src/LDae.Harness/bin/Release/net10.0/Quickenshtein.dll"

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using LDae.Cli.Commands;
-using LDae.Experiments;
+using LDae.Data;
+using LDae.Rows;
 using LDae.Harness;
 using LDae.Harness.Experiments;
-using LDae.Harness.Storage;
+using LDae.Files;
 
 namespace LDae.Cli;
 
@@ -35,7 +36,7 @@ public static class LdaeCli
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
-        catch (Exception e) when (e is InputException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        catch (Exception e) when (e is InputException or DatasetException or StorageException or ArtifactException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
             error.WriteLine($"{command}: {OneLine(e.Message)}");
             return InputError;

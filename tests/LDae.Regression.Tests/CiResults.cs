@@ -1,4 +1,4 @@
-using LDae.Experiments;
+using LDae.Rows;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;

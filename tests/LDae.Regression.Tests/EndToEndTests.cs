@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Training;
@@ -61,8 +61,8 @@ public class EndToEndTests
         {
             var store = new ResultStore(fresh);
             AtomicFile.WriteText(store.Row(CiResults.Profile, source).Metrics, twin.ToJson());
-            var runner = new LDae.Experiments.RowRunner(CiResults.Registry, store, LDae.Harness.Repo.Root(), TextWriter.Null);
-            var reused = runner.Run(new LDae.Experiments.RowRequest(sameConfig, CiResults.Profile) { Force = true, ReuseTwin = true });
+            var runner = new LDae.Rows.RowRunner(CiResults.Registry, store, LDae.Harness.Repo.Root(), TextWriter.Null);
+            var reused = runner.Run(new LDae.Rows.RowRequest(sameConfig, CiResults.Profile) { Force = true, ReuseTwin = true });
             Assert.NotNull(reused);
             Assert.Equal(source, reused.SameAs);
             Assert.Equal(twin.ProbeTop1, reused.ProbeTop1);
@@ -82,14 +82,14 @@ public class EndToEndTests
         var fresh = Path.Combine(Path.GetTempPath(), "ldae-resume-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            var runner = new LDae.Experiments.RowRunner(CiResults.Registry, new ResultStore(fresh), LDae.Harness.Repo.Root(), TextWriter.Null);
-            var stopped = runner.Run(new LDae.Experiments.RowRequest(row, CiResults.Profile) { StopAfterSteps = 25 });
+            var runner = new LDae.Rows.RowRunner(CiResults.Registry, new ResultStore(fresh), LDae.Harness.Repo.Root(), TextWriter.Null);
+            var stopped = runner.Run(new LDae.Rows.RowRequest(row, CiResults.Profile) { StopAfterSteps = 25 });
             Assert.Null(stopped);
             var paths = new ResultStore(fresh).Row(CiResults.Profile, row);
             Assert.False(Directory.Exists(paths.Dir)); // nothing published until the row is complete
             Assert.True(Checkpoint.ExistsIn(paths.Staging));
 
-            var resumed = runner.Run(new LDae.Experiments.RowRequest(row, CiResults.Profile));
+            var resumed = runner.Run(new LDae.Rows.RowRequest(row, CiResults.Profile));
             Assert.NotNull(resumed);
             Assert.Equal(RegressionSnapshot.Of(uninterrupted), RegressionSnapshot.Of(resumed));
         }

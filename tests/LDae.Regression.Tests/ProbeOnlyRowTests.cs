@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using LDae.Experiments;
+using LDae.Rows;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;

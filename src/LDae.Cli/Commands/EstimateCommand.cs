@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using System.CommandLine;
 using System.Globalization;
 using LDae.Estimates;

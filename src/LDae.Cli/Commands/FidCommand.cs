@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using LDae.Experiments;
+using LDae.Rows;
 using LDae.Harness.Results;
 
 namespace LDae.Cli.Commands;

@@ -34,7 +34,7 @@ static class ReportCommand
             .Where(r => store.TryLoad(profile, r.FullId) is not null)
             .Select(r => registry.Resolve(r, profile))
             .Where(c => c.Text("probe.encoder") != "raw-pixels")
-            .Select(LDae.Experiments.RunSettings.Schedule)
+            .Select(LDae.Rows.RunSettings.Schedule)
             .GroupBy(s => s.Name)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>

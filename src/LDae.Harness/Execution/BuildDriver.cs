@@ -1,10 +1,9 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Harness.Config;
-using LDae.Harness.Estimates;
+using LDae.Harness.Summary;
 using LDae.Harness.Execution.Slurm;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
-using LDae.Harness.Summary;
 
 namespace LDae.Harness.Execution;
 
@@ -14,8 +13,9 @@ namespace LDae.Harness.Execution;
 /// whose result is up to date, a tokenizer already built, never does), hands each step to the executor (local
 /// processes or Slurm jobs), and ends with the summary table. On SIGINT/SIGTERM it stops starting steps, lets the
 /// executor deal with the running ones (<see cref="Interrupt"/>), prints the summary and exits with 128 + signal.
-/// After each step that ran it prints the whole build's elapsed and estimated remaining time (<see cref="BuildClock"/>,
-/// from the estimate its <c>estimateSource</c> gives when the first step starts).
+/// What a target's step is comes from <see cref="BuildSteps"/>, rows of the same configuration share one run
+/// (<see cref="ConfigTwins"/>), the elapsed and remaining time is <see cref="BuildTimer"/>'s (from the estimate its
+/// <c>estimateSource</c> gives when the first step starts), and the summary is <see cref="BuildTally"/>'s.
 /// </summary>
 public sealed class BuildDriver
 {
@@ -28,17 +28,12 @@ public sealed class BuildDriver
     readonly Action<int> exit;
     readonly List<StepRun> started = [];
     readonly Dictionary<string, StepRun> byName = new(StringComparer.Ordinal);
-    readonly Dictionary<string, StepRun> byConfigHash = new(StringComparer.Ordinal);
-    readonly Dictionary<string, RowOutcome> outcomes = new(StringComparer.Ordinal);
-    readonly List<string> failures = [];
     readonly IReadOnlySet<string> rowsInBuild;
-    readonly ConfigOverrides overrides;
-    readonly Func<BuildDriver, BuildEstimate?>? estimateSource;
-    readonly Dictionary<StepRun, DateTimeOffset> startTimes = [];
-    BuildClock? clock;
-    bool clockAsked;
+    readonly BuildSteps steps;
+    readonly ConfigTwins twins = new();
+    readonly BuildTimer timer;
+    readonly BuildTally tally;
     bool collected;
-    BuildSummary? summary;
 
     public BuildDriver(BuildOptions options, ExperimentRegistry registry, BuildConsole console, Interrupt interrupt, IStepExecutor executor, Action<int> exit,
         Func<BuildDriver, BuildEstimate?>? estimateSource = null)
@@ -49,12 +44,13 @@ public sealed class BuildDriver
         this.interrupt = interrupt;
         this.executor = executor;
         this.exit = exit;
-        this.estimateSource = estimateSource;
-        overrides = options.Overrides;
         store = new ResultStore(options.ResultsRoot);
         Seeds = options.Seeds ?? registry.Profile(options.Profile).Seeds;
-        Plan = BuildPlan.For(registry, options.Profile, Seeds, overrides);
+        Plan = BuildPlan.For(registry, options.Profile, Seeds, options.Overrides);
         rowsInBuild = BuildPlan.RowsReachedFrom(Plan, BuildTargets.PlanTargetOf(options.Target));
+        steps = new BuildSteps(options, registry, store, Seeds, Plan);
+        timer = new BuildTimer(console, estimateSource is null ? null : () => estimateSource(this));
+        tally = new BuildTally(options, registry, store, console, executor.Name);
     }
 
     /// <summary>The driver for ./build.sh: experiments/ of the repository, the executor the options name.</summary>
@@ -81,7 +77,7 @@ public sealed class BuildDriver
     /// <summary>--estimate: prints the target's estimated time per row and in total (ldae estimate), then ends the build with its exit code.</summary>
     public void Estimate()
     {
-        if (!overrides.IsEmpty) console.Line($"the estimate is for the profile as it is: ldae estimate does not take --set ({overrides})", Tone.Faint);
+        if (!options.Overrides.IsEmpty) console.Line($"the estimate is for the profile as it is: ldae estimate does not take --set ({options.Overrides})", Tone.Faint);
         var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}"]);
         exit(code);
     }
@@ -111,7 +107,7 @@ public sealed class BuildDriver
     public int Seeds { get; }
     public ExperimentRegistry Registry => registry;
     public IReadOnlyList<StepRun> Started => started;
-    public IReadOnlyDictionary<string, RowOutcome> Outcomes => outcomes;
+    public IReadOnlyDictionary<string, RowOutcome> Outcomes => tally.Outcomes;
 
     /// <summary>Steps submitted to the cluster that this build does not wait for (--no-wait).</summary>
     public bool LeavesJobsQueued => started.Any(r => r.JobId is not null && !r.Ended);
@@ -123,22 +119,21 @@ public sealed class BuildDriver
     public void Tokenizer(string name, bool requested)
     {
         StopIfInterrupted();
-        var (artifact, dir) = TokenizerOf(name);
-        if (artifact.IsReady(dir))
+        if (steps.TokenizerBuilt(name))
         {
             console.Line($"{name}: built", Tone.Faint);
-            clock?.Finished(name, 0);
+            timer.Skipped(name);
             return;
         }
         // Rows outside this build count as done: building one up-to-date row must not train its tokenizer for others.
-        if (!requested && !options.Force && !BuildPlan.TokenizerNeeded(Plan, name, row => !rowsInBuild.Contains(row) || RowUpToDate(row)))
+        if (!requested && !options.Force && !BuildPlan.TokenizerNeeded(Plan, name, row => !rowsInBuild.Contains(row) || steps.RowUpToDate(row)))
         {
             console.Line($"{name}: not needed (every row of this build using it is up to date)", Tone.Faint);
-            clock?.Finished(name, 0);
+            timer.Skipped(name);
             return;
         }
-        if (TokenizerArtifact.IsBuilt(dir) && artifact.Damage(dir) is { } damage) console.Line($"{name}: {damage}; building it again", Tone.Bad);
-        Start(TokenizerStep(name), []);
+        if (steps.TokenizerDamage(name) is { } damage) console.Line($"{name}: {damage}; building it again", Tone.Bad);
+        Start(steps.Tokenizer(name), []);
     }
 
     /// <summary>
@@ -153,37 +148,37 @@ public sealed class BuildDriver
         if (target.Unavailable is { } missing)
         {
             console.Line($"{name}: {missing}", requested ? Tone.Bad : Tone.Faint);
-            outcomes[name] = new RowOutcome(requested ? RowStatus.Failed : RowStatus.NotAvailable, missing);
-            if (requested) failures.Add($"{name}: {missing}");
+            tally.Row(name, new RowOutcome(requested ? RowStatus.Failed : RowStatus.NotAvailable, missing));
+            if (requested) tally.Failure($"{name}: {missing}");
             return;
         }
-        bool isSeed = SeedRuns.TryParse(name, out var seedOf, out var seed);
-        var hash = Resolve(isSeed ? seedOf : name).Hash();
+        bool isSeed = SeedRuns.TryParse(name, out var seedOf, out _);
+        var hash = steps.Resolve(isSeed ? seedOf : name).Hash();
         var after = target.DependsOn.Where(byName.ContainsKey).Select(d => byName[d]).ToList();
         bool aggregate = !isSeed && Seeds > 1;
         // An aggregate is redone whenever one of its seeds ran in this build.
-        if (!options.Force && (!aggregate || after.Count == 0) && RowUpToDate(name))
+        if (!options.Force && (!aggregate || after.Count == 0) && steps.RowUpToDate(name))
         {
             console.Line($"{name}: up to date (config {hash}{(aggregate ? $", {Seeds} seeds" : "")})", Tone.Faint);
-            outcomes[name] = new RowOutcome(RowStatus.UpToDate);
-            clock?.Finished(name, 0);
+            tally.Row(name, new RowOutcome(RowStatus.UpToDate));
+            timer.Skipped(name);
             return;
         }
-        var step = RowStep(name);
+        var step = steps.Row(name);
         if (aggregate)
         {
             Start(step, after);
             return;
         }
-        // A row with the same configuration (and seed) as one started in this build is the same experiment: it
-        // waits for it and takes its result (with --force, told so explicitly).
-        var key = isSeed ? SeedRuns.Id(hash, seed) : hash;
-        if (byConfigHash.TryGetValue(key, out var twin))
+        // A twin started earlier in this build runs the experiment: this row waits for it and takes its result
+        // (with --force, told so explicitly).
+        var key = ConfigTwins.Key(name, hash);
+        if (twins.Of(key) is { } twin)
         {
             after.Add(twin);
             if (options.Force) step = step with { Arguments = [.. step.Arguments, "--reuse-twin"] };
         }
-        byConfigHash.TryAdd(key, Start(step, after));
+        twins.Started(key, Start(step, after));
     }
 
     /// <summary>
@@ -209,13 +204,13 @@ public sealed class BuildDriver
             {
                 if (!SlurmClient.Installed())
                 {
-                    failures.Add($"{ledger.Path} lists {entries.Count} Slurm job(s), but Slurm's commands are not on PATH: run the report where squeue works, or delete the file");
+                    tally.Failure($"{ledger.Path} lists {entries.Count} Slurm job(s), but Slurm's commands are not on PATH: run the report where squeue works, or delete the file");
                     return;
                 }
                 slurm ??= new SlurmExecutor(options, JobResources.None, console, interrupt, new SlurmClient());
                 foreach (var e in entries)
                 {
-                    var run = new StepRun(StepFor(e.Step)) { JobId = e.Job, Log = e.Log };
+                    var run = new StepRun(steps.For(e.Step)) { JobId = e.Job, Log = e.Log };
                     Record(run);
                     follow.Add(run);
                 }
@@ -255,8 +250,8 @@ public sealed class BuildDriver
     /// <summary>Ends the build at once: the message, the summary so far, the exit code.</summary>
     public void Fail(string message, int code = 1)
     {
-        failures.Add(message);
-        PrintSummary();
+        tally.Failure(message);
+        tally.Print();
         exit(code == 0 ? 1 : code);
     }
 
@@ -267,25 +262,9 @@ public sealed class BuildDriver
     public BuildSummary Finish()
     {
         Collect();
-        var result = PrintSummary();
+        var result = tally.Print();
         if (result.Failed) exit(1);
         return result;
-    }
-
-    BuildSummary PrintSummary()
-    {
-        if (summary is not null) return summary;
-        summary = BuildSummary.Of(registry, store, options.Profile, options.Target, executor.Name, outcomes, failures, overrides);
-        if (summary.Rows.Count == 0 && summary.Failures.Count == 0) return summary;
-        console.Line();
-        foreach (var line in SummaryTable.ConsoleLines(summary, console)) console.Line(line);
-        if (summary.Rows.Count > 0)
-        {
-            var file = Path.Combine(store.Root, options.Profile, "summary.md");
-            AtomicFile.WriteText(file, SummaryTable.Markdown(summary));
-            console.Line($"  (also in {Relative(file)})", Tone.Faint);
-        }
-        return summary;
     }
 
     StepRun Start(BuildStep step, IReadOnlyList<StepRun> after)
@@ -298,12 +277,12 @@ public sealed class BuildDriver
         }
         else
         {
-            StartClock();
+            timer.BeforeFirstStart();
             var startedAt = DateTimeOffset.UtcNow;
             try
             {
                 run = executor.Start(step, after);
-                startTimes[run] = startedAt;
+                timer.Started(run, startedAt);
             }
             catch (SlurmException e)
             {
@@ -321,61 +300,16 @@ public sealed class BuildDriver
     {
         started.Add(run);
         byName[run.Step.Name] = run;
-        if (run.Step.Kind == StepKind.Row) outcomes[run.Step.Name] = new RowOutcome(RowStatus.Submitted, run.JobId is { } j ? $"job {j}" : null);
-    }
-
-    /// <summary>The estimate for the build clock, asked for once, when the first step starts.</summary>
-    void StartClock()
-    {
-        if (clockAsked) return;
-        clockAsked = true;
-        if (estimateSource?.Invoke(this) is { } estimate) clock = new BuildClock(estimate, DateTimeOffset.UtcNow);
+        if (run.Step.Kind == StepKind.Row) tally.Row(run.Step.Name, new RowOutcome(RowStatus.Submitted, run.JobId is { } j ? $"job {j}" : null));
     }
 
     /// <summary>The outcome of an ended run, checked against the result files (a job can end "COMPLETED" without one).</summary>
     void Conclude(StepRun run)
     {
-        Tick(run);
-        if (run.State == StepState.Done && !Produced(run.Step))
+        timer.Ended(run);
+        if (run.State == StepState.Done && !steps.Produced(run.Step))
             (run.State, run.Detail) = (StepState.Failed, "ended without writing its result" + (run.Detail is { } d ? $" ({d})" : ""));
-        if (run.State is StepState.Failed) failures.Add(Describe(run));
-        if (run.Step.Kind != StepKind.Row) return;
-        outcomes[run.Step.Name] = run.State switch
-        {
-            StepState.Done => new RowOutcome(RowStatus.Ran, run.JobId is { } j ? $"job {j}" : null),
-            StepState.Failed => new RowOutcome(RowStatus.Failed, Describe(run)),
-            StepState.Cancelled => new RowOutcome(RowStatus.Cancelled, run.Detail),
-            StepState.Blocked => new RowOutcome(RowStatus.NotRun, run.Detail),
-            StepState.Elsewhere => new RowOutcome(RowStatus.RunningElsewhere, run.Detail),
-            _ => new RowOutcome(RowStatus.Submitted, run.Detail ?? $"job {run.JobId}"),
-        };
-    }
-
-    /// <summary>After a step ended: the whole build's elapsed and estimated remaining time.</summary>
-    void Tick(StepRun run)
-    {
-        if (clock is null) return;
-        var now = DateTimeOffset.UtcNow;
-        clock.Finished(run.Step.Name, startTimes.TryGetValue(run, out var at) ? (now - at).TotalSeconds : 0);
-        console.Line(clock.Line(now), Tone.Faint);
-    }
-
-    bool Produced(BuildStep step) => step.Kind == StepKind.Row
-        ? RowUpToDate(step.Name)
-        : TokenizerOf(step.Name) is var (artifact, dir) && artifact.IsReady(dir);
-
-    /// <summary>"table3/pca-ddm: job 17 FAILED, exit code 1:0; log results/ci/slurm/table3/pca-ddm.17.log".</summary>
-    string Describe(StepRun run)
-    {
-        var where = run.JobId is { } job ? $"job {job} " : "";
-        var log = run.Log is { } l ? $"; log {Relative(l)}" : "";
-        return $"{run.Step.Name}: {where}{run.Detail ?? run.State.ToString()}{log}";
-    }
-
-    string Relative(string path)
-    {
-        var relative = Path.GetRelativePath(options.RepoRoot, path);
-        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+        tally.Ended(run);
     }
 
     void StopIfInterrupted()
@@ -390,67 +324,7 @@ public sealed class BuildDriver
         if (running.Count > 0 && options.Slurm.Wait) executor.Follow(running);
         foreach (var run in running) Conclude(run);
         console.Line($"build stopped by {interrupt.Signal}", Tone.Bad);
-        PrintSummary();
+        tally.Print();
         exit(interrupt.ExitCode);
-    }
-
-    /// <summary>A seed target: its seed's result; a row: its one run, or with several seeds their aggregate of this count.</summary>
-    bool RowUpToDate(string name)
-    {
-        if (SeedRuns.TryParse(name, out var row, out var seed))
-            return new SeedResults(store, options.Profile, row).IsUpToDate(seed, Resolve(row).Hash());
-        var hash = Resolve(name).Hash();
-        return Seeds > 1 ? new SeedResults(store, options.Profile, name).IsAggregated(Seeds, hash) : store.IsUpToDate(options.Profile, name, hash);
-    }
-
-    /// <summary>A row's configuration as its command will resolve it: the profile, the row's chain and the build's --set values.</summary>
-    ConfigTree Resolve(string row) => registry.Resolve(row, options.Profile, overrides);
-
-    IReadOnlyList<string> Common() =>
-        ["--profile", options.Profile, "--device", options.Device, .. options.Force ? new[] { "--force" } : [], .. options.Sets.SelectMany(s => new[] { "--set", s })];
-
-    BuildStep StepFor(string name) => name.StartsWith("tokenizer/", StringComparison.Ordinal) ? TokenizerStep(name) : RowStep(name);
-
-    /// <summary>
-    /// The ldae command of a row target: one seed (<c>--seed k</c>), a row's aggregate of its seeds (<c>--seeds n</c>
-    /// once every seed is done: it only reads them), or a one-seed row.
-    /// </summary>
-    BuildStep RowStep(string name)
-    {
-        bool isSeed = SeedRuns.TryParse(name, out var seedOf, out var seed);
-        var row = isSeed ? seedOf : name;
-        var config = Resolve(row);
-        var paths = store.Row(options.Profile, name);
-        if (!isSeed && Seeds > 1)
-            return new BuildStep(name, StepKind.Row, ["run", "--row", row, "--seeds", $"{Seeds}", "--profile", options.Profile, "--device", options.Device, .. options.Sets.SelectMany(s => new[] { "--set", s })], paths.Lock);
-        // A one-seed row says so only when the profile would run more (ldae run takes the profile's seeds: otherwise).
-        string[] which = isSeed ? ["--seed", $"{seed}"] : registry.Profile(options.Profile).Seeds == 1 ? [] : ["--seeds", "1"];
-        return new BuildStep(name, StepKind.Row, ["run", "--row", row, .. which, .. Common()], paths.Lock)
-        {
-            Threads = (int)config.Int("train.threads"),
-            ProgressLog = paths.Log,
-            Epochs = config.Int("train.epochs") * config.Double("train.length"),
-        };
-    }
-
-    BuildStep TokenizerStep(string name)
-    {
-        var (_, dir, config) = TokenizerUse(name);
-        return new BuildStep(name, StepKind.Tokenizer, ["tokenizer", "--artifact", name, .. Common()], Path.Combine(dir, ".lock"))
-        {
-            Threads = (int)config.Int("train.threads"),
-        };
-    }
-
-    (TokenizerArtifact Artifact, string Dir) TokenizerOf(string name) => TokenizerUse(name) is var (artifact, dir, _) ? (artifact, dir) : default;
-
-    /// <summary>The artifact a tokenizer target names, its folder, and the configuration of a row of the build that uses it.</summary>
-    (TokenizerArtifact Artifact, string Dir, ConfigTree Config) TokenizerUse(string name)
-    {
-        var row = BuildPlan.RowsUsing(Plan, name).FirstOrDefault() ?? throw new BuildInputException($"{name}: no row at profile {options.Profile} uses it");
-        if (SeedRuns.TryParse(row, out var seedOf, out _)) row = seedOf;
-        var config = Resolve(row);
-        var artifact = TokenizerArtifact.For(config)!;
-        return (artifact, store.TokenizerDir(options.Profile, artifact.FolderName), config);
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using LDae.Harness.Config;
-using LDae.Harness.Storage;
+using LDae.Files;
 
 namespace LDae.Harness.Experiments;
 

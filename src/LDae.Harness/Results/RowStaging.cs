@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 
 namespace LDae.Harness.Results;
 

@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Harness.Experiments;
 
 namespace LDae.Harness.Results;

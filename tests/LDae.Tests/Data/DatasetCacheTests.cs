@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 
 using LDae.Data;
 using LDae.Runtime;
@@ -30,7 +30,7 @@ public sealed class DatasetCacheTests : IDisposable
         var cache = tmp.Sub("cache1");
         var final = Datasets.CacheFile(Spec(), cache);
         // What an interrupted prepare leaves: a temp file beside the final name, full of partial bytes.
-        File.WriteAllBytes(LDae.Harness.Storage.AtomicFile.TempName(final), "LDAEDATA partial"u8.ToArray());
+        File.WriteAllBytes(LDae.Files.AtomicFile.TempName(final), "LDAEDATA partial"u8.ToArray());
         var log = new StringWriter();
         using var loaded = Datasets.Load(Spec(), cache, log);
         Assert.Contains("decoded", log.ToString());

@@ -124,4 +124,22 @@ public class NoiseScheduleTests
             Assert.Equal(expected, xt[i].mean().item<float>(), 5);
         }
     }
+
+    [Fact]
+    public void Coefficients_are_each_samples_gamma_and_sigma_shaped_to_broadcast_in_the_latents_type()
+    {
+        var s = new LinearGammaSquared();
+        using var t = tensor(new long[] { 0, 250, 1000 });
+        using var like = zeros(new long[] { 3, 2, 4, 4 }, ScalarType.Float64);
+        var (gamma, sigma) = s.Coefficients(t, like);
+        Assert.Equal([3L, 1, 1, 1], gamma.shape);
+        Assert.Equal([3L, 1, 1, 1], sigma.shape);
+        Assert.Equal(ScalarType.Float64, gamma.dtype);
+        long[] steps = [0, 250, 1000];
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(s.GammaAt((int)steps[i]), gamma[i].item<double>(), 6);
+            Assert.Equal(s.SigmaAt((int)steps[i]), sigma[i].item<double>(), 6);
+        }
+    }
 }

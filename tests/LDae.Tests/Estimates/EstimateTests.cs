@@ -1,7 +1,7 @@
 using LDae.Estimates;
-using LDae.Experiments;
+using LDae.Rows;
 using LDae.Harness;
-using LDae.Harness.Estimates;
+using LDae.Harness.Summary;
 using LDae.Harness.Experiments;
 using LDae.Models;
 using LDae.Runtime;

@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Data;
 using LDae.Evaluation;
 using LDae.Runtime;

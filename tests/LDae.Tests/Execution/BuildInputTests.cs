@@ -1,7 +1,7 @@
 using LDae.Harness.Execution;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Harness.Summary;
 using Xunit;
 

@@ -1,4 +1,4 @@
-using LDae.Harness.Estimates;
+using LDae.Harness.Summary;
 using LDae.Harness.Execution;
 using Xunit;
 

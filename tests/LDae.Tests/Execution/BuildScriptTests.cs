@@ -75,10 +75,9 @@ public class BuildScriptTests
         return found;
     }
 
-    [Fact]
+    [LinuxFact("bash to run build.sh")]
     public void A_build_with_nothing_to_do_prints_a_line_per_target_and_the_summary_and_no_escape_codes_into_a_pipe()
     {
-        if (!OperatingSystem.IsLinux()) return;
         using var results = new TempTree("noop");
         BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0);
         BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5);
@@ -96,13 +95,12 @@ public class BuildScriptTests
         Assert.True(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 8, output);
     }
 
-    [Theory]
+    [LinuxTheory("bash to run build.sh")]
     [InlineData("--profle=ci", "build.sh: --profle: not an option of ./build.sh (did you mean --profile?)")]
     [InlineData("--froce", "build.sh: --froce: not an option of ./build.sh (did you mean --force?)")]
     [InlineData("--target=table3/pca-dd", "build.sh: --target=table3/pca-dd: no such target; the closest: table3/pca-ddm")]
     public void What_the_build_does_not_understand_is_refused_in_one_line_with_exit_2(string argument, string line)
     {
-        if (!OperatingSystem.IsLinux()) return;
         using var results = new TempTree("refuse");
         using var build = new BuildScript(results, argument, "--estimate");
         Assert.True(build.Wait(TimeSpan.FromMinutes(5)) == 2, build.Output);
@@ -111,10 +109,9 @@ public class BuildScriptTests
         Assert.False(Directory.Exists(Path.Combine(results, "quick")), "nothing was done for the default profile");
     }
 
-    [Fact]
+    [LinuxFact("bash to run build.sh")]
     public void Without_HOME_and_with_a_relative_results_folder_the_build_runs_where_the_caller_stands()
     {
-        if (!OperatingSystem.IsLinux()) return;
         using var caller = new TempTree("caller");
         var results = Path.Combine(caller, "my-results");
         BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0);
@@ -130,12 +127,11 @@ public class BuildScriptTests
         Assert.True(File.Exists(Path.Combine(results, "ci", "summary.md")));
     }
 
-    [Theory]
+    [LinuxTheory("bash to run build.sh, POSIX signals and the parent-death signal")]
     [InlineData(15)] // SIGTERM: forwarded to the row, which stops; the build waits for it (SIGINT takes the same path: ChildProcessTests)
     [InlineData(9)]  // SIGKILL: the build cannot forward it; the row gets its parent-death signal
     public void A_signal_to_build_sh_leaves_no_row_running_and_no_result(int signal)
     {
-        if (!OperatingSystem.IsLinux()) return;
         const string row = "table2/pixels"; // trains, no tokenizer artifact to build first
         using var results = new TempTree("signal");
         using var build = new BuildScript(results, $"--target={row}", "--profile=ci", "--exclusive");

@@ -1,5 +1,5 @@
-using LDae.Harness.Storage;
-using LDae.Experiments;
+using LDae.Files;
+using LDae.Rows;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 using LDae.Training;

@@ -95,9 +95,9 @@ public class SamplerTests
         using var denoiser = TinyDenoiser(classConditional);
         denoiser.eval();
         var options = new SamplerOptions { Kind = kind, Steps = 4, BatchSize = 3 };
-        using var a = LDae.Experiments.RowGeneration.Generate(denoiser, options, 5, seed: 7, classes: 3);
-        using var b = LDae.Experiments.RowGeneration.Generate(denoiser, options, 5, seed: 7, classes: 3);
-        using var c = LDae.Experiments.RowGeneration.Generate(denoiser, options, 5, seed: 8, classes: 3);
+        using var a = LDae.Rows.RowGeneration.Generate(denoiser, options, 5, seed: 7, classes: 3);
+        using var b = LDae.Rows.RowGeneration.Generate(denoiser, options, 5, seed: 7, classes: 3);
+        using var c = LDae.Rows.RowGeneration.Generate(denoiser, options, 5, seed: 8, classes: 3);
         Assert.Equal([5, 1, 16, 16], a.shape);
         Assert.True(a.allclose(b, rtol: 0, atol: 0));
         Assert.False(a.allclose(c));

@@ -145,10 +145,10 @@ public class ExperimentRegistryTests
             .Select(id => int.Parse(Registry.Resolve("table2/" + id, "quick-cifar10").Text("tokenizer.latent_dim"))));
         // stride p/2 and 2×2 cells per token: the token still covers p×p pixels
         var conv = Registry.Resolve("table2/conv-vae", "paper");
-        Assert.Equal(2, LDae.Experiments.RunSettings.CellsPerTokenSide(conv));
-        Assert.Equal(2, LDae.Experiments.RunSettings.Denoiser(conv, 256, 1000).TokenPatch);
-        Assert.Equal(1, LDae.Experiments.RunSettings.CellsPerTokenSide(Registry.Resolve("table2/pca", "paper")));
-        Assert.Equal(4, LDae.Experiments.RunSettings.CellsPerTokenSide(Registry.Resolve("table2/sweep-pixels-d48", "paper")));
+        Assert.Equal(2, LDae.Rows.RunSettings.CellsPerTokenSide(conv));
+        Assert.Equal(2, LDae.Rows.RunSettings.Denoiser(conv, 256, 1000).TokenPatch);
+        Assert.Equal(1, LDae.Rows.RunSettings.CellsPerTokenSide(Registry.Resolve("table2/pca", "paper")));
+        Assert.Equal(4, LDae.Rows.RunSettings.CellsPerTokenSide(Registry.Resolve("table2/sweep-pixels-d48", "paper")));
         // the end of Table 1 is the conv VAE's d = 16 column
         Assert.Equal(Registry.Resolve("table1/replace-noise-schedule", "paper").Hash(), Registry.Resolve("table2/sweep-conv-vae-d16", "paper").Hash());
     }
@@ -198,7 +198,7 @@ public class ExperimentRegistryTests
         Assert.Equal(100, c.Double("train.warmup_epochs"));
         Assert.Equal(0.0, c.Double("train.min_lr"));
         Assert.Equal(0.25, c.Double("backbone.conditioning_ratio"));
-        var train = LDae.Experiments.RunSettings.Train(c);
+        var train = LDae.Rows.RunSettings.Train(c);
         Assert.Equal(8e-4, train.PeakLr, 12);                                    // blr × batch / 256
         foreach (var profile in ProfileNames)
         {
@@ -366,7 +366,7 @@ public class AvailabilityTests
     public void Every_available_tokenizer_can_be_built()
     {
         foreach (var kind in Availability.Tokenizers.Where(k => k != "pixels"))
-            Assert.Contains(kind, LDae.Experiments.TokenizerArtifacts.Kinds);
+            Assert.Contains(kind, LDae.Rows.TokenizerArtifacts.Kinds);
     }
 
     /// <summary>A baseline is an encoder alone: a probe past its last block is refused before anything is trained.</summary>

@@ -92,10 +92,10 @@ public class ProbeConfigTests
     [Fact]
     public void The_readout_is_the_resolved_probe_keys_and_a_t_outside_the_schedule_is_an_input_error()
     {
-        var readout = LDae.Experiments.RunSettings.Readout(Registry.Resolve("encoder-split/k-minus-1", "cpu"));
+        var readout = LDae.Rows.RunSettings.Readout(Registry.Resolve("encoder-split/k-minus-1", "cpu"));
         Assert.Equal(new LDae.Method.ProbeReadout(10, false, 3), readout);
         var bad = Registry.Resolve(LDaeRow, "ci").With(new Dictionary<string, object?> { ["probe.t"] = "1001" }, "test");
-        var e = Assert.Throws<ConfigException>(() => LDae.Experiments.RunSettings.Readout(bad));
+        var e = Assert.Throws<ConfigException>(() => LDae.Rows.RunSettings.Readout(bad));
         Assert.Equal("probe.t", e.Key);
         Assert.Contains("0..1000", e.Message);
     }

@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;

@@ -1,4 +1,5 @@
 using LDae.Harness;
+using LDae.Rows;
 using LDae.Runtime;
 using TorchSharp;
 using Xunit;
@@ -25,10 +26,9 @@ public class MklCodePathTests
         Assert.Null(MklCodePath.CachedAnswerOffset(code.AsSpan(0, 10)));
     }
 
-    [Fact]
+    [LinuxFact("MKL's code path is read and patched in libtorch's ELF image on Linux")]
     public void Mkl_runs_its_AVX512_path_where_only_the_vendor_check_held_it_back()
     {
-        if (!OperatingSystem.IsLinux()) return;
         TorchRuntime.EnsureLoaded();
         var path = MklCodePath.Describe();
         Assert.StartsWith("MKL 20", path);
@@ -62,10 +62,9 @@ public class MklCodePathTests
         Assert.True(product.equal(a.matmul(b)).all().item<bool>());
     }
 
-    [Fact]
+    [LinuxFact("MKL's code path is read from libtorch's ELF image on Linux")]
     public void A_rows_provenance_names_the_MKL_code_path_on_the_CPU_and_none_on_the_GPU()
     {
-        if (!OperatingSystem.IsLinux()) return;
         var started = DateTimeOffset.UtcNow;
         var cpu = RunProvenance.Capture(Repo.Root(), "cpu", threads: 1, seed: 0, started);
         Assert.Equal(MklCodePath.Describe(), cpu.Blas);

@@ -7,10 +7,9 @@ namespace LDae.Tests.Runtime;
 
 public class OneDnnConvolutionTests
 {
-    [Fact]
+    [LinuxFact("the oneDNN switch is bound on Linux only")]
     public void Disabled_turns_onednn_off_and_restores_the_state_it_found_when_nested()
     {
-        if (!OperatingSystem.IsLinux()) return;   // the switch is bound on Linux only
         bool outside = OneDnnConvolution.Enabled;
         using (OneDnnConvolution.Disabled())
         {
@@ -21,10 +20,9 @@ public class OneDnnConvolutionTests
         Assert.Equal(outside, OneDnnConvolution.Enabled);
     }
 
-    [Fact]
+    [LinuxFact("the oneDNN switch is bound on Linux only")]
     public void Scopes_that_overlap_without_nesting_restore_the_state_only_when_the_last_one_closes()
     {
-        if (!OperatingSystem.IsLinux()) return;
         bool outside = OneDnnConvolution.Enabled;
         var first = OneDnnConvolution.Disabled();
         var second = OneDnnConvolution.Disabled();
@@ -36,10 +34,9 @@ public class OneDnnConvolutionTests
         Assert.Equal(outside, OneDnnConvolution.Enabled);
     }
 
-    [Fact]
+    [LinuxFact("NNPACK is switched off on Linux only")]
     public void NNPACK_is_off_once_libtorch_is_loaded()
     {
-        if (!OperatingSystem.IsLinux()) return;
         TorchRuntime.EnsureLoaded();
         Assert.False(LibTorchContext.NnpackEnabled);
     }

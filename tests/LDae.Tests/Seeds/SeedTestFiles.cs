@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Harness.Config;
 using LDae.Harness.Execution;
 using LDae.Harness.Experiments;

@@ -1,5 +1,5 @@
 using LDae.Harness;
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Tests.Training;
 using Xunit;
 

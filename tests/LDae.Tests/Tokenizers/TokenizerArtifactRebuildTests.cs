@@ -1,9 +1,9 @@
 using LDae.Data;
-using LDae.Experiments;
+using LDae.Rows;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Runtime;
 using LDae.Tests.Training;
 using Xunit;

@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Runtime;
 using LDae.Training;
 using TorchSharp;

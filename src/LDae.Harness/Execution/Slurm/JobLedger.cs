@@ -1,4 +1,4 @@
-using LDae.Harness.Storage;
+using LDae.Files;
 using System.Text.Json;
 using LDae.Harness.Results;
 
