@@ -113,6 +113,12 @@ public static class ReportFigures
             var r = t.Rows[i];
             var cmp = compare(r, prev);
             var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title : $"{r.Row.Title} (vs {prev.Row.Title})";
+            // two rows of one configuration at this profile are one run: no step of ours to draw
+            if (r.Config.Hash() == prev.Config.Hash())
+            {
+                steps.Add(new DeltaStep(label + " — one configuration here", cmp.PaperDelta, null));
+                continue;
+            }
             steps.Add(new DeltaStep(label, cmp.PaperDelta, cmp.OursDelta, cmp.Interval is { } ci ? (ci.CiHigh - ci.CiLow) / 2 : null));
         }
         if (!steps.Any(s => s.OursDelta is not null))

@@ -106,7 +106,9 @@ public static class ReportMarkdown
         if (oneSeed > 0) other.Add($"{oneSeed} step{S(oneSeed)} with one seed on a side (no interval)");
         var flat = steps.Count(s => s.Cmp.PaperFlat);
         if (flat > 0) other.Add($"{flat} step{S(flat)} where the paper shows no change");
-        var missing = steps.Count(s => Unmeasured(s.Cmp));
+        var same = steps.Count(s => s.Cmp.SameConfigurationAs is not null);
+        if (same > 0) other.Add($"{same} step{S(same)} whose two rows are one configuration at this profile");
+        var missing = steps.Count(s => s.Cmp.SameConfigurationAs is null && Unmeasured(s.Cmp));
         if (missing > 0) other.Add($"{missing} step{S(missing)} without both results");
         md.Append(other.Count > 0 ? $". {(seeds ? "Not judged" : "Not comparable")}: {string.Join(", ", other)}.\n" : ".\n");
     }
@@ -223,7 +225,8 @@ public static class ReportMarkdown
             cells.Add(r.Seeds is { } sk ? Format.MeanSd(sk.KnnTop1) : OptOurs(m?.KnnTop1));
             if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OursDistance(m?.Generation, r.Seeds?.Generation)); }
             if (paper) cells.Add(OptDelta(cmp.PaperDelta));
-            cells.Add(cmp.Interval is { } ci ? Format.DeltaCi(ci) : OptDelta(cmp.OursDelta));
+            cells.Add(cmp.SameConfigurationAs is { } same ? $"same configuration as `{same}` at this profile"
+                : cmp.Interval is { } ci ? Format.DeltaCi(ci) : OptDelta(cmp.OursDelta));
             if (paper) cells.Add(seeds ? VerdictCell(cmp.Verdict) : Mark(cmp.Direction));
             cells.Add(m is null ? "—" : Format.Duration(m.WallSeconds));
             cells.Add(m is null || m.ImagesPerSecond <= 0 ? "—" : Format.Rate(m.ImagesPerSecond));

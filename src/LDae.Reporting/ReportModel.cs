@@ -43,7 +43,10 @@ public sealed record RowResult(
 
     /// <summary>This row against the row its Δ is measured against (none for a table's first row).</summary>
     public StepComparison StepFrom(RowResult? previous) =>
-        StepComparison.Between(Row.Paper.Acc, previous?.Row.Paper.Acc, Metrics, previous?.Metrics);
+        StepComparison.Between(Row.Paper.Acc, previous?.Row.Paper.Acc, Metrics, previous?.Metrics) with
+        {
+            SameConfigurationAs = previous is not null && previous.Config.Hash() == Config.Hash() ? previous.Row.FullId : null,
+        };
 }
 
 /// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against (<see cref="ExperimentTable.PreviousIndex"/>).</summary>

@@ -18,11 +18,17 @@ public sealed record StepComparison(double? PaperDelta, double? OursDelta)
     /// <summary>Our Δ's 95 % CI over seeds (<see cref="SeedStatistics.Delta"/>); null when either row ran one seed.</summary>
     public DeltaEstimate? Interval { get; init; }
 
+    /// <summary>
+    /// The previous row when both rows resolve to one configuration at this profile (e.g. d = D/96 and d = D/48 are
+    /// both d = 1 at D = 64): one run, so there is no step to measure; null for a real step.
+    /// </summary>
+    public string? SameConfigurationAs { get; init; }
+
     /// <summary>The verdict on the interval: agrees / disagrees only where it excludes 0 (<see cref="SeedStatistics.Judge"/>).</summary>
-    public Verdict Verdict => SeedStatistics.Judge(PaperDelta, OursDelta, Interval);
+    public Verdict Verdict => SameConfigurationAs is not null ? Verdict.None : SeedStatistics.Judge(PaperDelta, OursDelta, Interval);
 
     public Direction Direction =>
-        PaperDelta is not { } p || OursDelta is not { } o || p == 0 ? Direction.None
+        SameConfigurationAs is not null || PaperDelta is not { } p || OursDelta is not { } o || p == 0 ? Direction.None
         : Math.Sign(p) == Math.Sign(o) ? Direction.Agrees
         : Direction.Disagrees;
 

@@ -59,7 +59,11 @@ public sealed record BuildSummary(string Profile, string Target, string Executor
                 if (!outcomes.TryGetValue(row.FullId, out var outcome)) continue;
                 var ours = Ours(row);
                 var previous = table.PreviousIndex(i) is { } p ? table.Rows[p] : null;
-                var step = StepComparison.Between(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous));
+                var step = StepComparison.Between(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous)) with
+                {
+                    SameConfigurationAs = previous is not null && registry.Resolve(row, profile, overrides).Hash() == registry.Resolve(previous, profile, overrides).Hash()
+                        ? previous.FullId : null,
+                };
                 rows.Add(new SummaryRow(row, outcome, ours?.ProbeTop1, step));
             }
         }

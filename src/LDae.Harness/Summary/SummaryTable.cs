@@ -37,7 +37,7 @@ public static class SummaryTable
     };
 
     /// <summary>Our Δ (with its 95 % CI over seeds) and the paper's beside it: "-1.1 (paper +0.6)", "+2.0 [+0.4, +3.6] (paper +0.6)".</summary>
-    public static string Delta(StepComparison step) => (step.OursDelta, step.PaperDelta) switch
+    public static string Delta(StepComparison step) => step.SameConfigurationAs is { } same ? $"same configuration as {same}" : (step.OursDelta, step.PaperDelta) switch
     {
         ({ } o, { } p) => $"{Ours(step, o)} (paper {Format.Delta(p)})",
         ({ } o, null) => Ours(step, o),

@@ -34,6 +34,12 @@ public class StepComparisonTests
         var registry = ExperimentRegistry.Load(Repo.Experiments());
         foreach (var table in registry.Tables)
         {
+            if (table.Steps.Count > 0)
+            {
+                // a study of steps compares its rows across lengths, never with the row printed above
+                Assert.All(Enumerable.Range(0, table.Rows.Count), i => Assert.Null(table.PreviousIndex(i)));
+                continue;
+            }
             Assert.Null(table.Rows[0].From is { } f && table.Rows.Any(r => r.FullId == f) ? (int?)0 : table.PreviousIndex(0));
             for (int i = 1; i < table.Rows.Count; i++)
             {

@@ -32,7 +32,7 @@ public sealed class AtomicFileTests : IDisposable
         // .NET raises ENOSPC as an IOException whose HResult is the errno (28), as this write to /dev/full shows.
         var real = Assert.ThrowsAny<IOException>(() => { using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write); full.Write(new byte[1 << 16]); full.Flush(); });
         var e = Assert.Throws<StorageException>(() => AtomicFile.Write(path, s => { s.Write([1]); throw real; }));
-        Assert.IsAssignableFrom<InputException>(e); // ldae: exit 2
+        Assert.IsAssignableFrom<IOException>(e); // ldae names StorageException among its input errors: this line, exit 2
         Assert.Equal($"cannot write {path}: no space left on the device", e.Message);
         Assert.Empty(Directory.GetFiles(dir.Path));
     }

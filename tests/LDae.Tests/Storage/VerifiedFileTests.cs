@@ -37,7 +37,7 @@ public sealed class VerifiedFileTests : IDisposable
         Assert.Contains("does not match the SHA-256", check.ToString());
         Assert.StartsWith(changed, check.ToString());
         var e = Assert.Throws<ArtifactException>(() => VerifiedFile.Require(changed));
-        Assert.IsAssignableFrom<InputException>(e); // ldae: one line, exit 2
+        Assert.IsAssignableFrom<IOException>(e); // ldae names ArtifactException among its input errors: one line, exit 2
         Assert.DoesNotContain('\n', e.Message);
 
         var gone = Written("gone.bin", [9]);
