@@ -36,6 +36,7 @@ public static class ReportFigures
             figures.AddRange(AccuracyAgainstDistance(model, t, outputDir));
             figures.AddRange(LatentDimensionSweep(model, t, outputDir));
             figures.AddRange(TrainingCurves(t, outputDir));
+            figures.AddRange(FineTuneFigures.Curves(t, outputDir));
         }
         figures.AddRange(CopyRowFigures(model, outputDir));
         if (schedules is { Count: > 0 })

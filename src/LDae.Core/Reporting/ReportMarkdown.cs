@@ -232,6 +232,7 @@ public static class ReportMarkdown
             md.Append("Floor (ours): " + string.Join(" · ", floor.Select(r => $"{r.Row.Title} {(r.Ours is { } v ? Format.Percent(v) : r.Missing)}")) + ".\n\n");
 
         MethodComparisons(md, t);
+        FineTuneOrdering.Render(md, t);
 
         var notes = t.Rows.SelectMany(LogNotes).ToList();
         foreach (var n in notes) md.Append($"- {n}\n");
@@ -324,6 +325,7 @@ public static class ReportMarkdown
         {
             "augmented" => "augmented features (MAE's protocol: a random resized crop + flip of every training image each epoch through the frozen encoder, one center crop for testing and kNN)",
             "cached" => "cached features (one pass of the frozen encoder over the stored images, no augmentation)",
+            "fine-tuned" => "for the Appendix B rows, no probe: the encoder fine-tuned end to end (the table's recipe)",
             _ => "features not recorded",
         };
         var features = setups.Select(p => Features(p?.Features)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);

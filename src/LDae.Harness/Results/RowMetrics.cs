@@ -45,7 +45,7 @@ public sealed record ProbeSetup
     public bool NoisyInput { get; init; }
     /// <summary>The blocks the probe read after (the encoder/decoder split); null for raw pixels.</summary>
     public int? Blocks { get; init; }
-    /// <summary>"cached" (one pass over the stored images) or "augmented" (MAE's crops and flips, features recomputed every epoch).</summary>
+    /// <summary>"cached" (one pass over the stored images), "augmented" (MAE's crops and flips, features recomputed every epoch) or "fine-tuned" (no frozen features: the encoder fine-tuned end to end).</summary>
     public required string Features { get; init; }
     /// <summary>"sgd" or "lars".</summary>
     public required string Optimizer { get; init; }
@@ -90,6 +90,7 @@ public sealed record RowMetrics
     public required string Tokenizer { get; init; }
     /// <summary>Which trained artifact of <see cref="Tokenizer"/> the row used; null without one (pixels, MAE, MoCo v3) and in results written before it was recorded.</summary>
     public TokenizerWeights? TokenizerWeights { get; init; }
+    /// <summary>Linear-probe top-1; for a fine-tuning row (<see cref="ProbeSetup.Features"/> "fine-tuned") the fine-tuned classifier's top-1, and no train top-1 or kNN.</summary>
     public double? ProbeTop1 { get; init; }
     public double? ProbeTrainTop1 { get; init; }
     public double? KnnTop1 { get; init; }

@@ -36,7 +36,12 @@ public sealed class FineTuneClassifier : nn.Module<Tensor, Tensor>
         norm = layers.Norm;
         fc_norm = nn.LayerNorm(width, eps: 1e-6);
         head = nn.Linear(width, classes);
-        RegisterComponents();
+        // Registered by name, not by RegisterComponents: the encoder field is the whole method (decoder included), which is not fine-tuned.
+        register_module("embedding", embedding);
+        register_module("blocks", blocks);
+        if (norm is not null) register_module("norm", norm);
+        register_module("fc_norm", fc_norm);
+        register_module("head", head);
         using (no_grad())
         {
             TruncatedNormal.Fill_(head.weight!, std: headInitStd, a: -2 * headInitStd, b: 2 * headInitStd, generator: init);
@@ -44,6 +49,18 @@ public sealed class FineTuneClassifier : nn.Module<Tensor, Tensor>
         }
         // Every read-out parameter is fine-tuned, including any the pretraining kept frozen (MoCo v3's patch projection).
         foreach (var p in parameters()) p.requires_grad = true;
+    }
+
+    /// <summary>
+    /// Disposes the head only. The encoder's modules belong to the method they came from, which stays usable and is
+    /// disposed by its owner; the base Dispose would dispose every registered module. The wrapper's own native module
+    /// holds references only and is released with its handle.
+    /// </summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing) return;
+        fc_norm.Dispose();
+        head.Dispose();
     }
 
     /// <summary>Blocks of the read-out: B of the layer-wise lr decay.</summary>

@@ -15,9 +15,8 @@ public static class SoftTargets
         if (smoothing is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "label smoothing must be in [0, 1)");
         double off = smoothing / classes, on = 1 - smoothing + off;
         using var scope = NewDisposeScope();
-        var targets = full([labels.shape[0], classes], off, ScalarType.Float32, device: labels.device);
-        targets.scatter_(1, labels.to(ScalarType.Int64).unsqueeze(1), on);
-        return targets.MoveToOuterDisposeScope();
+        var hot = nn.functional.one_hot(labels.to(ScalarType.Int64), classes).to(ScalarType.Float32);
+        return (hot * (on - off) + off).MoveToOuterDisposeScope();
     }
 
     /// <summary>Mean over the batch of −Σ_k targets_k · log softmax(logits)_k.</summary>
