@@ -9,7 +9,7 @@ static class FineTuneFigures
     {
         var tuned = t.Rows.Where(r => r.FineTuneCurve.Count > 0).ToList();
         if (tuned.Count == 0) yield break;
-        var file = $"{t.Table.Id}-finetune-curves.png";
+        var file = $"{t.Table.Id}-curves.png";
         TrainingCurvePlot.SaveProbe(Path.Combine(dir, file), $"{ReportFigures.ShortTitle(t)}: fine-tuning",
             tuned.Select(r => new Curve<ProbePoint>(r.Row.Title, r.FineTuneCurve.Select(e => new ProbePoint(e.Epoch, e.TestTop1)).ToList())).ToList(),
             "fine-tuning epoch", "validation top-1 (%)");

@@ -250,7 +250,7 @@ public static class ReportMarkdown
     {
         var pairs = t.Rows.Select((r, i) => (Row: r, Base: t.Previous[i]))
             .Where(p => p.Base is not null && p.Row.Config.Text("pretrain.method") != p.Base.Config.Text("pretrain.method")).ToList();
-        if (pairs.Count == 0) return;
+        if (pairs.Count == 0 || t.Rows.Any(r => r.Config.Bool("finetune.enabled"))) return; // fine-tuned methods: FineTuneOrdering
         md.Append("Method gaps (linear-probe top-1 of the first minus the second) and the pretraining cost of each at this profile:\n\n");
         foreach (var (row, baseRow) in pairs)
         {
