@@ -38,6 +38,7 @@ public static class ReportFigures
             figures.AddRange(LatentDimensionSweep(model, t, outputDir));
             figures.AddRange(TrainingCurves(t, outputDir));
             figures.AddRange(StudyStepFigures.Write(model, t, outputDir));
+            figures.AddRange(FineTuneFigures.Curves(t, outputDir));
         }
         figures.AddRange(CopyRowFigures(model, outputDir));
         if (schedules is { Count: > 0 })

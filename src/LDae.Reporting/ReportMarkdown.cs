@@ -239,6 +239,7 @@ public static class ReportMarkdown
             md.Append("Floor (ours): " + string.Join(" · ", floor.Select(r => $"{r.Row.Title} {(r.Ours is { } v ? Format.Percent(v) : r.Missing)}")) + ".\n\n");
 
         MethodComparisons(md, t);
+        FineTuneOrdering.Render(md, t);
 
         var notes = t.Rows.SelectMany(LogNotes).ToList();
         foreach (var n in notes) md.Append($"- {n}\n");
@@ -256,7 +257,7 @@ public static class ReportMarkdown
     {
         var pairs = t.Rows.Select((r, i) => (Row: r, Base: t.Previous[i]))
             .Where(p => p.Base is not null && p.Row.Config.Text("pretrain.method") != p.Base.Config.Text("pretrain.method")).ToList();
-        if (pairs.Count == 0) return;
+        if (pairs.Count == 0 || t.Rows.Any(r => r.Config.Bool("finetune.enabled"))) return; // fine-tuned methods: FineTuneOrdering
         md.Append("Method gaps (linear-probe top-1 of the first minus the second) and the pretraining cost of each at this profile:\n\n");
         foreach (var (row, baseRow) in pairs)
         {
@@ -331,6 +332,7 @@ public static class ReportMarkdown
         {
             "augmented" => "augmented features (MAE's protocol: a random resized crop + flip of every training image each epoch through the frozen encoder, one center crop for testing and kNN)",
             "cached" => "cached features (one pass of the frozen encoder over the stored images, no augmentation)",
+            ProbeSetup.FineTuned => "for the Appendix B rows, no probe: the encoder fine-tuned end to end (the table's recipe)",
             _ => "features not recorded",
         };
         var features = setups.Select(p => Features(p?.Features)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);

@@ -26,6 +26,9 @@ public sealed record RowResult(
     /// <summary>The patch dimension D = p²·C at the paper's scale (768), the d = D end of its sweep axis.</summary>
     public int? PaperPatchDim { get; init; }
 
+    /// <summary>A fine-tuning row's validation top-1 per epoch (<see cref="Harness.Results.FineTuneCurve"/>); empty for every other row.</summary>
+    public IReadOnlyList<FineTuneCurvePoint> FineTuneCurve { get; init; } = [];
+
     public bool HasRun => Metrics is not null;
     public double? Ours => Metrics?.ProbeTop1;
 
@@ -72,9 +75,9 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
 
     public RowResult? Find(string fullId) => Rows.FirstOrDefault(r => r.Row.FullId == fullId);
 
-    /// <summary>The reference rows (the floor): the probe on a random-init encoder and on raw pixels.</summary>
+    /// <summary>The reference rows (the floor): the probe on a random-init encoder and on raw pixels (not the fine-tuned scratch encoder).</summary>
     public IReadOnlyList<RowResult> References =>
-        Rows.Where(r => r.Config.Text("probe.encoder") != "trained").ToList();
+        Rows.Where(r => r.Config.Text("probe.encoder") != "trained" && !r.Config.Bool("finetune.enabled")).ToList();
 
     public static ReportModel Load(ExperimentRegistry registry, ResultStore store, string profile)
     {
@@ -117,6 +120,7 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
         {
             PaperLatentDim = paperConfig is null ? null : LatentDim(paperConfig),
             PaperPatchDim = paperConfig is null ? null : (int)paperConfig.Int("tokenizer.patch_dim"),
+            FineTuneCurve = metrics is null ? [] : Harness.Results.FineTuneCurve.Read(Path.Combine(paths.Dir, Harness.Results.FineTuneCurve.FileName)),
         };
     }
 }

@@ -32,6 +32,13 @@ public sealed record ConfigKey(string Path, KeyType Type, object? Default, KeySc
     /// </summary>
     public bool HashedOnlyWhenSet { get; init; }
 
+    /// <summary>
+    /// A Boolean key without which this key means nothing (the fine-tuning recipe without fine-tuning): while that key
+    /// is false this key is left out of the configuration hash, so a profile can size it without touching the hash of
+    /// any row that does not use it.
+    /// </summary>
+    public string? OnlyWith { get; init; }
+
     /// <summary>The name and value under which (key, value) enters the configuration hash, or null when it does not.</summary>
     public string? HashName(object? value)
     {

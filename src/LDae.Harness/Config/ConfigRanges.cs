@@ -52,6 +52,23 @@ public static class ConfigRanges
         ["probe.epochs"] = AtLeast(1),
         ["probe.lr"] = Positive,
         ["probe.batch_size"] = AtLeast(1),
+        ["finetune.epochs"] = AtLeast(1),
+        ["finetune.warmup_epochs"] = AtLeast(0),
+        ["finetune.batch_size"] = AtLeast(2),
+        ["finetune.lr"] = Positive,
+        ["finetune.min_lr"] = AtLeast(0),
+        ["finetune.weight_decay"] = AtLeast(0),
+        ["finetune.layer_decay.base"] = new(0, MinInclusive: false, Max: 1),
+        ["finetune.layer_decay.large"] = new(0, MinInclusive: false, Max: 1),
+        ["finetune.layer_decay.half-large"] = new(0, MinInclusive: false, Max: 1),
+        ["finetune.drop_path"] = Decay,
+        ["finetune.label_smoothing"] = Decay,
+        ["finetune.mixup"] = AtLeast(0),
+        ["finetune.cutmix"] = AtLeast(0),
+        ["finetune.randaug_ops"] = AtLeast(0),
+        ["finetune.randaug_magnitude"] = new(0, Max: 10),
+        ["finetune.randaug_std"] = AtLeast(0),
+        ["finetune.ema"] = Decay,
     };
 
     /// <summary>The range of <paramref name="path"/>, or null for non-numeric and derived keys.</summary>

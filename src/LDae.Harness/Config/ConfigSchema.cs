@@ -107,7 +107,33 @@ public static class ConfigSchema
         new("probe.epochs", KeyType.Int, 50L, Scl, "linear-probe epochs"),
         new("probe.lr", KeyType.Double, 0.1, Scl, "linear-probe learning rate"),
         new("probe.batch_size", KeyType.Int, 256L, Scl, "linear-probe batch size"),
+
+        // end-to-end fine-tuning (the paper's Appendix B, MAE's protocol) instead of the linear probe and kNN; the recipe's
+        // keys enter the hash only of rows that fine-tune, so a profile sizes them without touching any other row
+        new("finetune.enabled", KeyType.Bool, false, Sem,
+            "evaluate by fine-tuning the encoder end to end with a classifier (the paper's Appendix B) instead of the linear probe and kNN") { HashedOnlyWhenSet = true },
+        FineTune("finetune.epochs", KeyType.Int, 100L, "fine-tuning epochs"),
+        FineTune("finetune.warmup_epochs", KeyType.Double, 5.0, "linear warm-up of the fine-tuning lr, then half-cycle cosine"),
+        FineTune("finetune.batch_size", KeyType.Int, 1024L, "fine-tuning batch size"),
+        FineTune("finetune.lr", KeyType.Double, 1e-3, "fine-tuning base lr blr; peak = blr × batch / 256 (the paper: 4e-3 at batch 1024)"),
+        FineTune("finetune.min_lr", KeyType.Double, 1e-6, "final lr of the cosine decay"),
+        FineTune("finetune.weight_decay", KeyType.Double, 0.05, "AdamW weight decay (weight matrices only)"),
+        FineTune("finetune.layer_decay.base", KeyType.Double, 0.85, "layer-wise lr decay of the 'base' model (block i of B gets decay^(B − i))"),
+        FineTune("finetune.layer_decay.large", KeyType.Double, 0.65, "layer-wise lr decay of the 'large' model"),
+        FineTune("finetune.layer_decay.half-large", KeyType.Double, 0.75, "layer-wise lr decay of the 'half-large' model (the paper gives none; between its base and large)"),
+        FineTune("finetune.drop_path", KeyType.Double, 0.1, "drop-path (stochastic depth) rate of every encoder block's two residual branches"),
+        FineTune("finetune.label_smoothing", KeyType.Double, 0.1, "label smoothing of the targets"),
+        FineTune("finetune.mixup", KeyType.Double, 0.8, "MixUp's Beta(α, α) α (0 = off)"),
+        FineTune("finetune.cutmix", KeyType.Double, 1.0, "CutMix's Beta(α, α) α (0 = off); with both on, each batch is one or the other with probability 1/2"),
+        FineTune("finetune.randaug_ops", KeyType.Int, 2L, "RandAugment: operations per image (0 = off)"),
+        FineTune("finetune.randaug_magnitude", KeyType.Double, 9.0, "RandAugment: magnitude (of 10)"),
+        FineTune("finetune.randaug_std", KeyType.Double, 0.5, "RandAugment: sd of the magnitude's Gaussian noise per operation"),
+        FineTune("finetune.ema", KeyType.Double, 0.9999, "EMA decay of the fine-tuned weights that are evaluated (0 = off; warmed up as train.ema)"),
     ];
+
+    /// <summary>A key of the fine-tuning recipe: sized by profiles, hashed only where finetune.enabled is true.</summary>
+    static ConfigKey FineTune(string path, KeyType type, object value, string help) =>
+        new(path, type, value, Scl, help) { HashedOnlyWhenSet = true, OnlyWith = "finetune.enabled" };
 
     static readonly Dictionary<string, ConfigKey> ByPath = Keys.ToDictionary(k => k.Path);
 

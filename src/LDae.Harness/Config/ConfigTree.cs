@@ -71,10 +71,11 @@ public sealed class ConfigTree
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = false }))
         {
             w.WriteStartObject();
-            foreach (var (k, v) in values)
+            var all = values.ToList();
+            foreach (var (k, v) in all)
             {
                 var name = ConfigSchema.TryGet(k, out var key) ? key.HashName(v) : k;
-                if (name is null) continue;
+                if (name is null || (key?.OnlyWith is { } gate && !all.Any(kv => kv.Key == gate && kv.Value is true))) continue;
                 w.WritePropertyName(name);
                 switch (v)
                 {
@@ -96,13 +97,16 @@ public sealed class ConfigTree
     /// <summary>The prefix of the keys that say how a pretrained encoder is probed, never how it is pretrained.</summary>
     public const string ProbePrefix = "probe.";
 
+    /// <summary>The prefix of the keys that say how a pretrained encoder is fine-tuned end to end, never how it is pretrained.</summary>
+    public const string FineTunePrefix = "finetune.";
+
     /// <summary>
-    /// The pretraining identity: the hash of every key except the probe's (probe.*), with the method version.
+    /// The pretraining identity: the hash of every key except the probe's and the fine-tuning's (probe.*, finetune.*), with the method version.
     /// Two configurations with the same identity pretrain the same weights (same data, tokenizer, objective,
     /// model, budget and seed), so a row that only changes how it is probed can probe another row's weights.
     /// </summary>
     public string PretrainingHash() =>
-        HashOf(CanonicalJson(values.Where(kv => !kv.Key.StartsWith(ProbePrefix, StringComparison.Ordinal))));
+        HashOf(CanonicalJson(values.Where(kv => !kv.Key.StartsWith(ProbePrefix, StringComparison.Ordinal) && !kv.Key.StartsWith(FineTunePrefix, StringComparison.Ordinal))));
 
     static string HashOf(string canonicalJson) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"method-v{MethodVersion.Current}\n" + canonicalJson)))[..16];

@@ -28,6 +28,8 @@ public sealed class ExperimentRegistry
         {
             if (row.From is { } from && !rowsById.ContainsKey(from))
                 throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", rowsById.Keys));
+            if (row.Versus is { } vs && !tables.Single(t => t.Id == row.Table).Rows.Any(r => r.FullId == vs))
+                throw new ConfigException(row.File, row.FullId, $"is compared with '{vs}', which is not a row of its table", "a row of the same table");
             _ = Chain(row); // detects cycles
             ConfigTree.Defaults().With(row.Delta, $"{row.File} (row {row.FullId})", KeyScope.Semantic); // keys, scopes, types and ranges now, for every row
         }
@@ -151,7 +153,7 @@ public sealed class ExperimentRegistry
             throw new ConfigException(path, "rows", "is missing", "a list of rows");
 
         var rows = new List<ExperimentRow>();
-        var rowKeys = new HashSet<string> { "id", "title", "change", "architecture", "paper", "set", "from" };
+        var rowKeys = new HashSet<string> { "id", "title", "change", "architecture", "paper", "set", "from", "vs" };
         foreach (var node in seq.Children)
         {
             if (node is not YamlMappingNode m) throw new ConfigException(path, "rows", "holds a non-mapping", "rows as mappings");
@@ -171,6 +173,7 @@ public sealed class ExperimentRegistry
             var row = new ExperimentRow(id, rowId, YamlFiles.Scalar(m, "title") ?? rowId, YamlFiles.Scalar(m, "change") ?? "", paper, delta, from, path)
             {
                 Architecture = YamlFiles.Scalar(m, "architecture"),
+                Versus = YamlFiles.Scalar(m, "vs"),
             };
             rows.Add(row);
             previous = row.FullId;

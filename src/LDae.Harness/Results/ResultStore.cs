@@ -52,11 +52,12 @@ public sealed class ResultStore(string root)
         TokenizerArtifact.WeightsSha256(TokenizerDir(profile, artifact.FolderName)) is { } sha ? new TokenizerWeights(artifact.FolderName, sha) : null;
 
     /// <summary>
-    /// Whether <paramref name="m"/> is a finished row: both probes measured and, when its folder holds a training log
-    /// (a pretrained encoder), the training fields too. The random-init and raw-pixel references have no log.
+    /// Whether <paramref name="m"/> is a finished row: both probes measured (a fine-tuning row: its fine-tuned top-1,
+    /// it has no kNN) and, when its folder holds a training log (a pretrained encoder), the training fields too. The
+    /// random-init and raw-pixel references have no log.
     /// </summary>
     public static bool IsComplete(RowMetrics m, RowPaths p) =>
-        m.ProbeTop1 is not null && m.KnnTop1 is not null
+        m.ProbeTop1 is not null && (m.KnnTop1 is not null || m.Probe?.Features == ProbeSetup.FineTuned)
         && (!File.Exists(p.Log) || (m.FinalLoss is not null && m.PretrainSteps > 0));
 
     /// <summary>

@@ -39,13 +39,16 @@ public sealed record TokenizerWeights(string Folder, string Sha256);
 /// <summary>The probe settings a row ran with (the resolved probe.* keys), as recorded in metrics.json.</summary>
 public sealed record ProbeSetup
 {
+    /// <summary>The <see cref="Features"/> of a fine-tuning row: no frozen features, the encoder fine-tuned end to end.</summary>
+    public const string FineTuned = "fine-tuned";
+
     /// <summary>The time step the encoder was told; null for raw pixels (no encoder).</summary>
     public int? T { get; init; }
     /// <summary>Whether the input was noised at t's level (false: clean input).</summary>
     public bool NoisyInput { get; init; }
     /// <summary>The blocks the probe read after (the encoder/decoder split); null for raw pixels.</summary>
     public int? Blocks { get; init; }
-    /// <summary>"cached" (one pass over the stored images) or "augmented" (MAE's crops and flips, features recomputed every epoch).</summary>
+    /// <summary>"cached" (one pass over the stored images), "augmented" (MAE's crops and flips, features recomputed every epoch) or "fine-tuned" (no frozen features: the encoder fine-tuned end to end).</summary>
     public required string Features { get; init; }
     /// <summary>"sgd" or "lars".</summary>
     public required string Optimizer { get; init; }
@@ -90,6 +93,7 @@ public sealed record RowMetrics
     public required string Tokenizer { get; init; }
     /// <summary>Which trained artifact of <see cref="Tokenizer"/> the row used; null without one (pixels, MAE, MoCo v3) and in results written before it was recorded.</summary>
     public TokenizerWeights? TokenizerWeights { get; init; }
+    /// <summary>Linear-probe top-1; for a fine-tuning row (<see cref="ProbeSetup.Features"/> "fine-tuned") the fine-tuned classifier's top-1, and no train top-1 or kNN.</summary>
     public double? ProbeTop1 { get; init; }
     public double? ProbeTrainTop1 { get; init; }
     public double? KnnTop1 { get; init; }

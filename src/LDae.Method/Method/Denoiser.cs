@@ -20,7 +20,7 @@ namespace LDae.Method;
 /// and any input/output combination works. Only the backbone is trainable; the tokenizer is not registered
 /// as a submodule.
 /// </remarks>
-public sealed class Denoiser : nn.Module, IPretrainingMethod
+public sealed class Denoiser : nn.Module, IPretrainingMethod, IFineTunableEncoder
 {
     readonly DiffusionTransformer backbone;
 
@@ -124,15 +124,20 @@ public sealed class Denoiser : nn.Module, IPretrainingMethod
     /// </summary>
     public Tensor Features(Tensor images, ProbeReadout? readout = null, Generator? noise = null, bool meanPool = true)
     {
-        CheckImages(images);
-        readout ??= ProbeReadout.Paper;
-        if (readout.T < 0 || readout.T > Schedule.Steps)
-            throw new ArgumentOutOfRangeException(nameof(readout), $"probe t must be in 0..{Schedule.Steps}, got {readout.T}");
-        int blocks = readout.Blocks ?? BackboneOptions.EncoderDepth;
-        if (blocks < 1 || blocks > BackboneOptions.Depth)
-            throw new ArgumentOutOfRangeException(nameof(readout), $"the probe reads after 1..{BackboneOptions.Depth} blocks, got {blocks}");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        var tokens = EncoderTokens(images, readout ?? ProbeReadout.Paper, noise);
+        return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The read-out's tokens N×L×width (what <see cref="Features"/> pools), with gradients for fine-tuning.</summary>
+    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise)
+    {
+        CheckImages(images);
+        if (readout.T < 0 || readout.T > Schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(readout), $"probe t must be in 0..{Schedule.Steps}, got {readout.T}");
+        int blocks = ReadBlocks(readout);
+        using var scope = NewDisposeScope();
         var z = Tokenizer.Encode(images);
         var t = full([images.shape[0]], (long)readout.T, ScalarType.Int64, device: images.device);
         if (readout.NoisyInput && readout.T > 0)
@@ -140,8 +145,21 @@ public sealed class Denoiser : nn.Module, IPretrainingMethod
             if (noise is null) throw new ArgumentNullException(nameof(noise), "noisy input needs a generator for the noise");
             z = Schedule.AddNoise(z, t, randn(z.shape, dtype: z.dtype, generator: noise, device: z.device));
         }
-        var tokens = backbone.RunBlocks(backbone.EmbedPatches(NetworkInput(z)), backbone.Conditioning(t, null), 0, blocks);
-        return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
+        return backbone.RunBlocks(backbone.EmbedPatches(NetworkInput(z)), backbone.Conditioning(t, null), 0, blocks).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The patch embedding and the conditioning embeddings, then the blocks the read-out runs.</summary>
+    public EncoderLayers Layers(ProbeReadout readout) => new(
+        new nn.Module?[] { backbone.PatchEmbedding, backbone.Timesteps, backbone.Labels }.OfType<nn.Module>().ToList(),
+        backbone.Blocks.Take(ReadBlocks(readout)).Cast<nn.Module>().ToList(),
+        null);
+
+    int ReadBlocks(ProbeReadout readout)
+    {
+        int blocks = readout.Blocks ?? BackboneOptions.EncoderDepth;
+        if (blocks < 1 || blocks > BackboneOptions.Depth)
+            throw new ArgumentOutOfRangeException(nameof(readout), $"the probe reads after 1..{BackboneOptions.Depth} blocks, got {blocks}");
+        return blocks;
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ namespace LDae.Models;
 /// </code>
 /// with norm a LayerNorm without affine parameters and modulate(x̂, shift, scale) = x̂·(1 + scale) + shift.
 /// </summary>
-public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>, IDropPathBlock
 {
     /// <summary>DiT's LayerNorm ε.</summary>
     internal const double Eps = 1e-6;
@@ -34,6 +34,11 @@ public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Drops either branch per sample while fine-tuning; null (pretraining, probing): never.</summary>
+    public DropPath? DropPath { get; set; }
+
+    Tensor Drop(Tensor branch) => DropPath is { } d ? d.Apply(branch, training) : branch;
+
     /// <summary>The c → (shift, scale, gate)×2 regression (zero at init).</summary>
     public Linear Modulation => adaLNModulation;
 
@@ -44,8 +49,8 @@ public sealed class AdaLnZeroBlock : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var m = adaLNModulation.forward(nn.functional.silu(c)).unsqueeze(1).chunk(6, 2);
         // m: shift, scale, gate of the attention branch, then of the MLP branch; each N×1×width
-        x = Gated(x, m[2], attn.forward(Ops.NormModulate(x, m[0], m[1], Eps)));
-        x = Gated(x, m[5], mlp.forward(Ops.NormModulate(x, m[3], m[4], Eps)));
+        x = Gated(x, m[2], Drop(attn.forward(Ops.NormModulate(x, m[0], m[1], Eps))));
+        x = Gated(x, m[5], Drop(mlp.forward(Ops.NormModulate(x, m[3], m[4], Eps))));
         return x.MoveToOuterDisposeScope();
     }
 

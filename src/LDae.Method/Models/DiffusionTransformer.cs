@@ -54,6 +54,9 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
     /// <summary>All blocks, encoder first: blocks [0, EncoderDepth) are the encoder.</summary>
     public IReadOnlyList<nn.Module<Tensor, Tensor?, Tensor>> Blocks => blocks.ToList();
 
+    /// <summary>The k×k patch embedding (layer 0 of the encoder when fine-tuning).</summary>
+    public Conv2d PatchEmbedding => patchEmbed;
+
     public FinalLayer Final => finalLayer;
     public LabelEmbedder? Labels => labelEmbed;
     public TimestepEmbedder? Timesteps => timeEmbed;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace LDae.Models;
 
 /// <summary>A plain pre-LN ViT block, used where no conditioning is applied; the conditioning argument is ignored.</summary>
-public sealed class VitBlock : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class VitBlock : nn.Module<Tensor, Tensor?, Tensor>, IDropPathBlock
 {
     readonly LayerNorm norm1, norm2;
     readonly Attention attn;
@@ -20,11 +20,16 @@ public sealed class VitBlock : nn.Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Drops either branch per sample while fine-tuning; null (pretraining, probing): never.</summary>
+    public DropPath? DropPath { get; set; }
+
     public override Tensor forward(Tensor x, Tensor? c)
     {
         using var scope = NewDisposeScope();
-        x = x + attn.forward(norm1.forward(x));
-        x = x + mlp.forward(norm2.forward(x));
+        x = x + Drop(attn.forward(norm1.forward(x)));
+        x = x + Drop(mlp.forward(norm2.forward(x)));
         return x.MoveToOuterDisposeScope();
     }
+
+    Tensor Drop(Tensor branch) => DropPath is { } d ? d.Apply(branch, training) : branch;
 }

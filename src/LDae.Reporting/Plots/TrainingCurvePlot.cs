@@ -43,9 +43,10 @@ public static class TrainingCurvePlot
         Finish(plot, all, path);
     }
 
-    public static void SaveProbe(string path, string title, IReadOnlyList<Curve<ProbePoint>> rows)
+    public static void SaveProbe(string path, string title, IReadOnlyList<Curve<ProbePoint>> rows,
+        string xLabel = "pretraining epoch", string yLabel = "linear-probe top-1 (%)")
     {
-        var plot = PlotStyle.New(title, "pretraining epoch", "linear-probe top-1 (%)");
+        var plot = PlotStyle.New(title, xLabel, yLabel);
         for (int i = 0; i < rows.Count; i++)
         {
             if (rows[i].Points.Count == 0) continue;

@@ -77,6 +77,11 @@ public static class WorkModel
                 long steps = train.ResolveTotalSteps((int)stepsPerEpoch);
                 work.Add(new Work(Workload.For(WorkKind.Pretrain, c), $"pretrain {steps:N0} steps × {train.BatchSize}", 3 * forward * steps * train.BatchSize));
             }
+            if (FineTuneSettings.Enabled(c))
+            {
+                work.AddRange(FineTuneWork.Of(c, data));
+                return work;
+            }
             // the probe reads the encoder (the first half of the blocks)
             double encoderFlops = forward * shape.EncoderDepth / shape.Depth;
             long images = ProbeFeaturePasses(c) * data.Train + data.Test;

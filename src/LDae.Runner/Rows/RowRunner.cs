@@ -210,7 +210,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             parameters = model.parameters().Sum(p => p.numel());
             if (weights is not null)
             {
-                log.WriteLine($"{request.Row}: probes the pretrained weights of {weights.Row} (it differs only in probe.* keys); no pretraining here");
+                log.WriteLine($"{request.Row}: probes the pretrained weights of {weights.Row} (it differs only in probe.* and finetune.* keys); no pretraining here");
                 Trainer.LoadEvaluationWeights(model, weights.Dir);
             }
             else if (encoder == "trained")
@@ -234,13 +234,26 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         // The artifact exists once the model is built (it builds a missing one); the row records which weights it used.
         var tokenizerWeights = artifact is null ? null : store.WeightsOf(request.Profile, artifact);
         var probeWatch = Stopwatch.StartNew();
-        var protocol = RunSettings.ProbeProtocol(config);
-        if (method is not null && device.type == DeviceType.CPU)
-            protocol = protocol with { ExtractBatch = FeatureExtractor.CpuBatch(RunSettings.Backbone(config, train.Height)) };
-        var probe = FrozenEncoderProbe.Run(frozen, train, test, classes, protocol);
+        FrozenProbeResult? probe = null;
+        ProbeSetup setup;
+        double top1;
+        if (FineTuneSettings.Enabled(config))
+        {
+            // The paper's Appendix B: the encoder fine-tuned end to end instead of probed frozen.
+            top1 = RowFineTune.Run(request.Row, method, readout, config, train, test, classes, device, staged.Dir, log).TestTop1;
+            setup = RowFineTune.Setup(readout!);
+        }
+        else
+        {
+            var protocol = RunSettings.ProbeProtocol(config);
+            if (method is not null && device.type == DeviceType.CPU)
+                protocol = protocol with { ExtractBatch = FeatureExtractor.CpuBatch(RunSettings.Backbone(config, train.Height)) };
+            probe = FrozenEncoderProbe.Run(frozen, train, test, classes, protocol);
+            setup = ProbeRecord.Of(config, readout);
+            top1 = Math.Round(100 * probe.Linear.TestTop1, 2);
+            log.WriteLine($"{request.Row}: linear probe top-1 {100 * probe.Linear.TestTop1:0.00}% (train {100 * probe.Linear.TrainTop1:0.00}%), kNN top-1 {100 * probe.KnnTop1:0.00}%; {ProbeRecord.Describe(setup)}");
+        }
         probeWatch.Stop();
-        var setup = ProbeRecord.Of(config, readout);
-        log.WriteLine($"{request.Row}: linear probe top-1 {100 * probe.Linear.TestTop1:0.00}% (train {100 * probe.Linear.TrainTop1:0.00}%), kNN top-1 {100 * probe.KnnTop1:0.00}%; {ProbeRecord.Describe(setup)}");
 
         return new RowMetrics
         {
@@ -249,9 +262,9 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             ConfigHash = hash,
             Tokenizer = tokenizerName,
             TokenizerWeights = tokenizerWeights,
-            ProbeTop1 = Math.Round(100 * probe.Linear.TestTop1, 2),
-            ProbeTrainTop1 = Math.Round(100 * probe.Linear.TrainTop1, 2),
-            KnnTop1 = Math.Round(100 * probe.KnnTop1, 2),
+            ProbeTop1 = top1,
+            ProbeTrainTop1 = probe is null ? null : Math.Round(100 * probe.Linear.TrainTop1, 2),
+            KnnTop1 = probe is null ? null : Math.Round(100 * probe.KnnTop1, 2),
             FinalLoss = trained is null ? null : Math.Round(trained.FinalLoss, 6),
             FinalLossSubspace = trained?.FinalParts.TryGetValue("subspace", out var s) == true ? Math.Round(s, 6) : null,
             FinalLossResidual = trained?.FinalParts.TryGetValue("residual", out var r) == true ? Math.Round(r, 6) : null,

@@ -96,6 +96,19 @@ public class ResultStoreTests
     }
 
     [Fact]
+    public void A_fine_tuning_row_is_complete_with_its_fine_tuned_top_1_and_no_knn()
+    {
+        var store = new ResultStore(TempDir());
+        var paths = store.Row("ci", "finetune/l-dae-base");
+        var tuned = Metrics("h1") with { Row = "finetune/l-dae-base", KnnTop1 = null, Probe = new ProbeSetup { Features = ProbeSetup.FineTuned, Optimizer = "adamw" } };
+        AtomicFile.WriteText(paths.Metrics, tuned.ToJson());
+        Assert.True(store.IsUpToDate("ci", "finetune/l-dae-base", "h1"));
+        // a probed row without its kNN is still unfinished
+        AtomicFile.WriteText(paths.Metrics, (tuned with { Probe = tuned.Probe! with { Features = "cached" } }).ToJson());
+        Assert.False(store.IsUpToDate("ci", "finetune/l-dae-base", "h1"));
+    }
+
+    [Fact]
     public void A_file_where_a_results_folder_should_be_is_named_before_anything_is_written()
     {
         var root = TempDir();

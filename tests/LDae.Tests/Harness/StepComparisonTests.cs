@@ -29,7 +29,7 @@ public class StepComparisonTests
     }
 
     [Fact]
-    public void The_previous_row_is_the_parent_in_the_table_else_the_row_above()
+    public void The_previous_row_is_the_row_named_by_vs_else_the_parent_in_the_table_else_the_row_above()
     {
         var registry = ExperimentRegistry.Load(Repo.Experiments());
         foreach (var table in registry.Tables)
@@ -46,7 +46,7 @@ public class StepComparisonTests
                 var previous = table.PreviousIndex(i);
                 Assert.NotNull(previous);
                 var parentInTable = table.Rows.FirstOrDefault(r => r.FullId == table.Rows[i].From);
-                Assert.Equal(parentInTable?.FullId ?? table.Rows[i - 1].FullId, table.Rows[previous.Value].FullId);
+                Assert.Equal(table.Rows[i].Versus ?? parentInTable?.FullId ?? table.Rows[i - 1].FullId, table.Rows[previous.Value].FullId);
             }
         }
     }

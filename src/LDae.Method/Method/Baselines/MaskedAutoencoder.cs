@@ -13,7 +13,7 @@ namespace LDae.Method.Baselines;
 /// predicting each patch's pixels; the loss is the MSE on the masked patches only, against the normalised pixels
 /// of each patch. The probe reads the encoder on the whole, unmasked image, mean-pooled (<see cref="Features"/>).
 /// </summary>
-public sealed class MaskedAutoencoder : nn.Module, IPretrainingMethod
+public sealed class MaskedAutoencoder : nn.Module, IPretrainingMethod, IFineTunableEncoder
 {
     readonly VitEncoder encoder;
     readonly Linear decoderEmbed;
@@ -108,4 +108,10 @@ public sealed class MaskedAutoencoder : nn.Module, IPretrainingMethod
         var tokens = encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
         return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The encoder's tokens on the whole image, with gradients (fine-tuning).</summary>
+    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise) =>
+        encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
+
+    public EncoderLayers Layers(ProbeReadout readout) => encoder.Layers(BaselineReadout.Blocks(readout, encoder));
 }

@@ -16,7 +16,7 @@ namespace LDae.Method.Baselines;
 /// MoCo v3 gathers keys across devices so that every query sees the whole batch as negatives; here each
 /// data-parallel shard contrasts within itself, so the number of negatives is the shard size (small on CPU).
 /// </remarks>
-public sealed class MoCoV3 : nn.Module, IPretrainingMethod, IAfterOptimizerStep
+public sealed class MoCoV3 : nn.Module, IPretrainingMethod, IFineTunableEncoder, IAfterOptimizerStep
 {
     readonly VitEncoder encoder;
     readonly ProjectionMlp projector, predictor;
@@ -113,4 +113,10 @@ public sealed class MoCoV3 : nn.Module, IPretrainingMethod, IAfterOptimizerStep
         var tokens = encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
         return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The encoder's tokens on the whole image, with gradients (fine-tuning).</summary>
+    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise) =>
+        encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
+
+    public EncoderLayers Layers(ProbeReadout readout) => encoder.Layers(BaselineReadout.Blocks(readout, encoder));
 }

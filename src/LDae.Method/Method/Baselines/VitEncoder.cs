@@ -41,6 +41,16 @@ public sealed class VitEncoder : nn.Module
     public int Width { get; }
     public int Depth { get; }
 
+    /// <summary>The blocks, first to last.</summary>
+    public IReadOnlyList<VitBlock> Blocks => blocks.ToList();
+
+    /// <summary>The LayerNorm after the last block.</summary>
+    public LayerNorm Norm => norm;
+
+    /// <summary>The modules that compute <see cref="Forward"/> after <paramref name="blockCount"/> blocks, by layer (fine-tuning).</summary>
+    public EncoderLayers Layers(int blockCount) =>
+        new([patchEmbed], blocks.Take(blockCount).Cast<nn.Module>().ToList(), blockCount == Depth ? norm : null);
+
     /// <summary>Values per patch, p²·C (what the MAE decoder predicts per token).</summary>
     public int PatchDim { get; }
 
