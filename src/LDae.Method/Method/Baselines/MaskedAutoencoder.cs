@@ -99,19 +99,12 @@ public sealed class MaskedAutoencoder : nn.Module, IPretrainingMethod, IFineTuna
         return ((perPatch * mask).sum() / mask.sum()).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The whole image through the encoder (no masking), after <see cref="ProbeReadout.Blocks"/> blocks if given, mean-pooled.</summary>
-    /// <remarks>The readout's t and noisy-input settings describe a denoiser's input and do not apply to MAE.</remarks>
-    public Tensor Features(Tensor images, ProbeReadout? readout = null, Generator? noise = null, bool meanPool = true)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var tokens = encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
-        return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
-    }
+    /// <summary>The whole image through the encoder (no masking), as <see cref="BaselineReadout.Features"/> reads it.</summary>
+    public Tensor Features(Tensor images, ProbeReadout? readout = null, Generator? noise = null, bool meanPool = true) =>
+        BaselineReadout.Features(encoder, images, readout, meanPool);
 
     /// <summary>The encoder's tokens on the whole image, with gradients (fine-tuning).</summary>
-    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise) =>
-        encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
+    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise) => BaselineReadout.Tokens(encoder, images, readout);
 
     public EncoderLayers Layers(ProbeReadout readout) => encoder.Layers(BaselineReadout.Blocks(readout, encoder));
 }

@@ -104,19 +104,12 @@ public sealed class MoCoV3 : nn.Module, IPretrainingMethod, IFineTunableEncoder,
         encoder.parameters().Concat(projector.parameters())
             .Zip(momentumEncoder.parameters().Concat(momentumProjector.parameters()), (a, b) => ((Tensor)a, (Tensor)b));
 
-    /// <summary>The online encoder on the whole image, after <see cref="ProbeReadout.Blocks"/> blocks if given, mean-pooled.</summary>
-    /// <remarks>The readout's t and noisy-input settings describe a denoiser's input and do not apply to MoCo v3.</remarks>
-    public Tensor Features(Tensor images, ProbeReadout? readout = null, Generator? noise = null, bool meanPool = true)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var tokens = encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
-        return (meanPool ? tokens.mean([1]) : tokens).MoveToOuterDisposeScope();
-    }
+    /// <summary>The online encoder on the whole image, as <see cref="BaselineReadout.Features"/> reads it.</summary>
+    public Tensor Features(Tensor images, ProbeReadout? readout = null, Generator? noise = null, bool meanPool = true) =>
+        BaselineReadout.Features(encoder, images, readout, meanPool);
 
     /// <summary>The encoder's tokens on the whole image, with gradients (fine-tuning).</summary>
-    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise) =>
-        encoder.Forward(images, BaselineReadout.Blocks(readout, encoder));
+    public Tensor EncoderTokens(Tensor images, ProbeReadout readout, Generator? noise) => BaselineReadout.Tokens(encoder, images, readout);
 
     public EncoderLayers Layers(ProbeReadout readout) => encoder.Layers(BaselineReadout.Blocks(readout, encoder));
 }
