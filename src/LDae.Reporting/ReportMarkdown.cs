@@ -204,6 +204,7 @@ public static class ReportMarkdown
         if (paper) head.Add(("Δ vs previous row (paper)", "---:"));
         head.Add((seeds ? "Δ vs previous row (ours, 95 % CI)" : "Δ vs previous row (ours)", "---:"));
         if (paper) head.Add((seeds ? "verdict" : "direction agrees", ":---:"));
+        head.Add(("Parameters", "---:"));
         head.Add(("Wall time", "---:"));
         head.Add(("Images/s", "---:"));
         md.Append("| ").Append(string.Join(" | ", head.Select(h => h.Name))).Append(" |\n");
@@ -228,6 +229,8 @@ public static class ReportMarkdown
             cells.Add(cmp.SameConfigurationAs is { } same ? $"same configuration as `{same}` at this profile"
                 : cmp.Interval is { } ci ? Format.DeltaCi(ci) : OptDelta(cmp.OursDelta));
             if (paper) cells.Add(seeds ? VerdictCell(cmp.Verdict) : Mark(cmp.Direction));
+            // what the row trained (the model its configuration builds): a change of architecture shows here (docs/rows.md)
+            cells.Add(m is null || m.Parameters <= 0 ? "—" : m.Parameters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
             cells.Add(m is null ? "—" : Format.Duration(m.WallSeconds));
             cells.Add(m is null || m.ImagesPerSecond <= 0 ? "—" : Format.Rate(m.ImagesPerSecond));
             md.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");

@@ -30,7 +30,7 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     public void A_row_without_result_is_not_run_and_a_row_the_profile_cannot_run_says_why()
     {
         var single = Cells(Line("single noise level"));
-        Assert.Equal(["7", "single noise level", "61.5", "*not run*", "—", "-3.0", "—", "—", "—", "—"], single);
+        Assert.Equal(["7", "single noise level", "61.5", "*not run*", "—", "-3.0", "—", "—", "—", "—", "—"], single);
         Assert.Contains("*not run*", Cells(Line("MAE, ViT-B")));
         Assert.Contains("*not at this profile: probing after k blocks needs 1 ≤ k ≤ depth − 1 = 3*", Cells(Line("k = depth/2 + 2 (paper: 14 of 24)")));
         Assert.Contains("- Not run: ", Md);
@@ -41,12 +41,12 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     public void Deltas_follow_the_previous_row_rule_and_directions_are_compared()
     {
         // Paper 62.4 → 63.6 (+1.2), ours 83.1 → 82.9 (−0.2): disagree.
-        Assert.Equal(["3", "remove input scaling", "63.6", "82.9", "80.0", "+1.2", "-0.2", "✗", "0:10:52", "403"], Cells(Line("remove input scaling")));
+        Assert.Equal(["3", "remove input scaling", "63.6", "82.9", "80.0", "+1.2", "-0.2", "✗", "1,203,456", "0:10:52", "403"], Cells(Line("remove input scaling")));
         // The paper shows no change (63.6 → 63.6): nothing to agree with.
         Assert.Equal("—", Cells(Line("operate on image input with inverse PCA"))[7]);
         // A sweep row is compared with the row it starts from, not the row printed above it.
         var d8 = Cells(Line("patch-wise PCA, d = D/96 (vs patch-wise PCA)"));
-        Assert.Equal(["18", "patch-wise PCA, d = D/96 (vs patch-wise PCA)", "1", "56.0", "82.5", "79.0", "-9.1", "-1.5", "✓", "0:10:40", "410"], d8); // 82.5 − 84.0; d = max(1, round(64/96))
+        Assert.Equal(["18", "patch-wise PCA, d = D/96 (vs patch-wise PCA)", "1", "56.0", "82.5", "79.0", "-9.1", "-1.5", "✓", "1,203,456", "0:10:40", "410"], d8); // 82.5 − 84.0; d = max(1, round(64/96))
         Assert.Contains("- Table 3: 3 of 4 comparable steps agree in direction with the paper. Disagree: remove input scaling (paper +1.2, ours -0.2). Not comparable: 1 step where the paper shows no change, 1 step without both results.\n", Md);
         Assert.Contains("- Table 1: no step can be compared with the paper yet. Not comparable: 4 steps without both results.\n", Md);
         Assert.Contains("clearly beats the random-init encoder: 85.0 vs 71.3 (+13.7 points", Md);
