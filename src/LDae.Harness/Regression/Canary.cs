@@ -54,9 +54,9 @@ public static class CanaryReport
     {
         yield return baseline is null ? "baseline (no fault): not run"
             : $"baseline (no fault): {baseline}" + (baseline.Failed > 0 ? " — the suite is red without a fault; the canaries below prove nothing" : "");
-        yield return $"{"canary",-28} {"regression",-30} {"unit",-30} verdict";
+        yield return $"{"canary",-28} {"regression tests",-36} {"unit tests",-36} verdict";
         foreach (var o in outcomes)
-            yield return $"{o.Canary.Name,-28} {o.Regression?.ToString() ?? "—",-30} {o.Unit?.ToString() ?? "—",-30} {o.Verdict}";
+            yield return $"{o.Canary.Name,-28} {o.Regression?.ToString() ?? "—",-36} {o.Unit?.ToString() ?? "—",-36} {o.Verdict}";
         yield return $"canaries: {outcomes.Count(o => o.CaughtByRegression)} of {outcomes.Count} caught by the regression suite" +
             $", {outcomes.Count(o => o.CaughtByRegression || o.CaughtByUnitTests)} by it or the named unit tests";
     }
