@@ -13,6 +13,7 @@
 using LDae.Harness;
 using LDae.Harness.Execution;
 using LDae.Harness.Experiments;
+using LDae.Harness.Regression;
 
 var configuration = Argument("configuration", "Release");
 var root = MakeAbsolute(Directory("..")).FullPath;
@@ -89,6 +90,31 @@ Task(BuildTargets.AcceptSnapshots).Description("Rewrite the snapshots (ci metric
     Require(driver.Run(dotnet, ["test", $"{root}/tests/LDae.Regression.Tests", "-c", configuration, "--no-build", "--nologo"], rewrite), "regression tests");
     Require(driver.Run(dotnet, ["test", $"{root}/tests/LDae.Tests", "-c", configuration, "--no-build", "--nologo", "--filter", "FullyQualifiedName~Reporting"], rewrite), "report tests");
     driver.Run("git", ["diff", "--stat", "--", "tests"]);
+});
+
+Task(BuildTargets.MeasureTolerances).Description("Every row with ≥ 5 seeds (--seeds N) into .tolerance-results/, then rewrite the regression tolerances and step snapshots from their spread").IsDependentOn(BuildTargets.Build).Does(() =>
+{
+    var seeds = ToleranceTarget.Seeds(driver.Options.Seeds);
+    var seedResults = new Dictionary<string, string> { [Repo.ResultsVariable] = ToleranceTarget.ResultsRoot(root) };
+    Require(driver.Run("bash", ToleranceTarget.SeedBuild(root, driver.Options.Profile, seeds), seedResults), "the seed runs");
+    WriteTolerances(seeds);
+});
+
+Task(BuildTargets.WriteTolerances).Description("Rewrite the regression tolerances and step snapshots from the seeds already in .tolerance-results/ (rows with fewer than 5 keep the global bounds)").Does(() =>
+    WriteTolerances(ToleranceTarget.Seeds(driver.Options.Seeds)));
+
+void WriteTolerances(int seeds)
+{
+    foreach (var line in ToleranceTarget.Write(driver.Registry, root, driver.Options.Profile, seeds).Describe()) console.Line(line);
+    driver.Run("git", ["diff", "--stat", "--", "tests/LDae.Regression.Tests"]);
+}
+
+Task(BuildTargets.RegressionCanary).Description("Apply each planted fault of tests/canaries to a scratch checkout of HEAD and report which the regression suite catches").IsDependentOn(BuildTargets.Build).Does(() =>
+{
+    var canaries = Canary.All(root);
+    var run = new CanaryRun(root, dotnet, (file, arguments, environment, dir) => driver.Run(file, arguments, environment, dir), text => console.Line(text, Tone.Faint));
+    var (baseline, outcomes) = run.Run(canaries);
+    foreach (var line in CanaryReport.Lines(baseline, outcomes)) console.Line(line);
 });
 
 Task(BuildTargets.Bench).Description("Training/probe throughput, FLOP/s vs a matmul yardstick, RSS growth (ldae bench)").IsDependentOn(BuildTargets.Build).Does(() =>

@@ -44,4 +44,23 @@ public class RegressionNetTests
         });
         Assert.Equal(["probe_top1", "knn_top1", "final_loss"], d.Select(x => x.Metric));
     }
+
+    [Fact]
+    public void A_measured_row_is_held_to_its_own_bounds_and_an_unmeasured_row_to_the_global_ones()
+    {
+        var file = new LDae.Harness.Regression.ToleranceFile("rule", "command", "ci", 5, "c", new Dictionary<string, LDae.Harness.Regression.RowTolerance>
+        {
+            ["t/r"] = new(new(1.2, 60, 0.2, 5), null, new(0.02, 0.05, 0.0002, 5)),
+        });
+        var bounds = MetricTolerances.For("t/r", file);
+        Assert.Equal(new RowBounds(1.2, MetricTolerances.KnnTop1Points, 0.02, Measured: true), bounds);
+        Assert.Equal(MetricTolerances.Global, MetricTolerances.For("t/other", file));
+
+        var a = new RegressionSnapshot("t/r", "h", "pca-p8-d4", 60.0, 55.0, 0.05);
+        Assert.Empty(MetricComparison.Compare(a, a with { ProbeTop1 = 61.2, FinalLoss = 0.05 * 1.019 }, bounds));
+        // a move the global bounds let through is caught by the row's own
+        var moved = a with { ProbeTop1 = 62.0, FinalLoss = 0.05 * 1.03 };
+        Assert.Empty(MetricComparison.Compare(a, moved, MetricTolerances.Global));
+        Assert.Equal(["probe_top1", "final_loss"], MetricComparison.Compare(a, moved, bounds).Select(d => d.Metric));
+    }
 }

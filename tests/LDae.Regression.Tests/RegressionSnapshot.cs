@@ -15,8 +15,12 @@ public sealed record Deviation(string Row, string Metric, string Snapshot, strin
 
 public static class MetricComparison
 {
-    /// <summary>Every field of <paramref name="now"/> that moved beyond its tolerance from <paramref name="snapshot"/>.</summary>
-    public static IReadOnlyList<Deviation> Compare(RegressionSnapshot snapshot, RegressionSnapshot now)
+    /// <summary>Every field of <paramref name="now"/> that moved beyond its row's tolerance (<see cref="MetricTolerances.For(string)"/>) from <paramref name="snapshot"/>.</summary>
+    public static IReadOnlyList<Deviation> Compare(RegressionSnapshot snapshot, RegressionSnapshot now) =>
+        Compare(snapshot, now, MetricTolerances.For(snapshot.Row));
+
+    /// <summary>Every field of <paramref name="now"/> that moved beyond <paramref name="bounds"/> from <paramref name="snapshot"/>.</summary>
+    public static IReadOnlyList<Deviation> Compare(RegressionSnapshot snapshot, RegressionSnapshot now, RowBounds bounds)
     {
         var deviations = new List<Deviation>();
         void Exact(string metric, string a, string b)
@@ -33,14 +37,14 @@ public static class MetricComparison
         {
             if (a is null && b is null) return;
             if (a is null || b is null || Math.Abs(a.Value - b.Value) > tolerance * Math.Abs(a.Value))
-                deviations.Add(new Deviation(now.Row, metric, Show(a), Show(b), $"± {tolerance * 100:0.#}% rel"));
+                deviations.Add(new Deviation(now.Row, metric, Show(a), Show(b), $"± {tolerance * 100:0.0#}% rel"));
         }
         Exact("row", snapshot.Row, now.Row);
         Exact("config_hash", snapshot.ConfigHash, now.ConfigHash);
         Exact("tokenizer", snapshot.Tokenizer, now.Tokenizer);
-        Absolute("probe_top1", snapshot.ProbeTop1, now.ProbeTop1, MetricTolerances.ProbeTop1Points);
-        Absolute("knn_top1", snapshot.KnnTop1, now.KnnTop1, MetricTolerances.KnnTop1Points);
-        Relative("final_loss", snapshot.FinalLoss, now.FinalLoss, MetricTolerances.FinalLossRelative);
+        Absolute("probe_top1", snapshot.ProbeTop1, now.ProbeTop1, bounds.ProbeTop1Points);
+        Absolute("knn_top1", snapshot.KnnTop1, now.KnnTop1, bounds.KnnTop1Points);
+        Relative("final_loss", snapshot.FinalLoss, now.FinalLoss, bounds.FinalLossRelative);
         return deviations;
     }
 
@@ -50,7 +54,7 @@ public static class MetricComparison
         var sb = new StringBuilder();
         sb.AppendLine($"{"row",-36} {"metric",-12} {"snapshot",-18} {"now",-18} tolerance");
         foreach (var d in deviations) sb.AppendLine($"{d.Row,-36} {d.Metric,-12} {d.Snapshot,-18} {d.Now,-18} {d.Tolerance}");
-        sb.Append("If the change is intended: ./build.sh --target=accept-snapshots, then review and commit the snapshot diff.");
+        sb.Append("If the change is intended: ./build.sh --target=accept-snapshots (and, when it changes a row's spread, ./build.sh --target=measure-tolerances --profile=ci), then review and commit the diff.");
         return sb.ToString();
     }
 

@@ -223,12 +223,12 @@ public sealed class BuildDriver
     }
 
     /// <summary>Runs a process of the build (dotnet build, the tests, ldae report) in the build's terminal; stops the build on a signal.</summary>
-    public int Run(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public int Run(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         StopIfInterrupted();
         var env = new Dictionary<string, string>(options.ChildEnvironment);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) env[k] = v;
-        var code = ChildProcess.Run(file, arguments, options.RepoRoot, interrupt, env);
+        var code = ChildProcess.Run(file, arguments, workingDirectory ?? options.RepoRoot, interrupt, env);
         StopIfInterrupted();
         return code;
     }

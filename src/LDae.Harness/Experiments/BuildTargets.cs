@@ -12,6 +12,12 @@ public static class BuildTargets
     public const string Test = "test";
     public const string Clean = "clean";
     public const string AcceptSnapshots = "accept-snapshots";
+    /// <summary>Every row with several seeds, then the regression suite's per-row tolerances and step snapshots from their spread.</summary>
+    public const string MeasureTolerances = "measure-tolerances";
+    /// <summary>The tolerances and step snapshots rewritten from the seeds already measured (rows with too few are left out).</summary>
+    public const string WriteTolerances = "write-tolerances";
+    /// <summary>Each planted fault of tests/canaries applied to a scratch copy, and whether the regression suite catches it.</summary>
+    public const string RegressionCanary = "regression-canary";
     public const string Bench = "bench";
     public const string Data = "data";
     public const string Report = "report";
@@ -25,6 +31,9 @@ public static class BuildTargets
     public static string Canonical(string name) => name.ToLowerInvariant() switch
     {
         "acceptsnapshots" => AcceptSnapshots,
+        "measuretolerances" => MeasureTolerances,
+        "writetolerances" => WriteTolerances,
+        "regressioncanary" => RegressionCanary,
         var lower => lower,
     };
 
