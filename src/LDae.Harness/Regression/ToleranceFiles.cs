@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LDae.Harness.Storage;
+using LDae.Files;
 
 namespace LDae.Harness.Regression;
 

@@ -1,6 +1,6 @@
 using LDae.Harness.Regression;
 using LDae.Harness.Results;
-using LDae.Harness.Storage;
+using LDae.Files;
 using LDae.Tests.Execution;
 using LDae.Tests.Seeds;
 using Xunit;
