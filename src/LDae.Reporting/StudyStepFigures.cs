@@ -1,4 +1,5 @@
 using LDae.Reporting.Plots;
+using LDae.Reporting.Sections;
 
 namespace LDae.Reporting;
 

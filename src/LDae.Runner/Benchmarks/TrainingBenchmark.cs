@@ -14,46 +14,6 @@ using static TorchSharp.torch;
 
 namespace LDae.Benchmarks;
 
-/// <summary>What to benchmark and for how long.</summary>
-public sealed record BenchmarkOptions
-{
-    /// <summary>The final l-DAE row by default.</summary>
-    public string Row { get; init; } = "table3/predict-original-image";
-    public string Profile { get; init; } = "quick";
-    /// <summary>Timed training steps (after the warm-up); the RSS growth is measured over these.</summary>
-    public int Steps { get; init; } = 500;
-    public int WarmupSteps { get; init; } = 20;
-    /// <summary>Torch intra-op threads; null = the profile's train.threads (what a row run uses).</summary>
-    public int? Threads { get; init; }
-    /// <summary>Data-parallel replicas (see <see cref="DataParallel"/>); null = the profile's train.replicas.</summary>
-    public int? Replicas { get; init; }
-    /// <summary>Side of the square fp32 matmul used as the machine's yardstick.</summary>
-    public int MatmulSize { get; init; } = 2048;
-    public int MatmulRepeats { get; init; } = 5;
-    /// <summary>Seconds each of the step's product shapes is timed (see <see cref="StepGemms"/>).</summary>
-    public double StepGemmSeconds { get; init; } = 0.6;
-    /// <summary>Images pushed through the frozen encoder to time probe feature extraction (capped at the training set).</summary>
-    public int ProbeImages { get; init; } = 10000;
-    public int RssSampleEvery { get; init; } = 50;
-    /// <summary>Timed steps between two extra yardstick samples (two 2048² products each) taken during training.</summary>
-    public int YardstickEvery { get; init; } = 100;
-    /// <summary>Steps timed phase by phase (forward, backward, optimizer) after the main measurement.</summary>
-    public int BreakdownSteps { get; init; } = 30;
-    /// <summary>"passive", "active" or "bounded" to set libgomp's wait policy (see <see cref="OpenMpWaitPolicy"/>); null = the environment's.
-    /// Only <see cref="TrainingBenchmark.RunRow"/> applies it, before torch is loaded.</summary>
-    public string? OpenMpWait { get; init; }
-
-    public void Validate()
-    {
-        if (Steps < 1) throw new ArgumentException($"--steps must be ≥ 1, got {Steps}");
-        if (WarmupSteps < 1) throw new ArgumentException($"warm-up must be ≥ 1 step, got {WarmupSteps}");
-        if (Threads is < 1) throw new ArgumentException($"--threads must be ≥ 1, got {Threads}");
-        if (Replicas is < 1) throw new ArgumentException($"--replicas must be ≥ 1, got {Replicas}");
-        if (MatmulSize < 1 || MatmulRepeats < 1 || ProbeImages < 1 || RssSampleEvery < 1 || BreakdownSteps < 1 || YardstickEvery < 1 || !(StepGemmSeconds > 0))
-            throw new ArgumentException("matmul size/repeats, the step's product timing, probe images, the RSS sampling and yardstick intervals and breakdown steps must be positive");
-    }
-}
-
 /// <summary>
 /// Measures the training step of a row the way <c>ldae run</c> executes it (same config, denoiser, tokenizer
 /// and <see cref="Trainer"/>, in this process), plus the machine's matmul rate as a yardstick, the probe's
@@ -99,113 +59,104 @@ public static class TrainingBenchmark
 
             // The benchmarked rows fit PCA, which needs no test split (learned tokenizers evaluate on it).
             var tokenizer = TokenizerArtifacts.GetOrBuild(config, options.Profile, new ResultStore(scratch.FullName), train, train, log);
-            long seed = config.Int("train.seed");
-            using var init = Seeding.Seed(seed);
+            using var init = Seeding.Seed(config.Int("train.seed"));
             using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(config),
                 RunSettings.Denoiser(config, train.Height, train.ClassNames.Count), init);
-            var shape = denoiser.BackboneOptions;
-            var trainOptions = RunSettings.Train(config) with
-            {
-                Epochs = null,
-                TotalSteps = options.WarmupSteps + options.Steps,
-                CheckpointEverySteps = 0,
-                StopAfterSteps = null,
-            };
-            if (options.Replicas is { } replicas) trainOptions = trainOptions with { Replicas = replicas };
-            long imagesPerReplica = DataParallel.ShardSizes(trainOptions.BatchSize, trainOptions.Replicas)[0];
-            log.WriteLine($"[bench] the step's products at their shapes on {trainOptions.Replicas} replica(s) …");
-            var stepGemms = StepGemms.Measure(StepGemms.Of(shape, imagesPerReplica * shape.TokenCount), trainOptions.Replicas,
-                DataParallel.ThreadsEach(threads, trainOptions.Replicas), 3 * DiffusionTransformer.FlopsPerImage(shape) * imagesPerReplica, options.StepGemmSeconds);
+            var trainOptions = BenchTrainOptions(options, config);
+            var stepGemms = MeasureStepGemms(options, denoiser.BackboneOptions, trainOptions, threads, log);
 
             log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} on {trainOptions.Replicas} replica(s) …");
-            // The yardstick is also sampled between timed steps (outside their timing), at the thread count it was
-            // measured with above: on a shared VM the machine's speed drifts within a run, and a yardstick taken only
-            // before and after can catch a slow moment and flatter the ratio. Its operands exist before the warm-up,
-            // so sampling it allocates nothing inside the RSS measurement.
-            var during = new List<MatmulMeasurement>();
-            var clock = new StepClock(options.WarmupSteps, options.RssSampleEvery, options.YardstickEvery, () =>
-            {
-                int replicaThreads = torch.get_num_threads();
-                torch.set_num_threads(threads);
-                try { during.Add(yardstick.Measure(repeats: 2)); }
-                finally { torch.set_num_threads(replicaThreads); }
-            });
-            var source = new TensorBatchSource(train.Images, train.Labels, trainOptions.BatchSize, trainOptions.Seed);
-            using var trainer = new Trainer(trainOptions, Path.Combine(scratch.FullName, "run"), clock);
-            long peakSetup = ProcessMemory.PeakResidentBytes() ?? 0;
-            bool peakReset = ProcessMemory.ResetPeak();
-            var result = trainer.Run(denoiser, source, PretrainObjective.For(denoiser, config, CPU));
-            // the kernel updates VmHWM lazily (per-thread RSS counters), so it can lag the last VmRSS sample
-            long peakTraining = Math.Max(peakReset ? ProcessMemory.PeakResidentBytes() ?? 0 : 0, clock.RssEnd);
-            var retained = NativeHeap.Now()?.FreeHeldBytes;
-            var activations = MemoryBreakdown.ActivationsMb(denoiser, source.Get(0, 0), trainOptions.Replicas, trainOptions.Seed,
-                PretrainObjective.For(denoiser, config, CPU));
-            var memory = new MemoryBreakdown(
-                peakSetup / MemoryBreakdown.Mb,
-                peakTraining / MemoryBreakdown.Mb,
-                (held ?? [train]).Sum(d => d.Images.numel() * d.Images.element_size() + d.Labels.numel() * d.Labels.element_size()) / MemoryBreakdown.Mb,
-                MemoryBreakdown.ParameterStateMb(denoiser, trainOptions.EmaDecay > 0),
-                activations ?? double.NaN,
-                trainOptions.Replicas,
-                retained / MemoryBreakdown.Mb);
+            using var training = TimedTraining.Run(options, config, denoiser, train, held ?? [train], trainOptions, threads, yardstick, scratch.FullName);
 
             log.WriteLine($"[bench] step breakdown over {options.BreakdownSteps} steps …");
-            var phases = StepBreakdown.Measure(denoiser, source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
+            var phases = StepBreakdown.Measure(denoiser, training.Source, PretrainObjective.For(denoiser, config, CPU), trainOptions, options.BreakdownSteps);
             denoiser.eval();
             int probeImages = Math.Min(options.ProbeImages, train.Count);
             double probeRate = ProbeRate(denoiser, train.Images.narrow(0, 0, probeImages));
 
-            foreach (var m in during) matmul = matmul.Concat(m);
+            foreach (var m in training.Yardsticks) matmul = matmul.Concat(m);
             matmul = matmul.Concat(yardstick.Measure(options.MatmulRepeats));
-            var timed = clock.TimedStepSeconds();
-            return new BenchmarkReport
-            {
-                Row = options.Row,
-                Profile = options.Profile,
-                ConfigHash = config.Hash(),
-                Data = dataLabel,
-                Cpu = ProcessMemory.CpuModel(),
-                Blas = Runtime.MklCodePath.Describe(),
-                Threads = torch.get_num_threads(),
-                InteropThreads = torch.get_num_interop_threads(),
-                Replicas = trainOptions.Replicas,
-                OpenMpWait = OpenMpWaitPolicy.Describe(),
-                BatchSize = trainOptions.BatchSize,
-                Width = shape.Width,
-                Depth = shape.Depth,
-                Heads = shape.Heads,
-                MlpRatio = shape.MlpRatio,
-                Tokens = shape.TokenCount,
-                Parameters = denoiser.parameters().Sum(p => p.numel()),
-                ForwardFlopsPerImage = DiffusionTransformer.FlopsPerImage(shape),
-                WarmupSteps = options.WarmupSteps,
-                TimedSteps = timed.Count,
-                TrainImagesPerSecond = (double)trainOptions.BatchSize * timed.Count / timed.Sum(),
-                StepMillisecondsMedian = 1000 * Statistics.Median(timed),
-                FinalLoss = result.FinalLoss,
-                Matmul = matmul,
-                StepGemms = stepGemms,
-                ProbeImages = probeImages,
-                ProbeImagesPerSecond = probeRate,
-                Phases = phases,
-                RssAfterWarmupMb = clock.RssAfterWarmup / 1048576.0,
-                RssEndMb = clock.RssEnd / 1048576.0,
-                PeakRssMb = Math.Max(peakSetup, Math.Max(ProcessMemory.PeakResidentBytes() ?? 0, peakTraining)) / MemoryBreakdown.Mb,
-                Memory = memory,
-                RssSamples = clock.Samples,
-                LiveTensorsAfterWarmup = clock.LiveTensorsAfterWarmup,
-                LiveTensorsEnd = clock.LiveTensorsEnd,
-                PageFaultsPerStep = clock.FaultsEnd - clock.FaultsAfterWarmup is { } f && timed.Count > 0 ? (double)f / timed.Count : null,
-                Allocator = MallocPolicy.Description,
-                GcPerStep = timed.Count > 0 ? (clock.GcEnd - clock.GcAfterWarmup) / timed.Count : null,
-                LoadAverageStart = loadStart,
-                LoadAverageEnd = ProcessMemory.LoadAverage(),
-            };
+            return Report(options, config, dataLabel, denoiser, trainOptions, training, matmul, stepGemms, phases, probeImages, probeRate, loadStart);
         }
         finally
         {
             try { scratch.Delete(recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The row's training options for warm-up + timed steps, with checkpoints off.</summary>
+    static TrainOptions BenchTrainOptions(BenchmarkOptions options, ConfigTree config)
+    {
+        var trainOptions = RunSettings.Train(config) with
+        {
+            Epochs = null,
+            TotalSteps = options.WarmupSteps + options.Steps,
+            CheckpointEverySteps = 0,
+            StopAfterSteps = null,
+        };
+        return options.Replicas is { } replicas ? trainOptions with { Replicas = replicas } : trainOptions;
+    }
+
+    /// <summary>The step's matrix products at their shapes, on every replica at once (see <see cref="StepGemms"/>).</summary>
+    static StepGemmMeasurement MeasureStepGemms(BenchmarkOptions options, BackboneOptions shape, TrainOptions trainOptions, int threads, TextWriter log)
+    {
+        long imagesPerReplica = DataParallel.ShardSizes(trainOptions.BatchSize, trainOptions.Replicas)[0];
+        log.WriteLine($"[bench] the step's products at their shapes on {trainOptions.Replicas} replica(s) …");
+        return StepGemms.Measure(StepGemms.Of(shape, imagesPerReplica * shape.TokenCount), trainOptions.Replicas,
+            DataParallel.ThreadsEach(threads, trainOptions.Replicas), 3 * DiffusionTransformer.FlopsPerImage(shape) * imagesPerReplica, options.StepGemmSeconds);
+    }
+
+    /// <summary>The report of a finished benchmark; the thread counts, peak RSS and load average are read now, at its end.</summary>
+    static BenchmarkReport Report(BenchmarkOptions options, ConfigTree config, string dataLabel, Denoiser denoiser, TrainOptions trainOptions,
+        TimedTraining training, MatmulMeasurement matmul, StepGemmMeasurement stepGemms, StepPhases phases, int probeImages, double probeRate,
+        double[]? loadStart)
+    {
+        var shape = denoiser.BackboneOptions;
+        var clock = training.Clock;
+        var timed = clock.TimedStepSeconds();
+        return new BenchmarkReport
+        {
+            Row = options.Row,
+            Profile = options.Profile,
+            ConfigHash = config.Hash(),
+            Data = dataLabel,
+            Cpu = ProcessMemory.CpuModel(),
+            Blas = Runtime.MklCodePath.Describe(),
+            Threads = torch.get_num_threads(),
+            InteropThreads = torch.get_num_interop_threads(),
+            Replicas = trainOptions.Replicas,
+            OpenMpWait = OpenMpWaitPolicy.Describe(),
+            BatchSize = trainOptions.BatchSize,
+            Width = shape.Width,
+            Depth = shape.Depth,
+            Heads = shape.Heads,
+            MlpRatio = shape.MlpRatio,
+            Tokens = shape.TokenCount,
+            Parameters = denoiser.parameters().Sum(p => p.numel()),
+            ForwardFlopsPerImage = DiffusionTransformer.FlopsPerImage(shape),
+            WarmupSteps = options.WarmupSteps,
+            TimedSteps = timed.Count,
+            TrainImagesPerSecond = (double)trainOptions.BatchSize * timed.Count / timed.Sum(),
+            StepMillisecondsMedian = 1000 * Statistics.Median(timed),
+            FinalLoss = training.Result.FinalLoss,
+            Matmul = matmul,
+            StepGemms = stepGemms,
+            ProbeImages = probeImages,
+            ProbeImagesPerSecond = probeRate,
+            Phases = phases,
+            RssAfterWarmupMb = clock.RssAfterWarmup / 1048576.0,
+            RssEndMb = clock.RssEnd / 1048576.0,
+            PeakRssMb = Math.Max(training.PeakSetupBytes, Math.Max(ProcessMemory.PeakResidentBytes() ?? 0, training.PeakTrainingBytes)) / MemoryBreakdown.Mb,
+            Memory = training.Memory,
+            RssSamples = clock.Samples,
+            LiveTensorsAfterWarmup = clock.LiveTensorsAfterWarmup,
+            LiveTensorsEnd = clock.LiveTensorsEnd,
+            PageFaultsPerStep = clock.FaultsEnd - clock.FaultsAfterWarmup is { } f && timed.Count > 0 ? (double)f / timed.Count : null,
+            Allocator = MallocPolicy.Description,
+            GcPerStep = timed.Count > 0 ? (clock.GcEnd - clock.GcAfterWarmup) / timed.Count : null,
+            LoadAverageStart = loadStart,
+            LoadAverageEnd = ProcessMemory.LoadAverage(),
+        };
     }
 
     /// <summary>Images/s of the probe's feature pass (as RowRunner runs it on the CPU: <see cref="FeatureExtractor.CpuBatch"/>), after one warm-up batch.</summary>
@@ -224,53 +175,5 @@ public static class TrainingBenchmark
         int threads = options.Threads ?? (int)config.Int("train.threads");
         TorchRuntime.EnsureLoaded(threads);
         return threads;
-    }
-
-    /// <summary>Trainer progress sink that timestamps every step and samples VmRSS after the warm-up and periodically.</summary>
-    /// <summary>
-    /// Times each step after the warm-up, samples RSS, and every <paramref name="yardstickEvery"/> timed steps runs
-    /// <paramref name="yardstick"/> between two steps, outside both steps' timing.
-    /// </summary>
-    sealed class StepClock(int warmup, int sampleEvery, int yardstickEvery, Action yardstick) : ITrainProgress
-    {
-        readonly List<double> stepSeconds = [];
-        readonly List<RssSample> samples = [];
-        long? stepStart;
-
-        public long RssAfterWarmup { get; private set; }
-        public long RssEnd { get; private set; }
-        public long LiveTensorsAfterWarmup { get; private set; }
-        public long LiveTensorsEnd { get; private set; }
-        public long? FaultsAfterWarmup { get; private set; }
-        public long? FaultsEnd { get; private set; }
-        public GcCounters GcAfterWarmup { get; private set; }
-        public GcCounters GcEnd { get; private set; }
-        public IReadOnlyList<RssSample> Samples => samples;
-
-        public void Start(long startStep, long totalSteps) { }
-
-        public void Step(TrainProgressInfo info)
-        {
-            if (info.Step < warmup) return;
-            long now = Stopwatch.GetTimestamp();
-            if (stepStart is { } start) stepSeconds.Add((double)(now - start) / Stopwatch.Frequency);
-            long rss = ProcessMemory.ResidentBytes() ?? 0;
-            long live = Tensor.TotalCount;                    // TorchSharp's count of undisposed tensor handles
-            long? faults = ProcessMemory.MinorPageFaults();
-            var gc = GcCounters.Now();
-            if (info.Step == warmup) (RssAfterWarmup, LiveTensorsAfterWarmup, FaultsAfterWarmup, GcAfterWarmup) = (rss, live, faults, gc);
-            (RssEnd, LiveTensorsEnd, FaultsEnd, GcEnd) = (rss, live, faults, gc);
-            if ((info.Step - warmup) % sampleEvery == 0 || info.Step == info.TotalSteps)
-                samples.Add(new RssSample(info.Step, Math.Round(rss / 1048576.0, 1),
-                    Math.Round(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, 1)));
-            if (info.Step > warmup && info.Step < info.TotalSteps && (info.Step - warmup) % yardstickEvery == 0) yardstick();
-            stepStart = Stopwatch.GetTimestamp();
-        }
-
-        public void Logged(TrainLogEntry entry) { }
-        public void Stop(TrainResult result) { }
-
-        /// <summary>Wall time of each step after the warm-up.</summary>
-        public List<double> TimedStepSeconds() => stepSeconds;
     }
 }

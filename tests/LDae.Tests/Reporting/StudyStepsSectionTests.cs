@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using LDae.Harness;
 using LDae.Harness.Results;
 using LDae.Reporting;
+using LDae.Reporting.Sections;
 using Xunit;
 
 namespace LDae.Tests.Reporting;

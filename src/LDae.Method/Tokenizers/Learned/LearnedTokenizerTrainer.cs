@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace LDae.Tokenizers.Learned;
 
 /// <summary>
-/// Trains a conv VAE, patch-wise VAE or patch-wise AE and writes it as an artifact folder:
-/// <c>tokenizer.bin</c> (atomic) and then <c>artifact.json</c> (atomic, last, so its presence means "complete").
+/// Trains a conv VAE, patch-wise VAE or patch-wise AE (<see cref="TokenizerTrainingLoop"/>) and writes it as an
+/// artifact folder (<see cref="LearnedTokenizerArtifactWriter"/>).
 /// </summary>
 /// <remarks>
 /// <para>Loss per image, LDM's normalisation (sums over an image, mean over the batch):
@@ -54,10 +54,7 @@ public static class LearnedTokenizerTrainer
         long n = trainImagesUint8.shape[0];
         string tag = $"[{spec.Kind}]";
 
-        // a re-run into the same folder first withdraws the "complete" marker, so a crash cannot leave an
-        // artifact.json describing weights it did not produce
-        var marker = Path.Combine(artifactDir, LearnedTokenizerArtifact.FileName);
-        if (File.Exists(marker)) File.Delete(marker);
+        LearnedTokenizerArtifactWriter.WithdrawCompleteMarker(artifactDir);
 
         PerceptualNetwork? perceptual = null;
         double? perceptualAccuracy = null;
@@ -87,29 +84,7 @@ public static class LearnedTokenizerTrainer
                           (spec.Adversarial ? $", adversarial from step {adversarialStart} (w={spec.DiscriminatorWeight})" : ""));
 
             using var training = new TokenizerTrainingStep(spec, model, perceptual, discriminator);
-
-            long step = 0;
-            double lastLoss = double.NaN;
-            var running = new RunningTerms();
-            for (int epoch = 0; epoch < spec.Epochs; epoch++)
-            {
-                Tensor order;
-                using (var g = TrainingData.Generator(spec.Seed, "tokenizer-order", epoch)) order = randperm(n, generator: g);
-                using (order)
-                    for (long start = 0; start < n; start += spec.BatchSize, step++)
-                    {
-                        using var scope = NewDisposeScope();
-                        var x = TrainingData.ToModelInput(trainImagesUint8.index_select(0, order.narrow(0, start, Math.Min(spec.BatchSize, n - start))));
-                        var (terms, dLoss) = training.Run(x, step, adversarial: discriminator is not null && step >= adversarialStart);
-                        lastLoss = terms.Total.item<float>();
-                        running.Add(terms, dLoss, channels * size * size);
-                        if ((step + 1) % spec.LogEvery == 0 || start + spec.BatchSize >= n)
-                        {
-                            log.WriteLine($"{tag} epoch {epoch + 1}/{spec.Epochs} step {step + 1}/{totalSteps} {running.Describe()} ({watch.Elapsed.TotalSeconds:F1}s)");
-                            running = new RunningTerms();
-                        }
-                    }
-            }
+            double lastLoss = TokenizerTrainingLoop.Run(spec, training, trainImagesUint8, discriminator is not null, adversarialStart, totalSteps, watch, log);
 
             var (mean, std) = LatentMoments(model, trainImagesUint8);
             if (!(std > 0) || double.IsNaN(std)) throw new InvalidOperationException($"{tag} degenerate latents (std {std}); training diverged?");
@@ -121,38 +96,9 @@ public static class LearnedTokenizerTrainer
                           $"(train latent mean {mean:G3}, std {std:G3}); test PSNR {test.Psnr:F2} dB, scaled test latent std {test.LatentStd:F3}" +
                           (test.PosteriorStd is { } ps ? $", posterior std {ps:G3} (scaled)" : ""));
 
-            Directory.CreateDirectory(artifactDir);
-            model.Save(Path.Combine(artifactDir, LearnedTokenizerArtifact.WeightsFileName));
-            new LearnedTokenizerArtifact
-            {
-                Kind = spec.Kind,
-                Patch = spec.Patch,
-                LatentDim = spec.LatentDim,
-                ImageChannels = channels,
-                ImageSize = size,
-                Perceptual = spec.Perceptual,
-                Adversarial = spec.Adversarial,
-                Epochs = spec.Epochs,
-                Steps = totalSteps,
-                Seed = spec.Seed,
-                KlWeight = model.IsVariational ? spec.KlWeight : 0,
-                Parameters = model.ParameterCount,
-                TrainImages = (int)n,
-                TestImages = (int)testImagesUint8.shape[0],
-                TestPsnr = test.Psnr,
-                ScaleFactor = model.ScaleFactor,
-                LatentMeanRaw = mean,
-                LatentStdRaw = std,
-                LatentMeanScaled = mean * model.ScaleFactor,
-                LatentStdScaled = std * model.ScaleFactor,
-                TestLatentStdScaled = test.LatentStd,
-                PosteriorStdScaled = test.PosteriorStd,
-                AdversarialStartStep = spec.Adversarial ? adversarialStart : null,
-                PerceptualTestAccuracy = perceptualAccuracy,
-                PerceptualPath = perceptualDir,
-                FinalLoss = lastLoss,
-                TrainSeconds = trainSeconds,
-            }.Write(artifactDir);
+            LearnedTokenizerArtifactWriter.Write(artifactDir, spec, model, new TokenizerTrainingOutcome(
+                channels, size, totalSteps, spec.Adversarial ? adversarialStart : null, (int)n, (int)testImagesUint8.shape[0],
+                test, mean, std, perceptualAccuracy, perceptualDir, lastLoss, trainSeconds));
             var result = model;
             model = null;
             return result;
@@ -348,34 +294,5 @@ public static class LearnedTokenizerTrainer
         if (images.shape[0] < 1) throw new ArgumentException($"{split} images: empty");
         if (images.shape[2] % spec.Patch != 0 || images.shape[3] % spec.Patch != 0)
             throw new ArgumentException($"{split} images: size {images.shape[2]}×{images.shape[3]} is not divisible by the patch {spec.Patch}");
-    }
-
-    /// <summary>Averages of the loss terms since the last progress line (per pixel for the pixel term).</summary>
-    sealed class RunningTerms
-    {
-        double total, pixel, perceptual, kl, generator, lambda, disc;
-        int steps, discSteps, advSteps;
-        bool hasPerceptual, hasKl;
-
-        public void Add(LossTerms t, double dLoss, double pixelsPerImage)
-        {
-            steps++;
-            total += t.Total.item<float>();
-            pixel += t.Pixel.item<float>() / pixelsPerImage;
-            if (t.Perceptual is not null) { hasPerceptual = true; perceptual += t.Perceptual.item<float>(); }
-            if (t.Kl is not null) { hasKl = true; kl += t.Kl.item<float>(); }
-            if (t.Generator is not null) { advSteps++; generator += t.Generator.item<float>(); lambda += t.AdaptiveWeight; }
-            if (!double.IsNaN(dLoss)) { discSteps++; disc += dLoss; }
-        }
-
-        public string Describe()
-        {
-            var sb = new StringBuilder($"loss {total / steps:G4} rec/px {pixel / steps:F4}");
-            if (hasPerceptual) sb.Append($" lpips {perceptual / steps:F4}");
-            if (hasKl) sb.Append($" kl {kl / steps:G4}");
-            if (advSteps > 0) sb.Append($" g {generator / advSteps:F3} λ {lambda / advSteps:G3}");
-            if (discSteps > 0) sb.Append($" d {disc / discSteps:F3}");
-            return sb.ToString();
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using LDae.Harness.Results;
 
-namespace LDae.Reporting;
+namespace LDae.Reporting.Sections;
 
 /// <summary>
 /// The orderings the paper reads off its Appendix B, as measured: at each model size, the gaps between the three
@@ -10,7 +10,7 @@ namespace LDae.Reporting;
 /// several seeds, and whether the paper's two statements hold here: MoCo v3 below both autoencoders, and l-DAE ≈ MAE
 /// at ViT-B (a gap whose CI contains 0, as the paper's 0.1 point is).
 /// </summary>
-static class FineTuneOrdering
+static class FineTuneOrderingSection
 {
     public static void Render(StringBuilder md, TableResult t)
     {

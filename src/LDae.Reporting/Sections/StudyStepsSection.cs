@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using LDae.Harness.Results;
 
-namespace LDae.Reporting;
+namespace LDae.Reporting.Sections;
 
 /// <summary>
 /// The report's part for a study of steps (the compute study): per step, our Δ with its 95 % CI and verdict at each
@@ -31,7 +31,7 @@ public static class StudyStepsSection
             md.Append(" | ").Append(FirstAgreement(s)).Append(" |\n");
         }
         md.Append('\n');
-        foreach (var f in figures.Where(f => f.Section == Section(study))) ReportMarkdown.Figure(md, f);
+        foreach (var f in figures.Where(f => f.Section == Section(study))) FiguresSection.Figure(md, f);
     }
 
     /// <summary>The figures' section name for a study's steps.</summary>
@@ -42,7 +42,7 @@ public static class StudyStepsSection
         var c = at.Comparison;
         if (at.From?.Metrics is null || at.To?.Metrics is null) return "not run";
         var delta = c.Interval is { } ci ? Format.DeltaCi(ci) : c.OursDelta is { } d ? Format.Delta(d) : "—";
-        return c.PaperDelta is null ? delta : $"{delta} {ReportMarkdown.VerdictCell(c.Verdict)}";
+        return c.PaperDelta is null ? delta : $"{delta} {ReportCells.VerdictCell(c.Verdict)}";
     }
 
     static string FirstAgreement(StudyStepResult s)

@@ -1,0 +1,44 @@
+using System.Text;
+using LDae.Harness.Results;
+
+namespace LDae.Reporting.Sections;
+
+/// <summary>Where the numbers come from: the distinct commits, versions, machines and dates of the completed rows.</summary>
+static class ProvenanceSection
+{
+    public static void Write(StringBuilder md, ReportModel model)
+    {
+        md.Append("## Provenance\n\n");
+        var ran = model.Rows.Where(r => r.HasRun).ToList();
+        if (ran.Count == 0)
+        {
+            md.Append($"No row has a result at profile `{model.Profile}` yet.\n");
+            return;
+        }
+        var p = ran.Select(r => r.Metrics!.Provenance).ToList();
+        md.Append($"From the metrics.json of the {ran.Count} completed row{ReportCells.S(ran.Count)} (distinct values, sorted; *dirty* = uncommitted changes in the checkout when the row ran).\n\n");
+        md.Append("| Field | Value(s) |\n|---|---|\n");
+        md.Append($"| Profile | `{model.Profile}` |\n");
+        var commits = ran.GroupBy(r => (r.Metrics!.Provenance.GitCommit, r.Metrics.Provenance.GitDirty))
+            .OrderBy(g => g.Key.GitCommit, StringComparer.Ordinal).ThenBy(g => g.Key.GitDirty)
+            .Select(g => $"`{Format.Cell(g.Key.GitCommit)}` ({(g.Key.GitDirty ? "dirty" : "clean")}, {g.Count()} row{ReportCells.S(g.Count())})");
+        md.Append($"| Commits | {string.Join(", ", commits)} |\n");
+        md.Append($"| Method version | {Distinct(p.Select(x => Format.Integer(x.MethodVersion)))} |\n");
+        md.Append($"| Device | {Distinct(p.Select(x => x.Device))} |\n");
+        md.Append($"| Threads | {Distinct(p.Select(x => Format.Integer(x.Threads)))} |\n");
+        md.Append($"| Seeds | {Distinct(p.Select(x => Format.Integer(x.Seed)))} |\n");
+        md.Append($"| Machines | {Distinct(p.Select(x => x.Machine))} |\n");
+        md.Append($"| .NET | {Distinct(p.Select(x => x.Dotnet))} |\n");
+        md.Append($"| TorchSharp | {Distinct(p.Select(x => x.TorchSharpVersion))} |\n");
+        md.Append($"| LibTorch | {Distinct(p.Select(x => x.LibTorchVersion))} |\n");
+        md.Append($"| Tokenizers | {Distinct(ran.Select(r => r.Metrics!.Tokenizer))} |\n");
+        md.Append($"| Probe features | {Distinct(ran.Select(r => r.Metrics!.Probe?.Features ?? "not recorded"))} |\n");
+        md.Append($"| Probe optimizer | {Distinct(ran.Select(r => r.Metrics!.Probe?.Optimizer ?? "not recorded"))} |\n");
+        md.Append($"| First row started | {Format.Utc(p.Min(x => x.StartedUtc))} |\n");
+        md.Append($"| Last row finished | {Format.Utc(p.Max(x => x.FinishedUtc))} |\n");
+        md.Append($"| Total wall time of the rows | {Format.Duration(ran.Sum(r => r.Metrics!.WallSeconds))} |\n");
+    }
+
+    static string Distinct(IEnumerable<string> values) =>
+        string.Join(", ", values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(Format.Cell));
+}
