@@ -30,7 +30,8 @@ public static class MetricComparison
         void Absolute(string metric, double? a, double? b, double tolerance)
         {
             if (a is null && b is null) return;
-            if (a is null || b is null || Math.Abs(a.Value - b.Value) > tolerance)
+            // a bound is inclusive: 61.2 − 60 is 1.2000000000000028 in doubles
+            if (a is null || b is null || Math.Abs(a.Value - b.Value) > tolerance + 1e-9)
                 deviations.Add(new Deviation(now.Row, metric, Show(a), Show(b), $"± {tolerance.ToString(CultureInfo.InvariantCulture)}"));
         }
         void Relative(string metric, double? a, double? b, double tolerance)
