@@ -32,6 +32,10 @@ public sealed class RowStaging
         DeleteIfExists(row.Retired); // left by a swap that was interrupted while deleting the old result
         bool keep = !fresh && IsStampedWith(row.Staging, hash);
         if (!keep) DeleteIfExists(row.Staging);
+        else
+            // a killed run's writes in progress: never read, and with the lock held no other writer is here
+            foreach (var stale in Directory.EnumerateFiles(row.Staging, "*", SearchOption.AllDirectories).Where(AtomicFile.IsTemporary))
+                File.Delete(stale);
         Directory.CreateDirectory(row.Staging);
         if (!keep) AtomicFile.WriteText(Path.Combine(row.Staging, HashStamp), hash + "\n");
         return new RowStaging(row);
