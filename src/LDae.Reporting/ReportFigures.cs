@@ -115,7 +115,7 @@ public static class ReportFigures
             var cmp = compare(r, prev);
             var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title : $"{r.Row.Title} (vs {prev.Row.Title})";
             // two rows of one configuration at this profile are one run: no step of ours to draw
-            if (r.Config.Hash() == prev.Config.Hash())
+            if (r.SameConfigurationAs(prev))
             {
                 steps.Add(new DeltaStep(label + " — one configuration here", cmp.PaperDelta, null));
                 continue;

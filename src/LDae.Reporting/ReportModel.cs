@@ -48,8 +48,11 @@ public sealed record RowResult(
     public StepComparison StepFrom(RowResult? previous) =>
         StepComparison.Between(Row.Paper.Acc, previous?.Row.Paper.Acc, Metrics, previous?.Metrics) with
         {
-            SameConfigurationAs = previous is not null && previous.Config.Hash() == Config.Hash() ? previous.Row.FullId : null,
+            SameConfigurationAs = previous is not null && SameConfigurationAs(previous) ? previous.Row.FullId : null,
         };
+
+    /// <summary>Both rows resolve to one configuration at this profile: one run, no step to measure between them.</summary>
+    public bool SameConfigurationAs(RowResult other) => other.Config.Hash() == Config.Hash();
 }
 
 /// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against (<see cref="ExperimentTable.PreviousIndex"/>).</summary>

@@ -49,10 +49,13 @@ public sealed record BuildSummary(string Profile, string Target, string Executor
         IReadOnlyDictionary<string, RowOutcome> outcomes, IReadOnlyList<string> failures, Config.ConfigOverrides? overrides = null)
     {
         var rows = new List<SummaryRow>();
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Hash(ExperimentRow row) =>
+            hashes.TryGetValue(row.FullId, out var h) ? h : hashes[row.FullId] = registry.Resolve(row, profile, overrides).Hash();
         foreach (var table in registry.Tables)
         {
             RowMetrics? Ours(ExperimentRow row) =>
-                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == registry.Resolve(row, profile, overrides).Hash() ? m : null;
+                store.TryLoad(profile, row.FullId) is { } m && m.ConfigHash == Hash(row) ? m : null;
             for (int i = 0; i < table.Rows.Count; i++)
             {
                 var row = table.Rows[i];
@@ -61,8 +64,7 @@ public sealed record BuildSummary(string Profile, string Target, string Executor
                 var previous = table.PreviousIndex(i) is { } p ? table.Rows[p] : null;
                 var step = StepComparison.Between(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous)) with
                 {
-                    SameConfigurationAs = previous is not null && registry.Resolve(row, profile, overrides).Hash() == registry.Resolve(previous, profile, overrides).Hash()
-                        ? previous.FullId : null,
+                    SameConfigurationAs = previous is not null && Hash(row) == Hash(previous) ? previous.FullId : null,
                 };
                 rows.Add(new SummaryRow(row, outcome, ours?.ProbeTop1, step));
             }

@@ -20,7 +20,7 @@ public static class RowArchitecture
 
     public static IReadOnlyList<Parameter> Parameters(ConfigTree config, string repoRoot)
     {
-        int size = (int)(config.IntOrNull("data.image_size") ?? DatasetSize.Of(config, repoRoot).ImageSize);
+        int size = DatasetSize.Of(config, repoRoot).ImageSize;   // data.image_size, else the dataset's native side
         using var init = new torch.Generator(0, torch.CPU);
         if (config.Text("pretrain.method") == "denoising")
         {
