@@ -56,16 +56,25 @@ public static class Ops
     /// </summary>
     public static Tensor NormModulate(Tensor x, Tensor shift, Tensor scale, double eps)
     {
-        if (AdaLnModulate.Supports(x)) return AdaLnModulate.Apply(x, shift, scale, eps);
+        if (AdaLnModulate.Supports(x) && shift.dtype == ScalarType.Float32 && scale.dtype == ScalarType.Float32) return AdaLnModulate.Apply(x, shift, scale, eps);
         using var scope = NewDisposeScope();
         var normalized = nn.functional.layer_norm(x, [x.shape[^1]], eps: eps);
         return addcmul(shift, normalized, scale.add(One), One).MoveToOuterDisposeScope();
     }
 
-    /// <summary>softmax(q·kᵀ/√d)·v; q, k, v: N×heads×L×head_dim.</summary>
+    /// <summary>
+    /// softmax(q·kᵀ/√d)·v; q, k, v: N×heads×L×head_dim. In bfloat16 (<see cref="Autocast"/>) both products take
+    /// bfloat16 operands while the softmax runs on float32 scores, as autocast does.
+    /// </summary>
     static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v)
     {
         using var scale = (Scalar)(1.0 / Math.Sqrt(q.shape[^1]));
+        if (q.dtype == ScalarType.BFloat16)
+        {
+            using var scope = NewDisposeScope();
+            var p = q.matmul(k.transpose(-2, -1)).to_type(ScalarType.Float32).mul_(scale).softmax(-1);
+            return p.to_type(ScalarType.BFloat16).matmul(v).MoveToOuterDisposeScope();
+        }
         // in place on the scores: matmul's backward needs its inputs, not its output
         var scores = q.matmul(k.transpose(-2, -1)).mul_(scale);
         return scores.softmax(-1).matmul(v);
