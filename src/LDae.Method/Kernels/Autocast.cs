@@ -18,10 +18,11 @@ public enum ComputePrecision
 /// Mixed precision with torch.autocast's semantics, applied where the model files say so. Inside
 /// <see cref="Use"/>(Bf16) on this thread, the products of the tokens — linear layers on tokens, the attention
 /// products, the patch embedding — take their operands in bfloat16 (the kernels accumulate in float32) and give a
-/// bfloat16 result. Everything else stays float32: parameters, gradients as the optimizer sees them, AdamW and its
-/// state, the EMA, the residual stream (a float32 + bfloat16 sum promotes to float32), LayerNorm and adaLN
-/// modulation, the softmax (computed on float32 scores), the small conditioning MLPs and the loss
-/// (<see cref="Float"/> at the model's output).
+/// bfloat16 result; the activation between the MLP's products (GELU) and the attention's softmax take bfloat16 and
+/// compute in float32 (<see cref="GeluTanh"/>; libtorch's softmax reduces each row in float32). Everything else stays
+/// float32: parameters, gradients as the optimizer sees them, AdamW and its state, the EMA, the residual stream (a
+/// float32 + bfloat16 sum promotes to float32), LayerNorm and adaLN modulation, the small conditioning MLPs and the
+/// loss (<see cref="Float"/> at the model's output).
 /// </summary>
 /// <remarks>
 /// <para><b>Why by hand.</b> TorchSharp 0.107 exposes no autocast; libtorch's autocast dispatch key is reachable

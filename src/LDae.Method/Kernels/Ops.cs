@@ -63,18 +63,12 @@ public static class Ops
     }
 
     /// <summary>
-    /// softmax(q·kᵀ/√d)·v; q, k, v: N×heads×L×head_dim. In bfloat16 (<see cref="Autocast"/>) both products take
-    /// bfloat16 operands while the softmax runs on float32 scores, as autocast does.
+    /// softmax(q·kᵀ/√d)·v; q, k, v: N×heads×L×head_dim. In bfloat16 (<see cref="Autocast"/>) the products take and
+    /// give bfloat16 and libtorch's softmax reduces each bfloat16 row (its max and sum) in float32.
     /// </summary>
     static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v)
     {
         using var scale = (Scalar)(1.0 / Math.Sqrt(q.shape[^1]));
-        if (q.dtype == ScalarType.BFloat16)
-        {
-            using var scope = NewDisposeScope();
-            var p = q.matmul(k.transpose(-2, -1)).to_type(ScalarType.Float32).mul_(scale).softmax(-1);
-            return p.to_type(ScalarType.BFloat16).matmul(v).MoveToOuterDisposeScope();
-        }
         // in place on the scores: matmul's backward needs its inputs, not its output
         var scores = q.matmul(k.transpose(-2, -1)).mul_(scale);
         return scores.softmax(-1).matmul(v);
