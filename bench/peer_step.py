@@ -6,9 +6,12 @@ blocks (tanh-GELU MLP, multi-head attention, timestep conditioning) on `tokens` 
 `batch`, AdamW with gradient clipping, one process on `threads` threads. It measures images/s after a warm-up,
 FLOPs per image (2 x multiply-adds of the matmuls, training = 3 x forward: the convention of `ldae bench`),
 achieved GFLOP/s against the best of a few 2048^2 fp32 matmuls measured in the same process, and peak RSS.
+With --precision bf16 the forward pass and loss run under torch.autocast("cpu", dtype=torch.bfloat16) (parameters,
+AdamW and gradients stay fp32), and the bf16 2048^2 matmul is printed as its own yardstick.
 
     python3 bench/peer_step.py --profile cpu      # width 192, 8 blocks, 64 tokens, batch 256
     python3 bench/peer_step.py --profile quick    # width 96, 4 blocks, 16 tokens, batch 256
+    python3 bench/peer_step.py --profile cpu --precision bf16
 
 Debian: apt-get install python3-torch libopenblas0-openmp. Without PyTorch it prints why and exits 0.
 """
@@ -32,6 +35,7 @@ def main():
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     args = parser.parse_args()
     try:
         import torch
@@ -98,15 +102,16 @@ def main():
     def step():
         t = torch.randint(1, 1001, (batch,))
         noisy = images + 0.5 * torch.randn_like(images)
-        loss = F.mse_loss(model(noisy, t), images)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            loss = F.mse_loss(model(noisy, t).float(), images)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         return loss.item()
 
-    def matmul_gflops(repeats=5, n=2048):
-        a, b = torch.randn(n, n), torch.randn(n, n)
+    def matmul_gflops(repeats=5, n=2048, dtype=torch.float32):
+        a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
         c = a @ b
         best = 0.0
         for _ in range(repeats):
@@ -116,6 +121,7 @@ def main():
         return best
 
     before = matmul_gflops()
+    before_bf16 = matmul_gflops(dtype=torch.bfloat16) if args.precision == "bf16" else 0.0
     for _ in range(args.warmup):
         step()
     times = []
@@ -124,6 +130,7 @@ def main():
         step()
         times.append(time.perf_counter() - start)
     best = max(before, matmul_gflops())
+    best_bf16 = max(before_bf16, matmul_gflops(dtype=torch.bfloat16)) if args.precision == "bf16" else 0.0
 
     w, l, hidden = width, tokens, 4 * width
     macs = l * cell * w + 256 * w + w * w + depth * (l * 4 * w * w + 2 * l * l * w + l * 2 * w * hidden + 6 * w * w) + l * w * cell + 2 * w * w
@@ -133,10 +140,12 @@ def main():
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"profile            {args.profile}: width {width}, depth {depth}, heads {heads}, {tokens} tokens, batch {batch}")
     blas = next((line.strip() for line in torch.__config__.show().splitlines() if "BLAS_INFO" in line), "BLAS_INFO unknown")
-    print(f"torch              {torch.__version__}, {torch.get_num_threads()} threads, {blas}")
+    print(f"torch              {torch.__version__}, {torch.get_num_threads()} threads, {blas}; precision {args.precision}")
     print(f"training           {rate:.0f} img/s (median step {1000 * median:.1f} ms over {args.steps} steps after {args.warmup} warm-up)")
     print(f"FLOPs / image      training {train_flops / 1e6:.2f} M (3 x forward)")
     print(f"training GFLOP/s   {train_flops * rate / 1e9:.1f} = {train_flops * rate / 1e9 / best:.0%} of the best 2048^2 matmul ({best:.1f} GFLOP/s)")
+    if args.precision == "bf16":
+        print(f"bf16 matmul        {best_bf16:.1f} GFLOP/s (best 2048^2); training = {train_flops * rate / 1e9 / best_bf16:.0%} of it")
     print(f"peak RSS           {peak_mb:.0f} MB")
     return 0
 

@@ -8,7 +8,7 @@ namespace LDae.Cli.Commands;
 static class BenchCommand
 {
     /// <summary>
-    /// `ldae bench [--profile ci|quick] [--steps N] [--threads T] [--replicas R] [--omp-wait passive|active|bounded] [--json PATH] …`;
+    /// `ldae bench [--profile ci|quick] [--steps N] [--threads T] [--replicas R] [--precision fp32|bf16] [--omp-wait passive|active|bounded] [--json PATH] …`;
     /// `ldae bench --tokenizer NAME` times a learned tokenizer's training step instead (e.g. conv-vae-p4-d3-full at --profile cpu);
     /// `ldae bench --sampler ddim|ddpm [--row R] [--steps S] [--sample-images N]` times sampling as `ldae fid` does it.
     /// </summary>
@@ -30,10 +30,12 @@ static class BenchCommand
         var sampleImages = CliOptions.Count("--sample-images", "images generated when timing the sampler", 1, 200);
         var ompWait = new Option<string>("--omp-wait") { Description = "libgomp's wait policy [default: bounded unless OMP_WAIT_POLICY is set]" };
         ompWait.AcceptOnlyFromAmong("passive", "active", "bounded");
+        var precision = new Option<string>("--precision") { Description = "train.precision of the benchmarked step [default: the row's]; bf16 also prints the bf16 matmul yardstick" };
+        precision.AcceptOnlyFromAmong("fp32", "bf16");
         var json = new Option<string>("--json") { Description = "also write the figures as JSON to this file" };
         var command = new Command("bench", "training/probe throughput, FLOP/s against a matmul yardstick, step breakdown, RSS growth; or a tokenizer's training step")
         {
-            row, profile, steps, warmup, threads, replicas, probeImages, matmulSize, breakdownSteps, tokenizer, sampler, sampleImages, ompWait, json,
+            row, profile, steps, warmup, threads, replicas, probeImages, matmulSize, breakdownSteps, tokenizer, sampler, sampleImages, ompWait, precision, json,
             CliOptions.Device("the benchmark runs on the CPU"), CliOptions.Flag("--force", "accepted and ignored (a benchmark always runs)"),
         };
         command.SetAction(parse =>
@@ -61,6 +63,7 @@ static class BenchCommand
                 MatmulSize = parse.GetValue(matmulSize),
                 BreakdownSteps = parse.GetValue(breakdownSteps),
                 OpenMpWait = parse.GetValue(ompWait),
+                Precision = parse.GetValue(precision),
             };
             var (table, jsonText) = artifact is null
                 ? Report(TrainingBenchmark.RunRow(options, context.RepoRoot, context.Error))

@@ -89,6 +89,9 @@ public static class ConfigSchema
         new("train.grad_clip", KeyType.Double, 1.0, Scl, "max gradient norm (0 = off)"),
         new("train.seed", KeyType.Int, 0L, Scl, "seed of data order, init and noise"),
         new("train.threads", KeyType.Int, 2L, Scl, "torch intra-op threads"),
+        new("train.precision", KeyType.Enum, "fp32", Sem,
+            "element type of the training step's products: fp32, or bf16 (mixed precision: linear layers, attention products and the patch embedding in bfloat16, parameters, optimizer, EMA, norms, softmax and loss in float32; on a CPU needs AVX512_BF16 or AMX)",
+            "fp32", "bf16") { HashedOnlyWhenSet = true },
         new("train.replicas", KeyType.Int, 1L, Scl, "data-parallel replicas: the batch is split into this many shards, each on its own thread with threads/replicas torch threads; gradients summed (DDP on CPU cores)"),
         new("train.checkpoint_every", KeyType.Int, 500L, Scl, "steps between checkpoints"),
 

@@ -28,6 +28,12 @@ public sealed record Provenance
     /// another order of float operations. Null off Linux, on the GPU, and in results written before it was recorded.
     /// </summary>
     public string? Blas { get; init; }
+
+    /// <summary>
+    /// The training step's precision (train.precision) and, for bf16 on a CPU, the instruction set its products ran
+    /// on (e.g. "bf16 on avx512_bf16"). Null where the run recorded none (fp32).
+    /// </summary>
+    public string? Precision { get; init; }
 }
 
 /// <summary>

@@ -17,6 +17,9 @@ internal static class CpuKernel
     /// </summary>
     public static Span<float> Floats(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
 
+    /// <summary>The bfloat16 elements (bit patterns) of a contiguous CPU tensor, in place; as <see cref="Floats"/>.</summary>
+    public static Span<ushort> Bf16s(Tensor t) => MemoryMarshal.Cast<byte, ushort>(t.bytes);
+
     /// <summary>
     /// Calls <paramref name="body"/>(start, length) over [0, items) in at most get_num_threads() chunks of at least
     /// <paramref name="minChunk"/> items, chunk starts aligned to <paramref name="alignment"/>.

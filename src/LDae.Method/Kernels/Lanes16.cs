@@ -18,6 +18,10 @@ internal interface ILanes16<TSelf> where TSelf : struct, ILanes16<TSelf>
     static abstract TSelf Create(float value);
     static abstract TSelf Load(ref float source, nuint offset);
     void Store(ref float target, nuint offset);
+    /// <summary>Sixteen bfloat16 values (their bit patterns) widened to float32: exact.</summary>
+    static abstract TSelf LoadBf16(ref ushort source, nuint offset);
+    /// <summary>The lanes rounded to bfloat16 to nearest, ties to even (NaN stays NaN), bit for bit as libtorch rounds.</summary>
+    void StoreBf16(ref ushort target, nuint offset);
 
     static abstract TSelf operator +(TSelf a, TSelf b);
     static abstract TSelf operator -(TSelf a, TSelf b);
@@ -50,6 +54,12 @@ internal readonly struct Wide16(Vector512<float> v) : ILanes16<Wide16>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Wide16 Create(float value) => new(Vector512.Create(value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Wide16 Load(ref float source, nuint offset) => new(Vector512.LoadUnsafe(ref source, offset));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float target, nuint offset) => v.StoreUnsafe(ref target, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Wide16 LoadBf16(ref ushort source, nuint offset) =>
+        new(Vector512.ShiftLeft(Vector512.WidenLower(Vector256.LoadUnsafe(ref source, offset).ToVector512Unsafe()), 16).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreBf16(ref ushort target, nuint offset) =>
+        Vector512.Narrow(Bf16.RoundedBits(v), Vector512<uint>.Zero).GetLower().StoreUnsafe(ref target, offset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Wide16 operator +(Wide16 a, Wide16 b) => new(a.v + b.v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Wide16 operator -(Wide16 a, Wide16 b) => new(a.v - b.v);
@@ -87,6 +97,15 @@ internal readonly struct Pair16(Vector256<float> lower, Vector256<float> upper) 
         lower.StoreUnsafe(ref target, offset);
         upper.StoreUnsafe(ref target, offset + 8);
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Pair16 LoadBf16(ref ushort source, nuint offset)
+    {
+        var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, offset));
+        return new(Vector256.ShiftLeft(low, 16).AsSingle(), Vector256.ShiftLeft(high, 16).AsSingle());
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreBf16(ref ushort target, nuint offset) =>
+        Vector256.Narrow(Bf16.RoundedBits(lower), Bf16.RoundedBits(upper)).StoreUnsafe(ref target, offset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Pair16 operator +(Pair16 a, Pair16 b) => new(a.lower + b.lower, a.upper + b.upper);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Pair16 operator -(Pair16 a, Pair16 b) => new(a.lower - b.lower, a.upper - b.upper);
@@ -119,4 +138,51 @@ internal readonly struct Pair16(Vector256<float> lower, Vector256<float> upper) 
         var m4 = Vector128.Max(m.GetLower(), m.GetUpper());
         return MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
     }
+}
+
+/// <summary>float32 → bfloat16 rounding on vectors: the upper 16 bits of the result lanes are the bfloat16.</summary>
+internal static class Bf16
+{
+    const uint NaN = 0xFFFFu << 16;   // the NaN libtorch's vectorised conversion writes
+
+    /// <summary>bits + 0x7FFF + (bit 16 of bits), shifted down: round to nearest, ties to even; NaN → 0xFFFF (a NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> RoundedBits(Vector512<float> v)
+    {
+        var bits = v.AsUInt32();
+        var rounded = bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One);
+        return Vector512.ShiftRightLogical(Vector512.ConditionalSelect(Vector512.Equals(v, v).AsUInt32(), rounded, Vector512.Create(NaN)), 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<uint> RoundedBits(Vector256<float> v)
+    {
+        var bits = v.AsUInt32();
+        var rounded = bits + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(bits, 16) & Vector256<uint>.One);
+        return Vector256.ShiftRightLogical(Vector256.ConditionalSelect(Vector256.Equals(v, v).AsUInt32(), rounded, Vector256.Create(NaN)), 16);
+    }
+}
+
+/// <summary>How a kernel reads and writes sixteen lanes of its tensors' element type: float32 as it is, bfloat16
+/// widened on load and rounded on store, so the arithmetic is float32 either way.</summary>
+internal interface IElements<T> where T : unmanaged
+{
+    static abstract V Load<V>(ref T source, nuint offset) where V : struct, ILanes16<V>;
+    static abstract void Store<V>(V value, ref T target, nuint offset) where V : struct, ILanes16<V>;
+}
+
+internal readonly struct Fp32Elements : IElements<float>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Load<V>(ref float source, nuint offset) where V : struct, ILanes16<V> => V.Load(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<V>(V value, ref float target, nuint offset) where V : struct, ILanes16<V> => value.Store(ref target, offset);
+}
+
+internal readonly struct Bf16Elements : IElements<ushort>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V Load<V>(ref ushort source, nuint offset) where V : struct, ILanes16<V> => V.LoadBf16(ref source, offset);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<V>(V value, ref ushort target, nuint offset) where V : struct, ILanes16<V> => value.StoreBf16(ref target, offset);
 }

@@ -56,13 +56,16 @@ public static class Ops
     /// </summary>
     public static Tensor NormModulate(Tensor x, Tensor shift, Tensor scale, double eps)
     {
-        if (AdaLnModulate.Supports(x)) return AdaLnModulate.Apply(x, shift, scale, eps);
+        if (AdaLnModulate.Supports(x) && shift.dtype == ScalarType.Float32 && scale.dtype == ScalarType.Float32) return AdaLnModulate.Apply(x, shift, scale, eps);
         using var scope = NewDisposeScope();
         var normalized = nn.functional.layer_norm(x, [x.shape[^1]], eps: eps);
         return addcmul(shift, normalized, scale.add(One), One).MoveToOuterDisposeScope();
     }
 
-    /// <summary>softmax(q·kᵀ/√d)·v; q, k, v: N×heads×L×head_dim.</summary>
+    /// <summary>
+    /// softmax(q·kᵀ/√d)·v; q, k, v: N×heads×L×head_dim. In bfloat16 (<see cref="Autocast"/>) the products take and
+    /// give bfloat16 and libtorch's softmax reduces each bfloat16 row (its max and sum) in float32.
+    /// </summary>
     static Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v)
     {
         using var scale = (Scalar)(1.0 / Math.Sqrt(q.shape[^1]));

@@ -23,6 +23,6 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return proj.forward(Ops.Attention(qkv.forward(x), heads)).MoveToOuterDisposeScope();
+        return Autocast.Linear(proj, Ops.Attention(Autocast.Linear(qkv, x), heads)).MoveToOuterDisposeScope();
     }
 }

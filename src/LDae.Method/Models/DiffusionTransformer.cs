@@ -1,3 +1,4 @@
+using LDae.Kernels;
 using LDae.Tokenizers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -91,7 +92,8 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
         var h = RunBlocks(tokens, c, Options.EncoderDepth, Options.Depth);
         var perToken = finalLayer.forward(h, c);                       // N×L×(k·k·C_out)
         int k = Options.Patch;
-        return Patches.Unpatchify(perToken, k, Options.OutChannels, Options.GridSize, Options.GridSize).MoveToOuterDisposeScope();
+        // the loss is computed in float32 whatever the products computed in (Autocast)
+        return Autocast.Float(Patches.Unpatchify(perToken, k, Options.OutChannels, Options.GridSize, Options.GridSize)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Patch embedding + position embedding: N×C_in×H×W → N×L×width.</summary>
@@ -102,7 +104,7 @@ public sealed class DiffusionTransformer : nn.Module<Tensor, Tensor, Tensor?, Te
         using var scope = NewDisposeScope();
         // contiguous(): an elementwise op keeps the layout of its first operand, so without it the transposed
         // (channels-major) layout would run through the whole residual stream and make every block 2–3× slower.
-        return (patchEmbed.forward(x).flatten(2).transpose(1, 2).contiguous() + posEmbed).MoveToOuterDisposeScope();
+        return (Autocast.PatchConv(patchEmbed, x, Options.Patch).flatten(2).transpose(1, 2).contiguous() + posEmbed).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -20,6 +20,6 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return fc2.forward(Ops.GeluTanh(fc1.forward(x))).MoveToOuterDisposeScope();
+        return Autocast.Linear(fc2, Ops.GeluTanh(Autocast.Linear(fc1, x))).MoveToOuterDisposeScope();
     }
 }

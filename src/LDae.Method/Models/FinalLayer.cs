@@ -38,6 +38,6 @@ public sealed class FinalLayer : nn.Module<Tensor, Tensor?, Tensor>
             h = Ops.NormModulate(x, m[0], m[1], AdaLnZeroBlock.Eps);
         }
         else h = norm.forward(x);
-        return linear.forward(h).MoveToOuterDisposeScope();
+        return Autocast.Linear(linear, h).MoveToOuterDisposeScope();
     }
 }

@@ -55,6 +55,10 @@ public sealed record TrainOptions
     /// run: each shard draws its own noise.</summary>
     public int Replicas { get; init; } = 1;
 
+    /// <summary>The element type of the forward pass's products (see <see cref="Kernels.Autocast"/>); parameters,
+    /// optimizer state, EMA and loss are float32 either way.</summary>
+    public Kernels.ComputePrecision Precision { get; init; } = Kernels.ComputePrecision.Fp32;
+
     /// <summary>Root of every random draw of the run (see <see cref="Seeding"/>).</summary>
     public long Seed { get; init; }
 
@@ -97,5 +101,6 @@ public sealed record TrainOptions
     internal string Fingerprint() => string.Join("|",
         Epochs, TotalSteps, BatchSize, BaseLr.ToString("R"), LrScaling, WarmupSteps, WarmupEpochs?.ToString("R"),
         MinLr.ToString("R"), WeightDecay.ToString("R"), Beta1.ToString("R"), Beta2.ToString("R"), AdamEps.ToString("R"),
-        string.Join(",", NoWeightDecayNames), GradClip.ToString("R"), EmaDecay.ToString("R"), Seed) + (Replicas == 1 ? "" : $"|replicas {Replicas}");
+        string.Join(",", NoWeightDecayNames), GradClip.ToString("R"), EmaDecay.ToString("R"), Seed) + (Replicas == 1 ? "" : $"|replicas {Replicas}")
+        + (Precision == Kernels.ComputePrecision.Fp32 ? "" : $"|precision {Precision}");
 }

@@ -74,6 +74,7 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         if (stepsPerEpoch <= 0) throw new ArgumentException("the batch source has no full batch");
         var schedule = o.Schedule(stepsPerEpoch);
         long total = schedule.TotalSteps;
+        objective = InPrecision(objective, o.Precision);
         long stopAt = Math.Min(total, o.StopAfterSteps ?? total);
 
         Directory.CreateDirectory(RunDirectory);
@@ -241,4 +242,12 @@ public sealed class Trainer(TrainOptions options, string runDirectory, ITrainPro
         public static readonly NoOp Instance = new();
         public void Dispose() { }
     }
+
+    /// <summary>The objective with its forward pass computing in <paramref name="precision"/> on whichever thread runs it (a data-parallel replica's included); the backward pass follows the casts the forward pass recorded.</summary>
+    public static Func<Batch, torch.Generator, StepLoss> InPrecision(Func<Batch, torch.Generator, StepLoss> objective, Kernels.ComputePrecision precision) =>
+        precision == Kernels.ComputePrecision.Fp32 ? objective : (batch, g) =>
+        {
+            using var _ = Kernels.Autocast.Use(precision);
+            return objective(batch, g);
+        };
 }

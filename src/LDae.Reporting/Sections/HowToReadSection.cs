@@ -12,6 +12,7 @@ static class HowToReadSection
         md.Append("- **Paper**: the paper's number for the row; empty where the paper gives none. Tables for which the paper gives no per-row numbers have no Paper, Δ (paper) and direction columns.\n");
         md.Append("- **d**: the latent dimension per token of the row at this profile (shown where the table varies it; D = p²·C is the patch dimension).\n");
         md.Append("- **Ours** / **kNN**: top-1 (%) of the linear probe / of the k-nearest-neighbour classifier on our frozen encoder. ");
+        md.Append("**Ours (fine-tuned)** (Appendix B): top-1 (%) of the encoder fine-tuned end to end with a classifier; no kNN, and the table's floor is its from-scratch row. ");
         md.Append("*not run* where the row has no completed result (no metrics.json); *not available yet: needs …* where a part of the method it needs does not exist yet.\n");
         md.Append("- **Δ vs previous row**: the row minus its previous row, in percentage points. The previous row is the row's parent in its chain of changes (its `from`) ");
         md.Append("when that parent is in the same table, otherwise the row printed above it; a table's first row has none. ");

@@ -16,6 +16,8 @@ static class TableGrid
         var paper = t.HasPaperNumbers;
         var fid = t.HasFid;
         var seeds = t.HasSeeds;
+        // fine-tuned rows (Appendix B) have a fine-tuned top-1 and no frozen-encoder probe, so no kNN
+        var fineTuned = IsFineTuning(t);
         var dim = t.Rows.Where(r => r.Config.Text("tokenizer.kind") != "pixels").Select(r => r.Config.Text("tokenizer.latent_dim")).Distinct().Count() > 1;
         var encoders = t.Rows.Where(r => r.Config.Text("probe.encoder") != "raw-pixels").ToList();
         var probe = encoders.Select(r => ProbeCell(r.Config)).Distinct().Count() > 1;
@@ -25,8 +27,8 @@ static class TableGrid
         if (probe) head.Add(("Probe", "---"));
         if (blocks) head.Add(("k", "---:"));
         if (paper) head.Add(("Paper", "---:"));
-        head.Add(("Ours", "---:"));
-        head.Add(("kNN", "---:"));
+        head.Add((fineTuned ? "Ours (fine-tuned)" : "Ours", "---:"));
+        if (!fineTuned) head.Add(("kNN", "---:"));
         if (fid) { head.Add(("FID (paper)", "---:")); head.Add(($"{t.GenerationMetric} (ours)", "---:")); }
         if (paper) head.Add(("Δ vs previous row (paper)", "---:"));
         head.Add((seeds ? "Δ vs previous row (ours, 95 % CI)" : "Δ vs previous row (ours)", "---:"));
@@ -50,7 +52,7 @@ static class TableGrid
             if (blocks) cells.Add(BlocksCell(r.Config));
             if (paper) cells.Add(Opt(r.Row.Paper.Acc));
             cells.Add(r.Seeds is { } sr ? Format.MeanSd(sr.ProbeTop1) + (r.Stale ? " †" : "") : Ours(r));
-            cells.Add(r.Seeds is { } sk ? Format.MeanSd(sk.KnnTop1) : OptOurs(m?.KnnTop1));
+            if (!fineTuned) cells.Add(r.Seeds is { } sk ? Format.MeanSd(sk.KnnTop1) : OptOurs(m?.KnnTop1));
             if (fid) { cells.Add(Opt(r.Row.Paper.Fid)); cells.Add(OursDistance(m?.Generation, r.Seeds?.Generation)); }
             if (paper) cells.Add(OptDelta(cmp.PaperDelta));
             cells.Add(cmp.SameConfigurationAs is { } same ? $"same configuration as `{same}` at this profile"
@@ -64,6 +66,9 @@ static class TableGrid
         }
         md.Append('\n');
     }
+
+    /// <summary>Whether every row of the table is evaluated by fine-tuning the encoder end to end (Appendix B).</summary>
+    public static bool IsFineTuning(TableResult t) => t.Rows.Count > 0 && t.Rows.All(r => r.Config.Bool("finetune.enabled"));
 
     static string ProbeCell(ConfigTree c) => c.Text("probe.encoder") == "raw-pixels" ? "—"
         : $"t = {Format.Integer(c.Int("probe.t"))}, {(c.Bool("probe.noisy_input") ? "noisy" : "clean")}";

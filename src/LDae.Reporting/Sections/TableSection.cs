@@ -16,7 +16,8 @@ static class TableSection
 
         TableGrid.Write(md, t);
 
-        var floor = model.References.Where(r => r.Row.Table != t.Table.Id).ToList();
+        // the reference rows are linear-probe floors; a fine-tuning table has its own (the from-scratch row)
+        var floor = TableGrid.IsFineTuning(t) ? [] : model.References.Where(r => r.Row.Table != t.Table.Id).ToList();
         if (floor.Count > 0)
             md.Append("Floor (ours): " + string.Join(" · ", floor.Select(r => $"{r.Row.Title} {(r.Ours is { } v ? Format.Percent(v) : r.Missing)}")) + ".\n\n");
 

@@ -13,6 +13,9 @@ public sealed record BenchmarkOptions
     public int? Threads { get; init; }
     /// <summary>Data-parallel replicas (see <see cref="DataParallel"/>); null = the profile's train.replicas.</summary>
     public int? Replicas { get; init; }
+    /// <summary>train.precision of the benchmarked step ("fp32" or "bf16"); null = the row's. With bf16 the
+    /// report adds the bf16 matmul as the yardstick of the step's products.</summary>
+    public string? Precision { get; init; }
     /// <summary>Side of the square fp32 matmul used as the machine's yardstick.</summary>
     public int MatmulSize { get; init; } = 2048;
     public int MatmulRepeats { get; init; } = 5;

@@ -55,8 +55,15 @@ public sealed record BenchmarkReport
     public double TrainGflopsMedian => TrainFlopsPerImage * TrainImagesPerSecondMedian / 1e9;
     public required double FinalLoss { get; init; }
 
+    /// <summary>train.precision of the step: "fp32", or "bf16 on &lt;CPU feature&gt;".</summary>
+    public string Precision { get; init; } = "fp32";
+
     // Yardsticks
     public required MatmulMeasurement Matmul { get; init; }
+    /// <summary>The same square matmul in bfloat16, measured before and after training of a bf16 step (null for fp32).</summary>
+    public MatmulMeasurement? MatmulBf16 { get; init; }
+    /// <summary>The yardstick of the step's products: the bf16 matmul for a bf16 step, else the fp32 one.</summary>
+    MatmulMeasurement ProductYardstick => MatmulBf16 ?? Matmul;
     /// <summary>The step's own products (<see cref="Benchmarks.StepGemms"/>): what a step made only of them would reach.</summary>
     public required StepGemmMeasurement StepGemms { get; init; }
     /// <summary>
@@ -111,23 +118,27 @@ public sealed record BenchmarkReport
         var c = CultureInfo.InvariantCulture;
         string F(double v, string format) => v.ToString(format, c);
         string Load(double[]? l) => l is null ? "n/a" : string.Join(" ", l.Select(v => F(v, "0.00")));
-        var rows = new List<(string, string)>
-        {
+        List<(string, string)> rows =
+        [
             ("row / profile", $"{Row} / {Profile} (config {ConfigHash})"),
             ("data", Data),
             ("cpu, threads", $"{Cpu ?? "?"}; torch threads {Threads}, inter-op {InteropThreads}, OpenMP wait {OpenMpWait}; training on {Replicas} data-parallel replica(s) × {Training.DataParallel.ThreadsEach(Threads, Replicas)} thread(s)"),
             ("blas", Blas ?? "?"),
+            ("precision", Precision),
             ("model", $"width {Width}, depth {Depth}, heads {Heads}, mlp {F(MlpRatio, "0.#")}, {Tokens} tokens, {Parameters:N0} parameters"),
             ("batch", BatchSize.ToString(c)),
             ("FLOPs / image", $"forward {F(ForwardFlopsPerImage / 1e6, "0.00")} M, training {F(TrainFlopsPerImage / 1e6, "0.00")} M (3 × forward)"),
             ("training", $"{F(TrainImagesPerSecond, "0")} img/s over {TimedSteps} steps after {WarmupSteps} warm-up; median step {F(StepMillisecondsMedian, "0.0")} ms = {F(TrainImagesPerSecondMedian, "0")} img/s"),
             ("training GFLOP/s", $"{F(TrainGflopsMedian, "0.0")} (median step), {F(TrainGflops, "0.0")} (mean)"),
             ("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best of {Matmul.Samples.Count} repeats before, during and after training ({Matmul.Shape})"),
-            ("step's products", $"{F(StepGemms.Gflops, "0.0")} GFLOP/s = {F(StepGemms.Gflops / Matmul.Best, "P0")} of the best matmul: the linear layers' " +
+            .. (MatmulBf16 is { } b ? [("bf16 matmul GFLOP/s", $"{F(b.Median, "0.0")} median, {F(b.Best, "0.0")} best of {b.Samples.Count} repeats before and after training ({b.Shape})")] : Array.Empty<(string, string)>()),
+            ("step's products", $"{F(StepGemms.Gflops, "0.0")} GFLOP/s = {F(StepGemms.Gflops / ProductYardstick.Best, "P0")} of the best {(MatmulBf16 is null ? "" : "bf16 ")}matmul: the linear layers' " +
                 $"forward and backward products at their shapes, {StepGemms.Replicas} replica(s) × {StepGemms.ThreadsPerReplica} thread(s) at once " +
                 $"({F(StepGemms.ShareOfStepFlops, "P0")} of the step's FLOPs; slowest {StepGemms.Slowest.Shape.Name} " +
                 $"{StepGemms.Slowest.Shape.M}×{StepGemms.Slowest.Shape.K}·{StepGemms.Slowest.Shape.K}×{StepGemms.Slowest.Shape.N} at {F(StepGemms.Slowest.Gflops, "0")} GFLOP/s)"),
-            ("training / matmul", $"{F(TrainToMatmulRatio, "P0")} (median step over best matmul); {F(TrainGflopsMedian / StepGemms.Gflops, "P0")} of the step's products"),
+            ("training / matmul", $"{F(TrainToMatmulRatio, "P0")} (median step over best matmul)" +
+                (MatmulBf16 is { } bm ? $", {F(TrainGflopsMedian / bm.Best, "P0")} of the best bf16 matmul" : "") +
+                $"; {F(TrainGflopsMedian / StepGemms.Gflops, "P0")} of the step's products"),
             ("step phases", $"batch {F(Phases.BatchMs, "0.0")} ms, forward {F(Phases.ForwardMs, "0.0")} ms, backward {F(Phases.BackwardMs, "0.0")} ms, gradient sum + clip + AdamW {F(Phases.OptimizerMs, "0.0")} ms (medians of {Phases.Steps} steps)" +
                 (Replicas > 1 ? $"; slowest minus fastest replica {F(Phases.ReplicaSpreadMs, "0.0")} ms" : "")),
             ("probe features", $"{F(ProbeImagesPerSecond, "0")} img/s ({ProbeImages} images, no_grad)"),
@@ -142,7 +153,7 @@ public sealed record BenchmarkReport
             ("GC", GcPerStep is { } gc ? $"{F(gc.PauseMs, "0.00")} ms paused per timed step; collections per step: gen0 {F(gc.Gen0, "0.0")}, gen1 {F(gc.Gen1, "0.0")}, gen2 {F(gc.Gen2, "0.0")}" : "n/a"),
             ("final loss", F(FinalLoss, "0.0000")),
             ("load average", $"{Load(LoadAverageStart)} at start, {Load(LoadAverageEnd)} at end"),
-        };
+        ];
         return ReportText.Table(rows);
     }
 }

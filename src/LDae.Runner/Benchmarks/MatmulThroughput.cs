@@ -3,18 +3,18 @@ using static TorchSharp.torch;
 
 namespace LDae.Benchmarks;
 
-/// <summary>Achieved fp32 GFLOP/s of one matmul shape (FLOPs = 2·m·k·n per product), from timed repeats.</summary>
+/// <summary>Achieved GFLOP/s of one matmul shape (FLOPs = 2·m·k·n per product) in one element type, from timed repeats.</summary>
 /// <param name="Samples">GFLOP/s of every timed repeat, in order.</param>
-public sealed record MatmulMeasurement(long M, long K, long N, IReadOnlyList<double> Samples)
+public sealed record MatmulMeasurement(long M, long K, long N, IReadOnlyList<double> Samples, ScalarType DType = ScalarType.Float32)
 {
     public double Median => Statistics.Median(Samples);
     public double Best => Samples.Max();
     public string Shape => $"{M}×{K} · {K}×{N}";
 
     /// <summary>Pools the repeats of two measurements of the same shape (e.g. before and after a run).</summary>
-    public MatmulMeasurement Concat(MatmulMeasurement other) => (M, K, N) == (other.M, other.K, other.N)
+    public MatmulMeasurement Concat(MatmulMeasurement other) => (M, K, N, DType) == (other.M, other.K, other.N, other.DType)
         ? this with { Samples = Samples.Concat(other.Samples).ToArray() }
-        : throw new ArgumentException($"cannot pool {Shape} with {other.Shape}");
+        : throw new ArgumentException($"cannot pool {Shape} {DType} with {other.Shape} {other.DType}");
 }
 
 /// <summary>
@@ -26,14 +26,14 @@ public static class MatmulThroughput
 {
     /// <summary>Times <paramref name="repeats"/> products (m×k)·(k×n) after one untimed warm-up product.</summary>
     /// <param name="minSeconds">Each sample repeats the product until at least this long has passed, so tiny shapes are not timer noise.</param>
-    public static MatmulMeasurement Measure(long m, long k, long n, int repeats = 5, double minSeconds = 0.05)
+    public static MatmulMeasurement Measure(long m, long k, long n, int repeats = 5, double minSeconds = 0.05, ScalarType dtype = ScalarType.Float32)
     {
-        using var operands = new MatmulOperands(m, k, n);
+        using var operands = new MatmulOperands(m, k, n, dtype);
         return operands.Measure(repeats, minSeconds);
     }
 
     /// <summary>A square n×n product.</summary>
-    public static MatmulMeasurement Square(int n, int repeats = 5) => Measure(n, n, n, repeats, minSeconds: 0);
+    public static MatmulMeasurement Square(int n, int repeats = 5, ScalarType dtype = ScalarType.Float32) => Measure(n, n, n, repeats, minSeconds: 0, dtype);
 }
 
 /// <summary>
@@ -44,15 +44,19 @@ public sealed class MatmulOperands : IDisposable
 {
     readonly Tensor a, b, c;
 
-    public MatmulOperands(long m, long k, long n)
+    /// <param name="dtype">The operands' element type: float32, or bfloat16 (products accumulate in fp32 inside the
+    /// kernel; on CPUs with AVX512_BF16 or AMX they run on its bf16 dot-product instructions).</param>
+    public MatmulOperands(long m, long k, long n, ScalarType dtype = ScalarType.Float32)
     {
         if (m <= 0 || k <= 0 || n <= 0) throw new ArgumentOutOfRangeException(nameof(m), "matmul dimensions must be positive");
-        (M, K, N) = (m, k, n);
+        (M, K, N, DType) = (m, k, n, dtype);
         using var g = new Generator(0, CPU);
-        a = randn([m, k], generator: g).DetachFromDisposeScope();
-        b = randn([k, n], generator: g).DetachFromDisposeScope();
-        c = empty([m, n]).DetachFromDisposeScope();
+        using (var fa = randn([m, k], generator: g)) a = fa.to_type(dtype).DetachFromDisposeScope();
+        using (var fb = randn([k, n], generator: g)) b = fb.to_type(dtype).DetachFromDisposeScope();
+        c = empty([m, n], dtype).DetachFromDisposeScope();
     }
+
+    public ScalarType DType { get; }
 
     public long M { get; }
     public long K { get; }
@@ -74,7 +78,7 @@ public sealed class MatmulOperands : IDisposable
             do { c.addmm_(a, b, beta: 0); count++; } while (clock.Elapsed.TotalSeconds < minSeconds);
             samples[r] = flops * count / clock.Elapsed.TotalSeconds / 1e9;
         }
-        return new MatmulMeasurement(M, K, N, samples);
+        return new MatmulMeasurement(M, K, N, samples, DType);
     }
 
     public void Dispose()

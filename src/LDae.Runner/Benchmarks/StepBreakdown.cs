@@ -29,6 +29,7 @@ public static class StepBreakdown
         var trainable = model.parameters().Where(p => p.requires_grad).ToList();
         using var parallel = new DataParallel(trainable, options.Replicas);
         using var optimizer = WeightDecayGroups.AdamW(model, options, parallel);
+        var inPrecision = Trainer.InPrecision(objective, options.Precision);   // as the trainer runs it
         model.train();
         var phases = new List<double[]>();
         var clock = new Stopwatch();
@@ -41,7 +42,7 @@ public static class StepBreakdown
                 var batch = source.Get(0, s % source.StepsPerEpoch);
                 ms[0] = Lap(clock);
                 optimizer.zero_grad();
-                var values = parallel.ComputeGradients(batch, options.Seed, s, objective);
+                var values = parallel.ComputeGradients(batch, options.Seed, s, inPrecision);
                 double gradients = Lap(clock);
                 ms[1] = values.Shards.Max(t => t.ForwardMs);
                 ms[2] = values.Shards.Max(t => t.BackwardMs);

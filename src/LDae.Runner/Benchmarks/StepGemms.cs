@@ -57,8 +57,9 @@ public static class StepGemms
     /// <paramref name="threadsPerReplica"/> torch threads, for about <paramref name="seconds"/> per shape after a
     /// warm-up product; a shape's rate is the replicas' best rates summed.
     /// </summary>
+    /// <param name="dtype">The operands' element type: the step's products run in bfloat16 under train.precision bf16.</param>
     public static StepGemmMeasurement Measure(IReadOnlyList<GemmShape> shapes, int replicas, int threadsPerReplica,
-        double stepFlopsPerReplica, double seconds = 0.6)
+        double stepFlopsPerReplica, double seconds = 0.6, ScalarType dtype = ScalarType.Float32)
     {
         if (replicas < 1 || threadsPerReplica < 1) throw new ArgumentOutOfRangeException(nameof(replicas));
         var results = new List<(GemmShape, double)>();
@@ -71,7 +72,7 @@ public static class StepGemms
                 try
                 {
                     set_num_threads(threadsPerReplica);
-                    rates[r] = TimeOne(shape, seconds, (ulong)r);
+                    rates[r] = TimeOne(shape, seconds, (ulong)r, dtype);
                 }
                 catch (Exception e) { errors[r] = e; }
             })
@@ -95,15 +96,15 @@ public static class StepGemms
 
     /// <summary>Best GFLOP/s of one shape on the calling thread over <see cref="Samples"/> samples sharing
     /// <paramref name="seconds"/>.</summary>
-    static double TimeOne(GemmShape s, double seconds, ulong seed)
+    static double TimeOne(GemmShape s, double seconds, ulong seed, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var g = new Generator(seed, CPU);
         // stored as the autograd operands are: a transposed operand is a view of a row-major tensor
-        var left = s.TransposeLeft ? randn([s.K, s.M], generator: g).t() : randn([s.M, s.K], generator: g);
-        var right = s.TransposeRight ? randn([s.N, s.K], generator: g).t() : randn([s.K, s.N], generator: g);
-        var output = empty([s.M, s.N]);
+        var left = (s.TransposeLeft ? randn([s.K, s.M], generator: g).to_type(dtype).t() : randn([s.M, s.K], generator: g).to_type(dtype));
+        var right = (s.TransposeRight ? randn([s.N, s.K], generator: g).to_type(dtype).t() : randn([s.K, s.N], generator: g).to_type(dtype));
+        var output = empty([s.M, s.N], dtype);
         output.addmm_(left, right, beta: 0);
         double best = 0;
         for (int sample = 0; sample < Samples; sample++)

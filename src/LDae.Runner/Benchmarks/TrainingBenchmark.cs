@@ -32,7 +32,9 @@ public static class TrainingBenchmark
     {
         options.Validate();
         var registry = ExperimentRegistry.Load(Harness.Repo.Experiments(repoRoot));
-        var config = registry.Resolve(registry.Row(options.Row), options.Profile);
+        var overrides = options.Precision is { } precision ? ConfigOverrides.Parse([$"train.precision={precision}"]) : null;
+        var config = registry.Resolve(registry.Row(options.Row), options.Profile, overrides);
+        PrecisionCheck.Require(config.Text("train.precision"), DeviceType.CPU, Bf16Support.CpuFeature());
         // the step breakdown, FLOPs and memory model are the denoiser's; the Table 4 baselines are not measured here yet
         if (config.Text("pretrain.method") != "denoising")
             throw new Harness.InputException($"--row {options.Row}: bench measures the denoiser; pretrain.method = {config.Text("pretrain.method")} is not benchmarked (its rows report images/s in metrics.json)");
@@ -56,6 +58,10 @@ public static class TrainingBenchmark
             log.WriteLine($"[bench] {options.Row} at {options.Profile}: {threads} thread(s); matmul {options.MatmulSize}² …");
             using var yardstick = new MatmulOperands(options.MatmulSize, options.MatmulSize, options.MatmulSize);
             var matmul = yardstick.Measure(options.MatmulRepeats);
+            bool bf16 = config.Text("train.precision") == "bf16";
+            // a bf16 step's products are measured against the bf16 matmul too: the rate its instructions allow
+            using var bf16Yardstick = bf16 ? new MatmulOperands(options.MatmulSize, options.MatmulSize, options.MatmulSize, ScalarType.BFloat16) : null;
+            var matmulBf16 = bf16Yardstick?.Measure(options.MatmulRepeats);
 
             // The benchmarked rows fit PCA, which needs no test split (learned tokenizers evaluate on it).
             var tokenizer = TokenizerArtifacts.GetOrBuild(config, options.Profile, new ResultStore(scratch.FullName), train, train, log);
@@ -76,7 +82,12 @@ public static class TrainingBenchmark
 
             foreach (var m in training.Yardsticks) matmul = matmul.Concat(m);
             matmul = matmul.Concat(yardstick.Measure(options.MatmulRepeats));
-            return Report(options, config, dataLabel, denoiser, trainOptions, training, matmul, stepGemms, phases, probeImages, probeRate, loadStart);
+            matmulBf16 = matmulBf16?.Concat(bf16Yardstick!.Measure(options.MatmulRepeats));
+            return Report(options, config, dataLabel, denoiser, trainOptions, training, matmul, stepGemms, phases, probeImages, probeRate, loadStart) with
+            {
+                Precision = PrecisionCheck.Describe(config.Text("train.precision"), DeviceType.CPU, Bf16Support.CpuFeature()) ?? "fp32",
+                MatmulBf16 = matmulBf16,
+            };
         }
         finally
         {
@@ -103,7 +114,8 @@ public static class TrainingBenchmark
         long imagesPerReplica = DataParallel.ShardSizes(trainOptions.BatchSize, trainOptions.Replicas)[0];
         log.WriteLine($"[bench] the step's products at their shapes on {trainOptions.Replicas} replica(s) …");
         return StepGemms.Measure(StepGemms.Of(shape, imagesPerReplica * shape.TokenCount), trainOptions.Replicas,
-            DataParallel.ThreadsEach(threads, trainOptions.Replicas), 3 * DiffusionTransformer.FlopsPerImage(shape) * imagesPerReplica, options.StepGemmSeconds);
+            DataParallel.ThreadsEach(threads, trainOptions.Replicas), 3 * DiffusionTransformer.FlopsPerImage(shape) * imagesPerReplica, options.StepGemmSeconds,
+            trainOptions.Precision == Kernels.ComputePrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
     }
 
     /// <summary>The report of a finished benchmark; the thread counts, peak RSS and load average are read now, at its end.</summary>

@@ -26,7 +26,7 @@ public enum WorkKind
 
 /// <summary>
 /// One kind of work at one shape: what <see cref="Calibration"/> times and <see cref="ThroughputCache"/> remembers per
-/// machine. <see cref="Key"/> names everything the speed depends on (the sizes, batch, threads and replicas), so rows
+/// machine. <see cref="Key"/> names everything the speed depends on (the sizes, batch, threads, replicas and a pretraining step's precision), so rows
 /// of the same shape share one measurement and a changed profile measures anew. <see cref="Config"/> is one of the
 /// rows' resolved configurations, from which the calibration builds the real objects.
 /// </summary>
@@ -53,6 +53,8 @@ public sealed record Workload(WorkKind Kind, string Key, ConfigTree Config)
             WorkKind.PerceptualNetwork or WorkKind.PcaFit => ["tokenizer.patch", "data.image_size", "data.channels", "train.threads"],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
+        // a bf16 step runs at its own rate; fp32 keys stay as they are, so the measurements cached for them still apply
+        if (kind == WorkKind.Pretrain && config.Text("train.precision") != "fp32") keys = [.. keys, "train.precision"];
         var values = keys.Select(k => $"{k}={Text(config.Values.GetValueOrDefault(k))}");
         return new Workload(kind, $"{kind}: {string.Join(", ", values)}", config);
     }

@@ -74,6 +74,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         // Whatever could make the run impossible is found before the row's folder is touched.
         store.CheckWritable(paths);
         var device = ResolveDevice(request.Device, (int)config.Int("train.threads"));
+        PrecisionCheck.Require(config.Text("train.precision"), device.type, Bf16Support.CpuFeature());
         using var log = new RowConsoleLog(output);
 
         // A probe-only row probes its source row's weights: made (or found) before this row loads anything.
@@ -278,7 +279,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             WeightsFrom = weights?.Row,
             Overrides = OverridesOf(request),
             Seed = request.Seed,
-            Provenance = RunProvenance.Capture(repoRoot, request.Device, threads, seed, started) with { DataSha256 = data.Sha256 },
+            Provenance = RunProvenance.Capture(repoRoot, request.Device, threads, seed, started) with { DataSha256 = data.Sha256, Precision = PrecisionCheck.Describe(config.Text("train.precision"), device.type, Bf16Support.CpuFeature()) },
         };
     }
 

@@ -1,8 +1,9 @@
 using LDae.Data;
 using LDae.Diffusion;
 using LDae.Evaluation;
-using LDae.Harness;
 using LDae.Harness.Config;
+using LDae.Harness;
+using LDae.Kernels;
 using LDae.Method;
 using LDae.Models;
 using LDae.Objectives;
@@ -115,6 +116,7 @@ public static class RunSettings
         GradClip = c.Double("train.grad_clip"),
         Seed = c.Int("train.seed"),
         Replicas = (int)c.Int("train.replicas"),
+        Precision = c.Text("train.precision") == "bf16" ? ComputePrecision.Bf16 : ComputePrecision.Fp32,
         CheckpointEverySteps = (int)c.Int("train.checkpoint_every"),
         LogEverySteps = 10,
         NoWeightDecayNames = ["pos_embed"],

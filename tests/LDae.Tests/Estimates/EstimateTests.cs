@@ -64,6 +64,11 @@ public class EstimateTests
         Assert.Equal(Workload.For(WorkKind.Pretrain, Registry.Resolve("augmentation/center-crop", "ci")).Key, a.Key);
         Assert.NotEqual(a.Key, Workload.For(WorkKind.Features, a.Config).Key);
         Assert.True(b.Key.Length > 0 && large.Key.Length > 0);
+        // a bf16 step is measured apart; its feature pass (float32) is the fp32 row's
+        var bf16 = Registry.Resolve("precision/l-dae-bf16", "ci");
+        Assert.NotEqual(a.Key, Workload.For(WorkKind.Pretrain, bf16).Key);
+        Assert.DoesNotContain("precision", a.Key);
+        Assert.Equal(Workload.For(WorkKind.Features, a.Config).Key, Workload.For(WorkKind.Features, bf16).Key);
     }
 
     [Fact]

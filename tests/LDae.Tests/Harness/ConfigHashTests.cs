@@ -25,6 +25,17 @@ public class ConfigHashTests
     }
 
     [Fact]
+    public void Bf16_training_is_another_configuration_and_fp32_leaves_every_hash_as_it_was()
+    {
+        var fp32 = Registry.Resolve("table3/predict-original-image", "quick-cifar10");
+        Assert.DoesNotContain("train.precision", fp32.ToCanonicalJson());
+        var bf16 = Registry.Resolve("table3/predict-original-image", "quick-cifar10", ConfigOverrides.Parse(["train.precision=bf16"]));
+        Assert.Contains("\"train.precision\":\"bf16\"", bf16.ToCanonicalJson());
+        Assert.NotEqual(fp32.Hash(), bf16.Hash());
+        Assert.Equal(fp32.Hash(), Registry.Resolve("table3/predict-original-image", "quick-cifar10", ConfigOverrides.Parse(["train.precision=fp32"])).Hash());
+    }
+
+    [Fact]
     public void Only_rows_that_are_not_told_t_hash_the_revised_timestep_key()
     {
         Assert.Contains("\"backbone.timestep_conditioning#r1\":false", Registry.Resolve("table3/single-noise-level", "ci").ToCanonicalJson());

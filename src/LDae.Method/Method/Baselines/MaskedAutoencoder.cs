@@ -1,3 +1,4 @@
+using LDae.Kernels;
 using LDae.Models;
 using LDae.Objectives;
 using TorchSharp;
@@ -73,12 +74,12 @@ public sealed class MaskedAutoencoder : nn.Module, IPretrainingMethod, IFineTuna
     Tensor Decode(Tensor latent, Tensor kept, long tokenCount)
     {
         using var scope = NewDisposeScope();
-        var x = decoderEmbed.forward(latent);
+        var x = Autocast.Float(Autocast.Linear(decoderEmbed, latent));   // float32: scattered into the float32 mask tokens
         long n = x.shape[0], w = x.shape[2];
         var full = maskToken.expand(n, tokenCount, w).clone().scatter(1, kept.unsqueeze(-1).expand(-1, -1, w), x);
         var h = full + decoderPosEmbed;
         foreach (var block in decoderBlocks) h = block.forward(h, null);
-        return decoderPred.forward(decoderNorm.forward(h)).MoveToOuterDisposeScope();
+        return Autocast.Float(Autocast.Linear(decoderPred, decoderNorm.forward(h))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The regression target per patch: the raw pixels, or (norm_pix_loss) each patch normalised by its own mean and variance.</summary>

@@ -1,3 +1,4 @@
+using LDae.Kernels;
 using LDae.Models;
 using LDae.Tokenizers;
 using TorchSharp;
@@ -64,7 +65,7 @@ public sealed class VitEncoder : nn.Module
     public Tensor Embed(Tensor patches)
     {
         using var scope = NewDisposeScope();
-        return (patchEmbed.forward(patches) + posEmbed).MoveToOuterDisposeScope();
+        return (Autocast.Linear(patchEmbed, patches) + posEmbed).MoveToOuterDisposeScope();
     }
 
     /// <summary>Runs the first <paramref name="blocks"/> blocks (all by default); the final LayerNorm only after the last.</summary>
