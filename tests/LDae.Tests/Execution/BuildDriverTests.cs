@@ -16,7 +16,7 @@ public class BuildDriverTests
         var executor = new RecordingExecutor(results, outcome, onStart);
         var output = new StringWriter();
         var driver = new BuildDriver(BuildTestFiles.Options(results, target, force: force), BuildTestFiles.Registry, BuildConsole.Plain(output),
-            interrupt ?? new Interrupt(), executor, code => throw new BuildExited(code));
+            interrupt ?? new Interrupt(), executor, BuildTestFiles.Data(), code => throw new BuildExited(code));
         return (driver, executor, output);
     }
 

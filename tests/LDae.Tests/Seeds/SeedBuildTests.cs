@@ -17,7 +17,7 @@ public class SeedBuildTests
         var executor = new SeedRecordingExecutor(results);
         var output = new StringWriter();
         var options = BuildTestFiles.Options(results, target) with { Seeds = seeds };
-        return (new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, code => throw new BuildExited(code)), executor, output);
+        return (new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, BuildTestFiles.Data(), code => throw new BuildExited(code)), executor, output);
     }
 
     /// <summary>What Cake does: a target's dependencies first, depth first.</summary>
@@ -67,7 +67,7 @@ public class SeedBuildTests
         var (driver, executor, _) = Driver(results, seeds: 3, target: SeedRuns.Id(Row, 2));
         Build(driver, SeedRuns.Id(Row, 2));
         Assert.Equal([SeedRuns.Id(Row, 2)], executor.Started.Where(s => s.Step.Kind == StepKind.Row).Select(s => s.Step.Name));
-        Assert.True(new SeedResults(new ResultStore(results), "ci", Row).IsUpToDate(2, BuildTestFiles.Registry.Resolve(Row, "ci").Hash()));
+        Assert.True(new SeedResults(new ResultStore(results), "ci", Row).IsUpToDate(2, BuildTestFiles.Registry.Resolve(Row, "ci").Hash(), BuildTestFiles.DataDigest));
     }
 
     [Fact]
