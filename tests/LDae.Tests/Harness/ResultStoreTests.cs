@@ -43,6 +43,38 @@ public class ResultStoreTests
     }
 
     [Fact]
+    public void A_result_of_other_data_or_of_unknown_data_is_out_of_date_and_says_which_digests_differ()
+    {
+        var store = new ResultStore(TempDir());
+        var paths = store.Row("ci", "table3/pca-ddm");
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1"));
+        Assert.Null(store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+        const string other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", other));
+        Assert.Equal("its data changed (data digest recorded da7a0000da7a, current 0123456789ab)", store.WhyStale("ci", "table3/pca-ddm", "h1", other));
+        Assert.Null(store.FindByHash("ci", "h1", other, "other/row")); // no twin on other data either
+        Assert.Contains("cannot be told", store.WhyStale("ci", "table3/pca-ddm", "h1", null));
+
+        // A result that records no data digest: nothing proves which data it ran on.
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1") with { DataDigest = null });
+        Assert.Equal("its result records no data digest (data_digest), so the data it ran on is unknown", store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+    }
+
+    [Fact]
+    public void A_metrics_file_changed_after_it_was_written_or_without_its_SHA_256_is_out_of_date()
+    {
+        var store = new ResultStore(TempDir());
+        var paths = store.Row("ci", "table3/pca-ddm");
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1"));
+        Assert.True(File.Exists(paths.Metrics + VerifiedFile.DigestSuffix));
+        File.WriteAllText(paths.Metrics, File.ReadAllText(paths.Metrics).Replace("71.5", "91.5"));
+        Assert.Equal($"{paths.Metrics} does not match the SHA-256 written with it (changed, damaged or truncated since)", store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+        AtomicFile.WriteText(paths.Metrics, Metrics("h1").ToJson());
+        File.Delete(paths.Metrics + VerifiedFile.DigestSuffix);
+        Assert.Equal($"{paths.Metrics} has no SHA-256 beside it (metrics.json.sha256)", store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+    }
+
+    [Fact]
     public void A_row_whose_tokenizer_was_trained_again_with_other_weights_is_out_of_date()
     {
         var store = new ResultStore(TempDir());
