@@ -53,6 +53,7 @@ public sealed class ResultStore(string root)
     {
         if (m.ConfigHash != configHash) return $"its result is of config {m.ConfigHash}, not {configHash}";
         if (!IsComplete(m, p)) return "its result is incomplete";
+        if (m.DataDigest is null) return DataCheck.WhyStale(null, dataDigest); // what such a result lacks first
         if (VerifiedFile.Check(p.Metrics) is { Usable: false } check) return check.ToString();
         if (!OnCurrentTokenizer(profile, m)) return $"tokenizer {m.TokenizerWeights!.Folder} holds other weights than the result ran on";
         return DataCheck.WhyStale(m.DataDigest, dataDigest);

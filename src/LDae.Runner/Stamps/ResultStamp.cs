@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LDae.Data;
 using LDae.Files;
 using LDae.Harness;
@@ -90,7 +91,7 @@ public sealed class ResultStamp(ExperimentRegistry registry, ResultStore store, 
         {
             using var runLock = RunLock.Acquire(new RowPaths(Path.GetDirectoryName(file)!).Lock, TimeSpan.Zero);
             if (File.ReadAllText(file) != text) return Refused("it changed while being stamped");
-            ResultStore.WriteMetrics(file, m with { DataDigest = digest });
+            VerifiedFile.WriteText(file, WithDataDigest(text, digest));
         }
         catch (IOException e) when (e is not StorageException)
         {
@@ -108,6 +109,24 @@ public sealed class ResultStamp(ExperimentRegistry registry, ResultStore store, 
         if (current.TryGetValue(spec, out var known)) return known;
         using var splits = Datasets.Load(spec, Datasets.DefaultCacheDir(), log);
         return current[spec] = (splits.Sha256!, splits.ContentDigest!);
+    }
+
+    /// <summary>
+    /// The metrics.json <paramref name="text"/> with <c>data_digest</c> added as a line of its own where
+    /// <see cref="RowMetrics"/> writes it (after the tokenizer fields) and no other byte changed, so a stamped result's
+    /// diff is that one line. A file not laid out as <see cref="RowMetrics.ToJson"/> lays it out is written anew.
+    /// </summary>
+    public static string WithDataDigest(string text, string digest)
+    {
+        var names = JsonNode.Parse(text)!.AsObject().Select(p => p.Key).ToList();
+        int after = Math.Max(names.IndexOf("tokenizer_weights"), names.IndexOf("tokenizer"));
+        var line = $"  \"data_digest\": \"{digest}\"";
+        if (after >= 0 && after + 1 < names.Count && text.IndexOf($"\n  \"{names[after + 1]}\":", StringComparison.Ordinal) is var at and >= 0)
+        {
+            var stamped = text.Insert(at + 1, line + ",\n");
+            if (RowMetrics.FromJson(stamped, "stamped").DataDigest == digest) return stamped;
+        }
+        return (RowMetrics.FromJson(text, "metrics.json") with { DataDigest = digest }).ToJson();
     }
 
     static ConfigOverrides OverridesOf(RowMetrics m) =>
