@@ -44,13 +44,13 @@ static class DataCommand
     /// <summary>
     /// `ldae data digest [--profile P] [--set KEY=VALUE]… [--json PATH]`: the content digest of the data the profile's
     /// rows train and are evaluated on (LDae.Data.DataDigest), from beside the data cache, building the cache first
-    /// where there is none. --json writes every row's digest (what the build compares results with).
+    /// where there is none. --json writes every row's digest instead (what the build compares results with).
     /// </summary>
     static Command CreateDigest(CliContext context)
     {
         var profile = CliOptions.Profile();
         var set = CliOptions.Set();
-        var json = new Option<string>("--json") { Description = "also write every row's digest as JSON to this file: {\"profile\": P, \"rows\": {\"table/row\": digest, …}}" };
+        var json = new Option<string>("--json") { Description = "write every row's digest as JSON to this file instead of printing: {\"profile\": P, \"rows\": {\"table/row\": digest, …}}" };
         var command = new Command("digest", "the content digest of a profile's data (SHA-256 of the decoded pixels and labels, the same for any copy of the same data); builds the data cache if needed")
         {
             profile, set, json, CliOptions.Device("decoding runs on the CPU"), CliOptions.Flag("--force", "accepted and ignored"),
@@ -68,7 +68,7 @@ static class DataCommand
                 var config = registry.Resolve(row, name, overrides);
                 rows[row.FullId] = digests.Of(config);
                 var spec = RunSettings.Dataset(config, context.RepoRoot);
-                if (printed.Add(spec))
+                if (printed.Add(spec) && parse.GetValue(json) is null)
                     context.Out.WriteLine($"{rows[row.FullId]}  {Describe(spec)} (cache {Datasets.CacheFile(spec, Datasets.DefaultCacheDir())})");
             }
             if (parse.GetValue(json) is { } path)

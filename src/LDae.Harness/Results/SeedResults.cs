@@ -1,4 +1,3 @@
-using LDae.Files;
 using LDae.Harness.Experiments;
 
 namespace LDae.Harness.Results;

@@ -1,4 +1,3 @@
-using LDae.Files;
 using System.Diagnostics;
 using LDae.Data;
 using LDae.Evaluation.Generation;
