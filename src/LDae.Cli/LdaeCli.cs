@@ -70,6 +70,7 @@ public static class LdaeCli
             RunCommand.Create(context, "probe", RowStage.ProbeOnly, "linear + kNN probe of a pretrained row (keeps its training numbers)"),
             TokenizerCommand.Create(context),
             DataCommand.Create(context),
+            ResultsCommand.Create(context),
             ResolveCommand.Create(context),
             ResolveCommand.CreatePlan(context),
             ReportCommand.Create(context),

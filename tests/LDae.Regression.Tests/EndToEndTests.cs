@@ -60,7 +60,7 @@ public class EndToEndTests
         try
         {
             var store = new ResultStore(fresh);
-            AtomicFile.WriteText(store.Row(CiResults.Profile, source).Metrics, twin.ToJson());
+            ResultStore.WriteMetrics(store.Row(CiResults.Profile, source).Metrics, twin);
             var runner = new LDae.Rows.RowRunner(CiResults.Registry, store, LDae.Harness.Repo.Root(), TextWriter.Null);
             var reused = runner.Run(new LDae.Rows.RowRequest(sameConfig, CiResults.Profile) { Force = true, ReuseTwin = true });
             Assert.NotNull(reused);

@@ -15,7 +15,8 @@ namespace LDae.Harness.Execution;
 /// executor deal with the running ones (<see cref="Interrupt"/>), prints the summary and exits with 128 + signal.
 /// What a target's step is comes from <see cref="BuildSteps"/>, rows of the same configuration share one run
 /// (<see cref="ConfigTwins"/>), the elapsed and remaining time is <see cref="BuildTimer"/>'s (from the estimate its
-/// <c>estimateSource</c> gives when the first step starts), and the summary is <see cref="BuildTally"/>'s.
+/// <c>estimateSource</c> gives when the first step starts), the digest of the data each row uses now is
+/// <c>currentData</c>'s (<see cref="CliDataDigests"/> in a build), and the summary is <see cref="BuildTally"/>'s.
 /// </summary>
 public sealed class BuildDriver
 {
@@ -35,8 +36,8 @@ public sealed class BuildDriver
     readonly BuildTally tally;
     bool collected;
 
-    public BuildDriver(BuildOptions options, ExperimentRegistry registry, BuildConsole console, Interrupt interrupt, IStepExecutor executor, Action<int> exit,
-        Func<BuildDriver, BuildEstimate?>? estimateSource = null)
+    public BuildDriver(BuildOptions options, ExperimentRegistry registry, BuildConsole console, Interrupt interrupt, IStepExecutor executor,
+        Func<BuildDriver, ICurrentData> currentData, Action<int> exit, Func<BuildDriver, BuildEstimate?>? estimateSource = null)
     {
         this.options = options;
         this.registry = registry;
@@ -48,7 +49,7 @@ public sealed class BuildDriver
         Seeds = options.Seeds ?? registry.Profile(options.Profile).Seeds;
         Plan = BuildPlan.For(registry, options.Profile, Seeds, options.Overrides);
         rowsInBuild = BuildPlan.RowsReachedFrom(Plan, BuildTargets.PlanTargetOf(options.Target));
-        steps = new BuildSteps(options, registry, store, Seeds, Plan);
+        steps = new BuildSteps(options, registry, store, Seeds, Plan, currentData(this));
         timer = new BuildTimer(console, estimateSource is null ? null : () => estimateSource(this));
         tally = new BuildTally(options, registry, store, console, executor.Name);
     }
@@ -61,7 +62,8 @@ public sealed class BuildDriver
         IStepExecutor executor = options.Executor == "slurm"
             ? new SlurmExecutor(options, profile.Resources, console, interrupt, new SlurmClient())
             : new LocalExecutor(options, console, interrupt);
-        return new BuildDriver(options, registry, console, interrupt, executor, exit ?? Environment.Exit,
+        return new BuildDriver(options, registry, console, interrupt, executor,
+            driver => new CliDataDigests(options, console, arguments => driver.Run(DotnetHost.Path, [options.Cli, .. arguments])), exit ?? Environment.Exit,
             options.Profile == CiProfile ? null : driver => driver.EstimateFromCli());
     }
 
@@ -164,6 +166,7 @@ public sealed class BuildDriver
             timer.Skipped(name);
             return;
         }
+        if (!options.Force && steps.WhyStale(name) is { } why) console.Line($"{name}: {why}; running it again", Tone.Bad);
         var step = steps.Row(name);
         if (aggregate)
         {

@@ -6,9 +6,10 @@ namespace LDae.Harness.Execution;
 
 /// <summary>
 /// What each target of a build is: the ldae command of a row or tokenizer step with its lock, configuration and
-/// thread count, and whether its result is already there (up to date at the build's seeds and <c>--set</c> values).
+/// thread count, and whether its result is already there (up to date at the build's seeds and <c>--set</c> values, on
+/// the data as it is now: <paramref name="data"/>).
 /// </summary>
-public sealed class BuildSteps(BuildOptions options, ExperimentRegistry registry, ResultStore store, int seeds, IReadOnlyList<PlanTarget> plan)
+public sealed class BuildSteps(BuildOptions options, ExperimentRegistry registry, ResultStore store, int seeds, IReadOnlyList<PlanTarget> plan, ICurrentData data)
 {
     readonly ConfigOverrides overrides = options.Overrides;
 
@@ -19,9 +20,26 @@ public sealed class BuildSteps(BuildOptions options, ExperimentRegistry registry
     public bool RowUpToDate(string name)
     {
         if (SeedRuns.TryParse(name, out var row, out var seed))
-            return new SeedResults(store, options.Profile, row).IsUpToDate(seed, Resolve(row).Hash());
+            return new SeedResults(store, options.Profile, row).IsUpToDate(seed, Resolve(row).Hash(), data.DigestOf(row));
         var hash = Resolve(name).Hash();
-        return seeds > 1 ? new SeedResults(store, options.Profile, name).IsAggregated(seeds, hash) : store.IsUpToDate(options.Profile, name, hash);
+        return seeds > 1
+            ? new SeedResults(store, options.Profile, name).IsAggregated(seeds, hash, data.DigestOf(name))
+            : store.IsUpToDate(options.Profile, name, hash, data.DigestOf(name));
+    }
+
+    /// <summary>
+    /// Why a run target (a seed, or a row that runs one seed) has no up-to-date result although it has one, in one
+    /// line; null when it has none yet, is up to date, or is a row's aggregate of its seeds (redone from them).
+    /// </summary>
+    public string? WhyStale(string name)
+    {
+        bool isSeed = SeedRuns.TryParse(name, out var row, out var seed);
+        if (!isSeed && seeds > 1) return null;
+        var hash = Resolve(isSeed ? row : name).Hash();
+        var why = isSeed
+            ? new SeedResults(store, options.Profile, row).WhyStale(seed, hash, data.DigestOf(row))
+            : store.WhyStale(options.Profile, name, hash, data.DigestOf(name));
+        return File.Exists(store.Row(options.Profile, name).Metrics) || isSeed && seed == 1 && File.Exists(store.Row(options.Profile, row).Metrics) ? why : null;
     }
 
     /// <summary>A tokenizer target's artifact is complete and its weights match their SHA-256.</summary>

@@ -1,3 +1,4 @@
+using LDae.Files;
 using LDae.Harness.Experiments;
 
 namespace LDae.Harness.Results;
@@ -6,7 +7,8 @@ namespace LDae.Harness.Results;
 /// The results tree: <c>results/&lt;profile&gt;/&lt;table&gt;/&lt;row&gt;/</c> with metrics.json, config.resolved.yaml,
 /// log.jsonl, its CSV, console.log and the weights. Reports, plots and snapshots read only from here. A row folder
 /// only ever holds a finished run: a run works in its staging folder beside it (<see cref="RowStaging"/>) and
-/// swaps it into place when complete.
+/// swaps it into place when complete. Every metrics.json is written with its SHA-256 beside it
+/// (<see cref="WriteMetrics"/>); one that does not match it is not up to date.
 /// </summary>
 public sealed class ResultStore(string root)
 {
@@ -26,13 +28,35 @@ public sealed class ResultStore(string root)
     }
 
     /// <summary>
-    /// True when the row has a complete result with this config hash: the target can be skipped. A metrics.json that
-    /// is unreadable or not a complete row (<see cref="IsComplete"/>) is never up to date.
+    /// True when the row has an up-to-date result of this configuration on the data whose content digest is
+    /// <paramref name="dataDigest"/> now: the target can be skipped (<see cref="WhyStale(string, string, string, string?)"/>).
     /// </summary>
-    public bool IsUpToDate(string profile, string rowFullId, string configHash)
+    public bool IsUpToDate(string profile, string rowFullId, string configHash, string? dataDigest) =>
+        WhyStale(profile, rowFullId, configHash, dataDigest) is null;
+
+    /// <summary>
+    /// Why the result of <paramref name="rowFullId"/> is not up to date, in one line, or null when it is. Up to date
+    /// is: a readable, complete metrics.json (<see cref="IsComplete"/>) of <paramref name="configHash"/> that matches
+    /// the SHA-256 written with it, made on the tokenizer weights its artifact folder holds now and on the data whose
+    /// content digest is <paramref name="dataDigest"/> now (<see cref="DataCheck"/>). Null <paramref name="dataDigest"/>:
+    /// the data's digest cannot be told, so nothing is up to date.
+    /// </summary>
+    public string? WhyStale(string profile, string rowFullId, string configHash, string? dataDigest)
     {
         var p = Row(profile, rowFullId);
-        return TryRead(p.Metrics) is { } m && m.ConfigHash == configHash && IsComplete(m, p) && OnCurrentTokenizer(profile, m);
+        if (!File.Exists(p.Metrics)) return "no result yet";
+        return TryRead(p.Metrics) is { } m ? WhyStale(profile, m, p, configHash, dataDigest) : $"{p.Metrics} is not a metrics file";
+    }
+
+    /// <summary><see cref="WhyStale(string, string, string, string?)"/> of the result <paramref name="m"/> read from <paramref name="p"/>.</summary>
+    public string? WhyStale(string profile, RowMetrics m, RowPaths p, string configHash, string? dataDigest)
+    {
+        if (m.ConfigHash != configHash) return $"its result is of config {m.ConfigHash}, not {configHash}";
+        if (!IsComplete(m, p)) return "its result is incomplete";
+        if (m.DataDigest is null) return DataCheck.WhyStale(null, dataDigest); // what such a result lacks first
+        if (VerifiedFile.Check(p.Metrics) is { Usable: false } check) return check.ToString();
+        if (!OnCurrentTokenizer(profile, m)) return $"tokenizer {m.TokenizerWeights!.Folder} holds other weights than the result ran on";
+        return DataCheck.WhyStale(m.DataDigest, dataDigest);
     }
 
     /// <summary>
@@ -61,10 +85,11 @@ public sealed class ResultStore(string root)
         && (!File.Exists(p.Log) || (m.FinalLoss is not null && m.PretrainSteps > 0));
 
     /// <summary>
-    /// A complete run of this profile with the given config hash and seed (another row with the same resolved config),
-    /// or null. A one-seed row (<paramref name="seed"/> null) and seed 1 are the same run; aggregates never match.
+    /// An up-to-date run of this profile with the given config hash and seed on the data of digest
+    /// <paramref name="dataDigest"/> (another row with the same resolved config), or null. A one-seed row
+    /// (<paramref name="seed"/> null) and seed 1 are the same run; aggregates never match.
     /// </summary>
-    public RowMetrics? FindByHash(string profile, string configHash, string exceptRow, int? seed = null)
+    public RowMetrics? FindByHash(string profile, string configHash, string? dataDigest, string exceptRow, int? seed = null)
     {
         var dir = Path.Combine(Root, profile);
         if (!Directory.Exists(dir)) return null;
@@ -72,8 +97,8 @@ public sealed class ResultStore(string root)
             .Where(f => !f[dir.Length..].Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'))) // not a staging folder
             .Order(StringComparer.Ordinal)
             .Select(f => (Metrics: TryRead(f), Paths: new RowPaths(Path.GetDirectoryName(f)!)))
-            .Where(x => x.Metrics is { } m && m.ConfigHash == configHash && m.Row != exceptRow && m.SameAs is null && m.Seeds is null
-                        && (m.Seed ?? 1) == (seed ?? 1) && IsComplete(m, x.Paths) && OnCurrentTokenizer(profile, m))
+            .Where(x => x.Metrics is { } m && m.Row != exceptRow && m.SameAs is null && m.Seeds is null
+                        && (m.Seed ?? 1) == (seed ?? 1) && WhyStale(profile, m, x.Paths, configHash, dataDigest) is null)
             .Select(x => x.Metrics)
             .FirstOrDefault();
     }
@@ -108,6 +133,9 @@ public sealed class ResultStore(string root)
             throw new InputException($"{deepest} is not writable, so the result of {row.Dir} cannot be written ({e.Message})", e);
         }
     }
+
+    /// <summary>Writes a metrics.json and its SHA-256 (metrics.json.sha256), each atomically: what <see cref="WhyStale(string, RowMetrics, RowPaths, string, string?)"/> verifies.</summary>
+    public static void WriteMetrics(string metricsPath, RowMetrics metrics) => VerifiedFile.WriteText(metricsPath, metrics.ToJson());
 
     static RowMetrics? TryRead(string metricsPath)
     {

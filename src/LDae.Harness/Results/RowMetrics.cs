@@ -19,8 +19,10 @@ public sealed record Provenance
     public required DateTimeOffset StartedUtc { get; init; }
     public required DateTimeOffset FinishedUtc { get; init; }
     /// <summary>
-    /// SHA-256 of the decoded dataset the row trained and probed on (the data cache's pixels and labels, both splits),
-    /// so a result can be checked later against the data it came from. Null in results written before it was recorded.
+    /// The SHA-256 the data cache file the row read ends with: names that file's bytes on the machine that ran the row
+    /// (its key holds the source's path and time), so it is not compared across machines; <c>ldae results stamp</c>
+    /// proves by it that a result without a <see cref="RowMetrics.DataDigest"/> was made from a cache file on this
+    /// machine. What the data was is <see cref="RowMetrics.DataDigest"/>.
     /// </summary>
     public string? DataSha256 { get; init; }
     /// <summary>
@@ -99,6 +101,12 @@ public sealed record RowMetrics
     public required string Tokenizer { get; init; }
     /// <summary>Which trained artifact of <see cref="Tokenizer"/> the row used; null without one (pixels, MAE, MoCo v3) and in results written before it was recorded.</summary>
     public TokenizerWeights? TokenizerWeights { get; init; }
+    /// <summary>
+    /// The content digest of the data the row trained and was evaluated on (SHA-256 of the decoded pixels and labels
+    /// of both splits in a canonical layout: <c>LDae.Data.DataDigest</c>), the same for any copy of the same data. A
+    /// result whose digest differs from the data's now, or that records none, is out of date (<see cref="DataCheck"/>).
+    /// </summary>
+    public string? DataDigest { get; init; }
     /// <summary>Linear-probe top-1; for a fine-tuning row (<see cref="ProbeSetup.Features"/> "fine-tuned") the fine-tuned classifier's top-1, and no train top-1 or kNN.</summary>
     public double? ProbeTop1 { get; init; }
     public double? ProbeTrainTop1 { get; init; }

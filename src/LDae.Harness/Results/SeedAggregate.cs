@@ -30,8 +30,8 @@ public static class SeedAggregate
     static double? Round(double? v) => v is { } x ? Math.Round(x, 6) : null;
 
     /// <summary>
-    /// The aggregate of complete seed results of one row and configuration. Identity fields (config hash, tokenizer,
-    /// steps, parameters, probe setup) come from seed 1 — they are the same for every seed; times are the seeds' means;
+    /// The aggregate of complete seed results of one row, configuration and data. Identity fields (config hash,
+    /// tokenizer, data digest, steps, parameters, probe setup) come from seed 1 — they are the same for every seed; times are the seeds' means;
     /// the provenance is seed 1's, spanning the first start to the last finish.
     /// </summary>
     public static RowMetrics Of(IReadOnlyList<RowMetrics> seeds)
@@ -43,6 +43,8 @@ public static class SeedAggregate
             throw new ArgumentException($"{first.Row}: the seed results to aggregate differ in row or configuration", nameof(seeds));
         if (ordered.Select(s => s.TokenizerWeights?.Sha256).OfType<string>().Distinct().Count() > 1)
             throw new ArgumentException($"{first.Row}: the seed results to aggregate ran on different weights of tokenizer {first.Tokenizer}", nameof(seeds));
+        if (ordered.Select(s => s.DataDigest).Distinct().Count() > 1)
+            throw new ArgumentException($"{first.Row}: the seed results to aggregate ran on different data (data_digest)", nameof(seeds));
         var values = ordered.Select(s => new SeedValues(s.Seed ?? 1, s.ProbeTop1, s.KnnTop1, s.FinalLoss, s.Generation?.Value)).ToList();
         // Rounded to 6 decimals so metrics.json stays readable and byte-stable.
         SeedStatistic? Stat(Func<SeedValues, double?> metric) =>

@@ -1,4 +1,3 @@
-using LDae.Files;
 using LDae.Harness.Experiments;
 
 namespace LDae.Harness.Results;
@@ -14,34 +13,46 @@ public sealed class SeedResults(ResultStore store, string profile, string row)
     /// <summary>Seed k's folder, staging and lock.</summary>
     public RowPaths Seed(int k) => store.Row(profile, SeedRuns.Id(row, k));
 
-    /// <summary>Whether seed k has a complete result of <paramref name="hash"/> (for seed 1: also the row's one-seed run).</summary>
-    public bool IsUpToDate(int k, string hash) =>
-        store.IsUpToDate(profile, SeedRuns.Id(row, k), hash) || (k == 1 && HoldsSingleRun(hash));
+    /// <summary>
+    /// Whether seed k has an up-to-date result of <paramref name="hash"/> on the data of digest <paramref name="data"/>
+    /// (for seed 1: also the row's one-seed run).
+    /// </summary>
+    public bool IsUpToDate(int k, string hash, string? data) => WhyStale(k, hash, data) is null;
 
-    /// <summary>Whether the row's metrics.json aggregates exactly seeds 1…<paramref name="n"/> of <paramref name="hash"/>.</summary>
-    public bool IsAggregated(int n, string hash) =>
-        store.TryLoad(profile, row) is { Seeds: { } s } m && m.ConfigHash == hash && s.N == n
-        && s.Values.Select(v => v.Seed).Order().SequenceEqual(Enumerable.Range(1, n))
-        && store.OnCurrentTokenizer(profile, m); // its seeds share one tokenizer digest (SeedAggregate), which it carries
+    /// <summary>Why seed k has no up-to-date result (<see cref="ResultStore.WhyStale(string, string, string, string?)"/>), or null when it has one.</summary>
+    public string? WhyStale(int k, string hash, string? data) =>
+        k == 1 && HoldsSingleRun(hash, data) ? null : store.WhyStale(profile, SeedRuns.Id(row, k), hash, data);
 
-    /// <summary>The row's folder holds a complete one-seed run of <paramref name="hash"/> (which is seed 1).</summary>
-    public bool HoldsSingleRun(string hash)
+    /// <summary>
+    /// Whether the row's metrics.json aggregates exactly seeds 1…<paramref name="n"/> of <paramref name="hash"/> on the
+    /// data of digest <paramref name="data"/> (its seeds share one tokenizer and data digest, which it carries: <see cref="SeedAggregate"/>).
+    /// </summary>
+    public bool IsAggregated(int n, string hash, string? data)
     {
         var paths = store.Row(profile, row);
-        return TryLoad(paths) is { Seeds: null, Seed: null } m && m.ConfigHash == hash && ResultStore.IsComplete(m, paths) && store.OnCurrentTokenizer(profile, m);
+        return TryLoad(paths) is { Seeds: { } s } m && s.N == n && s.Values.Select(v => v.Seed).Order().SequenceEqual(Enumerable.Range(1, n))
+               && store.WhyStale(profile, m, paths, hash, data) is null;
+    }
+
+    /// <summary>The row's folder holds an up-to-date one-seed run of <paramref name="hash"/> on the data of digest <paramref name="data"/> (which is seed 1).</summary>
+    public bool HoldsSingleRun(string hash, string? data)
+    {
+        var paths = store.Row(profile, row);
+        return TryLoad(paths) is { Seeds: null, Seed: null } m && store.WhyStale(profile, m, paths, hash, data) is null;
     }
 
     /// <summary>
-    /// Writes the row's metrics.json from seeds 1…<paramref name="n"/> (each must be complete), under the row's lock.
-    /// A one-seed run of this configuration in the row's folder becomes seed 1 first; a result of another
-    /// configuration there is out of date and is removed (the seed folders are kept).
+    /// Writes the row's metrics.json from seeds 1…<paramref name="n"/> (each must be up to date: of this configuration
+    /// and data, and matching the SHA-256 written with it), under the row's lock. A one-seed run of this configuration
+    /// in the row's folder becomes seed 1 first; a result of another configuration there is out of date and is removed
+    /// (the seed folders are kept).
     /// </summary>
-    public RowMetrics Aggregate(int n, string hash, TextWriter log)
+    public RowMetrics Aggregate(int n, string hash, string? data, TextWriter log)
     {
         var paths = store.Row(profile, row);
         Directory.CreateDirectory(paths.Dir);
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
-        if (HoldsSingleRun(hash) && !Directory.Exists(Seed(1).Dir))
+        if (HoldsSingleRun(hash, data) && !Directory.Exists(Seed(1).Dir))
         {
             MoveSingleRun(paths, Seed(1));
             log.WriteLine($"{row}: its one-seed result is seed 1: moved to {SeedRuns.Id(row, 1)}");
@@ -52,12 +63,12 @@ public sealed class SeedResults(ResultStore store, string profile, string row)
         for (int k = 1; k <= n; k++)
         {
             var seed = Seed(k);
-            if (!store.IsUpToDate(profile, SeedRuns.Id(row, k), hash))
-                throw new InputException($"{row}: seed {k} has no result of config {hash} in {seed.Dir}; run `ldae run --row {row} --seed {k} --profile {profile}`");
+            if (store.WhyStale(profile, SeedRuns.Id(row, k), hash, data) is { } why)
+                throw new InputException($"{row}: seed {k} has no up-to-date result in {seed.Dir} ({why}); run `ldae run --row {row} --seed {k} --profile {profile}`");
             seeds.Add(RowMetrics.FromJson(File.ReadAllText(seed.Metrics), seed.Metrics) with { Seed = k });
         }
         var aggregate = SeedAggregate.Of(seeds);
-        AtomicFile.WriteText(paths.Metrics, aggregate.ToJson());
+        ResultStore.WriteMetrics(paths.Metrics, aggregate);
         return aggregate;
     }
 

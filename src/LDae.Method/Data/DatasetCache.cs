@@ -10,7 +10,9 @@ namespace LDae.Data;
 /// One file holds both splits; it is written to a temporary name and renamed into place, so a file with the
 /// final name is always complete — an interrupted prepare leaves only a temporary file, which readers ignore.
 /// Its contents are hashed: a file changed in place afterwards (a disk error, a stray write) is detected when read
-/// and rebuilt, and the hash is what a result's provenance records as the data it ran on.
+/// and rebuilt. That hash names this file's bytes (its key holds the source's path and time), so it differs from
+/// machine to machine; what a result records as its data is the content digest (<see cref="DataDigest"/>), stored
+/// beside the file (<see cref="CachedDataDigest"/>).
 /// </summary>
 /// <remarks>
 /// Format (little-endian): magic "LDAEDATA", int32 version, string key, int32 class count + class names,
@@ -110,6 +112,29 @@ public static class DatasetCache
         {
             train?.Dispose();
             return Stale(log, path, $"unreadable ({e.Message})");
+        }
+    }
+
+    /// <summary>
+    /// The SHA-256 (hex) a complete cache file ends with, without reading the rest: which contents the file holds, for
+    /// finding its stored <see cref="DataDigest"/>; null when the file is missing or does not end like a cache file.
+    /// The contents are checked against it when the file is read (<see cref="TryRead"/>).
+    /// </summary>
+    public static string? StoredSha256(string path)
+    {
+        try
+        {
+            using var raw = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            const int hashLength = 32;
+            if (raw.Length < Magic.Length + hashLength + EndMagic.Length) return null;
+            raw.Seek(-(hashLength + EndMagic.Length), SeekOrigin.End);
+            var tail = ReadExactly(raw, hashLength + EndMagic.Length);
+            if (tail.Length == 0 || !tail.AsSpan(hashLength).SequenceEqual(EndMagic)) return null;
+            return Convert.ToHexStringLower(tail.AsSpan(0, hashLength));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

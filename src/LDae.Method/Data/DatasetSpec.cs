@@ -18,6 +18,9 @@ public sealed record DatasetSplits(ImageDataset Train, ImageDataset Test) : IDis
     /// <summary>SHA-256 (hex) of the data cache file's contents these splits were read from or written to; null before caching.</summary>
     public string? Sha256 { get; init; }
 
+    /// <summary>The content digest of these splits (<see cref="DataDigest"/>): what a result records as the data it ran on; null before caching.</summary>
+    public string? ContentDigest { get; init; }
+
     public void Dispose()
     {
         Train.Dispose();

@@ -21,7 +21,9 @@ namespace LDae.Data;
 /// <item>"imagefolder": <see cref="DatasetSpec.Path"/>, read by <see cref="ImageFolder"/>.</item>
 /// </list>
 /// <para>The cache file is named by dataset, size, limit and a hash of the source's identity (path, file sizes and
-/// times), so a changed source or option builds a new file instead of reusing a wrong one.</para>
+/// times), so a changed source or option builds a new file instead of reusing a wrong one. What a result records
+/// as its data is not that name but the content digest of the decoded pixels and labels (<see cref="DataDigest"/>),
+/// stored beside the cache file (<see cref="CachedDataDigest"/>).</para>
 /// </remarks>
 public static class Datasets
 {
@@ -34,7 +36,7 @@ public static class Datasets
     public static string? Cifar10CopyFromEnvironment() =>
         Environment.GetEnvironmentVariable(Cifar10PathVariable) is { } p && !string.IsNullOrWhiteSpace(p) ? Path.GetFullPath(p) : null;
 
-    /// <summary>Loads both splits, from the cache if it is there, else from the source (and writes the cache).</summary>
+    /// <summary>Loads both splits with their content digest, from the cache if it is there, else from the source (and writes the cache).</summary>
     public static DatasetSplits Load(DatasetSpec spec, string cacheDir, TextWriter? log = null)
     {
         var source = Resolve(spec, cacheDir, log);
@@ -43,9 +45,32 @@ public static class Datasets
         if (DatasetCache.TryRead(path, CacheKey(spec, source), log) is { } cached)
         {
             log?.WriteLine($"[data] {spec.Name}: read cache {path} in {clock.Elapsed.TotalSeconds:0.00} s ({Describe(cached)})");
-            return cached;
+            return WithDigest(cached, spec, path, log);
         }
         return Build(spec, source, path, log);
+    }
+
+    /// <summary>
+    /// The content digest (<see cref="DataDigest"/>) of the data <paramref name="spec"/> names: read from beside its
+    /// cache file when it was stored for the cache's contents, else computed from the cache (built first if needed)
+    /// and stored. A damaged cache file is found and rebuilt when a run reads it; its digest is of the same data.
+    /// </summary>
+    public static string ContentDigest(DatasetSpec spec, string cacheDir, TextWriter? log = null)
+    {
+        var path = CachePath(cacheDir, spec, Resolve(spec, cacheDir, log));
+        if (DatasetCache.StoredSha256(path) is { } sha && CachedDataDigest.TryRead(path, sha) is { } digest) return digest;
+        using var splits = Load(spec, cacheDir, log);
+        return splits.ContentDigest!;
+    }
+
+    /// <summary>The cache's splits with their content digest: the one stored beside the file, else computed now and stored.</summary>
+    static DatasetSplits WithDigest(DatasetSplits cached, DatasetSpec spec, string path, TextWriter? log)
+    {
+        if (CachedDataDigest.TryRead(path, cached.Sha256!) is { } stored) return cached with { ContentDigest = stored };
+        var digest = DataDigest.Of(cached);
+        CachedDataDigest.Write(path, cached.Sha256!, digest);
+        log?.WriteLine($"[data] {spec.Name}: content digest {digest} stored beside the cache");
+        return cached with { ContentDigest = digest };
     }
 
     /// <summary>Makes sure the cache for <paramref name="spec"/> exists (building it if needed) and returns its path.</summary>
@@ -56,6 +81,7 @@ public static class Datasets
         using (var cached = DatasetCache.TryRead(path, CacheKey(spec, source), log))
             if (cached is not null)
             {
+                WithDigest(cached, spec, path, log); // shares cached's tensors, which the using disposes
                 log?.WriteLine($"[data] {spec.Name}: cache {path} is up to date");
                 return path;
             }
@@ -139,8 +165,10 @@ public static class Datasets
             log?.WriteLine($"[data] {spec.Name}: decoded {source.Path} in {clock.Elapsed.TotalSeconds:0.00} s ({Describe(splits)})");
             clock.Restart();
             var sha = DatasetCache.Write(cachePath, CacheKey(spec, source), splits);
-            log?.WriteLine($"[data] {spec.Name}: wrote cache {cachePath} ({new FileInfo(cachePath).Length / 1e6:0.0} MB) in {clock.Elapsed.TotalSeconds:0.00} s");
-            return splits with { Sha256 = sha };
+            var digest = DataDigest.Of(splits);
+            CachedDataDigest.Write(cachePath, sha, digest);
+            log?.WriteLine($"[data] {spec.Name}: wrote cache {cachePath} ({new FileInfo(cachePath).Length / 1e6:0.0} MB) in {clock.Elapsed.TotalSeconds:0.00} s; content digest {digest}");
+            return splits with { Sha256 = sha, ContentDigest = digest };
         }
         catch
         {

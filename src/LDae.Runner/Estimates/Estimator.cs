@@ -35,11 +35,13 @@ public static class Estimator
         var configs = reached.Where(t => t.Kind == PlanTargetKind.Row).ToDictionary(t => t.Name, t => registry.Resolve(RowOf(t.Name), profile));
         int threads = (int)configs.Values.Select(c => c.Int("train.threads")).DefaultIfEmpty(2).Max();
         TorchRuntime.EnsureLoaded(threads);
+        var data = new RowDataDigests(repoRoot, log);
         bool RowUpToDate(string name)
         {
-            var hash = (configs.GetValueOrDefault(name) ?? registry.Resolve(RowOf(name), profile)).Hash();
-            if (SeedRuns.TryParse(name, out var row, out var k)) return new SeedResults(store, profile, row).IsUpToDate(k, hash);
-            return n > 1 ? new SeedResults(store, profile, name).IsAggregated(n, hash) : store.IsUpToDate(profile, name, hash);
+            var config = configs.GetValueOrDefault(name) ?? registry.Resolve(RowOf(name), profile);
+            var (hash, digest) = (config.Hash(), data.TryOf(config)); // data that cannot be read now: every row counts as to run
+            if (SeedRuns.TryParse(name, out var row, out var k)) return new SeedResults(store, profile, row).IsUpToDate(k, hash, digest);
+            return n > 1 ? new SeedResults(store, profile, name).IsAggregated(n, hash, digest) : store.IsUpToDate(profile, name, hash, digest);
         }
 
         var targets = new List<(string Name, TargetStatus Status, string? Note, IReadOnlyList<Work> Work)>();

@@ -12,8 +12,11 @@ public sealed class RowData : IDisposable
     public ImageDataset Train => trainSubset ?? splits.Train;
     public ImageDataset Test => testSubset ?? splits.Test;
 
-    /// <summary>SHA-256 of the cached dataset both subsets are cut from (recorded in a result's provenance).</summary>
+    /// <summary>SHA-256 of the cache file both subsets are cut from (recorded in a result's provenance: names the file on this machine).</summary>
     public string? Sha256 => splits.Sha256;
+
+    /// <summary>The content digest of the dataset both subsets are cut from (<see cref="LDae.Data.DataDigest"/>): a result's data_digest.</summary>
+    public string DataDigest => splits.ContentDigest!;
 
     public RowData(ConfigTree config, string repoRoot, TextWriter log)
     {

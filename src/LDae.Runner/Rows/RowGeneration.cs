@@ -1,4 +1,3 @@
-using LDae.Files;
 using System.Diagnostics;
 using LDae.Data;
 using LDae.Evaluation.Generation;
@@ -59,7 +58,7 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         int seeds = SeedRuns.Check(request.Seeds ?? registry.Profile(request.Profile).Seeds, "--seeds");
         if (seeds == 1) return Measure(request, config, seed: null);
         for (int k = 1; k <= seeds; k++) Measure(request, config, k);
-        var aggregate = new SeedResults(store, request.Profile, request.Row).Aggregate(seeds, config.Hash(), log);
+        var aggregate = new SeedResults(store, request.Profile, request.Row).Aggregate(seeds, config.Hash(), new RowDataDigests(repoRoot, log).Of(config), log);
         var distance = aggregate.Seeds!.Generation!;
         log.WriteLine($"{request.Row}: {seeds} seeds, {aggregate.Generation!.Metric} {distance.Mean:0.####} ± {distance.Sd ?? 0:0.####}; wrote {store.Row(request.Profile, request.Row).Metrics}");
         return aggregate.Generation;
@@ -100,7 +99,8 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         // Weights are not committed with the results: a finished run without them is pretrained again (same
         // configuration and seed, so the same weights its result was measured on), its result left as it is.
         var runner = new RowRunner(registry, store, repoRoot, log);
-        var weights = new SourceWeights(runner, registry, store, log).Ensure(request.Row, new RowRequest(request.Row, request.Profile) { Seed = seed, Overrides = request.Overrides });
+        var weights = new SourceWeights(runner, registry, store, log).Ensure(request.Row, new RowRequest(request.Row, request.Profile) { Seed = seed, Overrides = request.Overrides },
+            new RowDataDigests(repoRoot, log).Of(config));
         using var data = new RowData(config, repoRoot, log);
         var (train, test) = (data.Train, data.Test);
         if (settings.Samples > test.Count)
@@ -151,7 +151,7 @@ public sealed class RowGeneration(ExperimentRegistry registry, ResultStore store
         {
             var current = store.TryLoad(request.Profile, id) ?? metrics;
             var updated = current with { Generation = result, Fid = features.Metric == InceptionFeatures.MetricName ? result.Value : current.Fid };
-            AtomicFile.WriteText(paths.Metrics, updated.ToJson());
+            ResultStore.WriteMetrics(paths.Metrics, updated);
         }
         log.WriteLine($"{id}: wrote {features.Metric} to {paths.Metrics} and the sample grid {grid}");
         return result;

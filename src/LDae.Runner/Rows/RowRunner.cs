@@ -54,6 +54,8 @@ public sealed class RowUnavailableException(string message) : Exception(message)
 /// </remarks>
 public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, string repoRoot, TextWriter output)
 {
+    readonly RowDataDigests dataDigests = new(repoRoot, output);
+
     /// <summary>The row's metrics (also when already up to date); null when pretraining stopped early (resumable) or only pretraining was asked.</summary>
     public RowMetrics? Run(RowRequest request)
     {
@@ -62,8 +64,10 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         var hash = config.Hash();
         if (Availability.Missing(config) is { } missing) throw new RowUnavailableException($"{request.Row}: {missing}");
         var paths = store.Row(request.Profile, request.ResultId);
-        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.ResultId);
-        if (request is { Seed: 1, Force: false, Stage: RowStage.PretrainAndProbe } && new SeedResults(store, request.Profile, request.Row).HoldsSingleRun(hash))
+        // The data's content digest now: a result of other data (or of unknown data) is out of date.
+        var dataDigest = dataDigests.Of(config);
+        if (UpToDate(request, hash, dataDigest, paths, tell: true)) return store.TryLoad(request.Profile, request.ResultId);
+        if (request is { Seed: 1, Force: false, Stage: RowStage.PretrainAndProbe } && new SeedResults(store, request.Profile, request.Row).HoldsSingleRun(hash, dataDigest))
         {
             output.WriteLine($"{request.ResultId}: up to date (config {hash}): the row's one-seed result is its seed 1");
             return store.TryLoad(request.Profile, request.Row);
@@ -79,14 +83,14 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
 
         // A probe-only row probes its source row's weights: made (or found) before this row loads anything.
         var source = PretrainingSource.For(registry, registry.Row(request.Row), request.Profile);
-        var weights = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request); // the same seed's weights
+        var weights = source is null ? null : new SourceWeights(this, registry, store, log).Ensure(source.FullId, request, dataDigest); // the same seed's weights
         if (source is not null && request.Stage == RowStage.PretrainOnly) return null;
         using var data = new RowData(config, repoRoot, log);
 
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
-        if (UpToDate(request, hash, paths)) return store.TryLoad(request.Profile, request.ResultId); // finished by the process we waited for
-        var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, request.Row, request.Seed) : null;
-        var staging = twin is null && weights is null ? OpenStaging(request, config, hash, paths) : RowStaging.Open(paths, hash, fresh: true);
+        if (UpToDate(request, hash, dataDigest, paths, tell: false)) return store.TryLoad(request.Profile, request.ResultId); // finished by the process we waited for
+        var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, dataDigest, request.Row, request.Seed) : null;
+        var staging = twin is null && weights is null ? OpenStaging(request, config, hash, dataDigest, paths) : RowStaging.Open(paths, hash, fresh: true);
         log.Attach(staging.Files.Console);
         if (Checkpoint.ExistsIn(staging.Files.Dir)) log.WriteLine($"{request.Row}: resuming the interrupted run in {paths.Staging}");
         WriteResolvedConfig(staging.Files.Config, request, runConfig, hash);
@@ -110,29 +114,35 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         bool complete = true;
         for (int k = 1; k <= seeds; k++) complete &= Run(request with { Seed = k }) is not null;
         if (!complete || request.Stage == RowStage.PretrainOnly) return null;
-        var hash = registry.Resolve(request.Row, request.Profile, request.Overrides).Hash();
-        var aggregate = new SeedResults(store, request.Profile, request.Row).Aggregate(seeds, hash, output);
+        var config = registry.Resolve(request.Row, request.Profile, request.Overrides);
+        var aggregate = new SeedResults(store, request.Profile, request.Row).Aggregate(seeds, config.Hash(), dataDigests.Of(config), output);
         var probe = aggregate.Seeds!.ProbeTop1;
         output.WriteLine($"{request.Row}: {seeds} seeds, linear probe top-1 {Format.MeanSd(probe)}; wrote {store.Row(request.Profile, request.Row).Metrics}");
         return aggregate;
     }
 
-    /// <summary>The training curve as CSV, metrics.json last, then the whole folder swapped into the row's place.</summary>
+    /// <summary>The training curve as CSV, metrics.json and its SHA-256 last, then the whole folder swapped into the row's place.</summary>
     static void Publish(RowStaging staging, RowMetrics metrics, RowPaths paths, RowConsoleLog log)
     {
         if (File.Exists(staging.Files.Log)) TrainingCurveCsv.Write(staging.Files.Log, staging.Files.Curve);
-        AtomicFile.WriteText(staging.Files.Metrics, metrics.ToJson());
+        ResultStore.WriteMetrics(staging.Files.Metrics, metrics);
         log.Detach(); // console.log moves with the folder
         staging.Publish();
     }
 
     /// <summary>
-    /// Nothing to do: the row has a result of this configuration — and, when only pretraining is asked, its weights
-    /// too (they are not committed with the results, so a finished row may have to pretrain again).
+    /// Nothing to do: the row has an up-to-date result of this configuration and data — and, when only pretraining is
+    /// asked, its weights too (they are not committed with the results, so a finished row may have to pretrain again).
+    /// With <paramref name="tell"/>, a result that is there but out of date says why in one line.
     /// </summary>
-    bool UpToDate(RowRequest request, string hash, RowPaths paths)
+    bool UpToDate(RowRequest request, string hash, string dataDigest, RowPaths paths, bool tell)
     {
-        if (request.Force || request.Stage == RowStage.ProbeOnly || !store.IsUpToDate(request.Profile, request.ResultId, hash)) return false;
+        if (request.Force || request.Stage == RowStage.ProbeOnly) return false;
+        if (store.WhyStale(request.Profile, request.ResultId, hash, dataDigest) is { } why)
+        {
+            if (tell && File.Exists(paths.Metrics)) output.WriteLine($"{request.ResultId}: {why}; running it again");
+            return false;
+        }
         if (request.Stage == RowStage.PretrainOnly && !File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName))) return false;
         output.WriteLine($"{request.ResultId}: up to date (config {hash})");
         return true;
@@ -142,13 +152,13 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     /// A new or resumed run works in the row's staging folder. A re-probe (<c>ldae probe</c>) takes the weights of
     /// <c>ldae pretrain</c> from there, else a copy of the finished row, whose training fields it keeps.
     /// </summary>
-    RowStaging OpenStaging(RowRequest request, ConfigTree config, string hash, RowPaths paths)
+    RowStaging OpenStaging(RowRequest request, ConfigTree config, string hash, string dataDigest, RowPaths paths)
     {
         if (request.Stage != RowStage.ProbeOnly || config.Text("probe.encoder") != "trained")
             return RowStaging.Open(paths, hash, fresh: request.Force);
         var staged = RowStaging.Open(paths, hash, fresh: false);
         if (File.Exists(Path.Combine(staged.Files.Dir, Trainer.WeightsFileName))) return staged;
-        if (store.IsUpToDate(request.Profile, request.ResultId, hash) && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
+        if (store.IsUpToDate(request.Profile, request.ResultId, hash, dataDigest) && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
             return RowStaging.CopyOfPublished(paths, hash);
         throw new InputException($"{request.Row}: no pretrained weights at profile {request.Profile} (config {hash}); " +
                                  $"run `ldae pretrain --row {request.Row} --profile {request.Profile}` first");
@@ -263,6 +273,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             ConfigHash = hash,
             Tokenizer = tokenizerName,
             TokenizerWeights = tokenizerWeights,
+            DataDigest = data.DataDigest,
             ProbeTop1 = top1,
             ProbeTrainTop1 = probe is null ? null : Math.Round(100 * probe.Linear.TrainTop1, 2),
             KnnTop1 = probe is null ? null : Math.Round(100 * probe.KnnTop1, 2),

@@ -20,15 +20,17 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
     /// <summary>A folder holding weights.bin of <paramref name="Row"/>'s current configuration.</summary>
     public sealed record Found(string Row, string Dir);
 
-    /// <summary>The source's weights, made first when there are none.</summary>
-    public Found Ensure(string source, RowRequest request)
+    /// <summary>The source's weights, made first when there are none. <paramref name="dataDigest"/>: the digest of the data both rows use now.</summary>
+    public Found Ensure(string source, RowRequest request, string dataDigest)
     {
         var sourceId = SeedRuns.ResultId(source, request.Seed);
-        if (Find(source, request) is { } found) return found;
+        if (Find(source, request, dataDigest) is { } found) return found;
         if (request.Stage == RowStage.ProbeOnly)
             throw new InputException($"{request.ResultId}: needs the weights of {sourceId}, which has none; run `ldae pretrain --row {source}{SeedOption(request.Seed)} --profile {request.Profile}` first");
         var hash = registry.Resolve(source, request.Profile, request.Overrides).Hash();
-        bool finished = request.Seed is { } k ? new SeedResults(store, request.Profile, source).IsUpToDate(k, hash) : store.IsUpToDate(request.Profile, source, hash);
+        bool finished = request.Seed is { } k
+            ? new SeedResults(store, request.Profile, source).IsUpToDate(k, hash, dataDigest)
+            : store.IsUpToDate(request.Profile, source, hash, dataDigest);
         log.WriteLine(finished
             ? $"{request.ResultId}: needs the weights of {sourceId}, whose result is up to date but whose weights.bin is not there or does not match its SHA-256 (weights are not committed): pretraining {sourceId} again"
             : $"{request.ResultId}: needs the weights of {sourceId}, which has no result yet: running {sourceId} first");
@@ -39,16 +41,16 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
             Seed = request.Seed,
             Overrides = request.Overrides,
         });
-        return Find(source, request) ?? throw new InvalidOperationException($"{sourceId} left no pretrained weights for {request.ResultId}");
+        return Find(source, request, dataDigest) ?? throw new InvalidOperationException($"{sourceId} left no pretrained weights for {request.ResultId}");
     }
 
     static string SeedOption(int? seed) => seed is { } k ? $" --seed {k}" : "";
 
     /// <summary>
     /// Where weights.bin of the source's current configuration is: the source's (or its same_as twin's) published
-    /// folder when its result has that configuration, else the source's staging folder when stamped with it.
+    /// folder when its result has that configuration and data, else the source's staging folder when stamped with it.
     /// </summary>
-    Found? Find(string source, RowRequest request)
+    Found? Find(string source, RowRequest request, string dataDigest)
     {
         var (profile, seed) = (request.Profile, request.Seed);
         var hash = registry.Resolve(source, profile, request.Overrides).Hash();
@@ -58,7 +60,7 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
         foreach (var (row, id) in runs)
         {
             var paths = store.Row(profile, id);
-            if (store.TryLoad(profile, id) is { Seeds: null } m && m.ConfigHash == hash && VerifiedFile.Check(Path.Combine(paths.Dir, Trainer.WeightsFileName)).Usable)
+            if (store.TryLoad(profile, id) is { Seeds: null } m && m.ConfigHash == hash && m.DataDigest == dataDigest && VerifiedFile.Check(Path.Combine(paths.Dir, Trainer.WeightsFileName)).Usable)
                 return new Found(row, paths.Dir);
         }
         var staged = store.Row(profile, runs[0].Id).Staging;

@@ -11,12 +11,12 @@ public class BuildDriverTests
     const string Row = "table3/predict-clean-data";
 
     static (BuildDriver Driver, RecordingExecutor Executor, StringWriter Output) Driver(string results, Func<BuildStep, StepState>? outcome = null,
-        bool force = false, Interrupt? interrupt = null, Action<BuildStep>? onStart = null, string target = Row)
+        bool force = false, Interrupt? interrupt = null, Action<BuildStep>? onStart = null, string target = Row, string? data = BuildTestFiles.DataDigest)
     {
         var executor = new RecordingExecutor(results, outcome, onStart);
         var output = new StringWriter();
         var driver = new BuildDriver(BuildTestFiles.Options(results, target, force: force), BuildTestFiles.Registry, BuildConsole.Plain(output),
-            interrupt ?? new Interrupt(), executor, code => throw new BuildExited(code));
+            interrupt ?? new Interrupt(), executor, BuildTestFiles.Data(data), code => throw new BuildExited(code));
         return (driver, executor, output);
     }
 
@@ -40,6 +40,27 @@ public class BuildDriverTests
         Assert.Equal(RowStatus.UpToDate, Assert.Single(summary.Rows).Outcome.Status);
         Assert.Contains($"{BuildTestFiles.TokenizerOf(Row)}: not needed", output.ToString());
         Assert.Contains($"{Row}: up to date (config ", output.ToString());
+    }
+
+    [Fact]
+    public void A_row_whose_data_changed_or_whose_result_records_no_data_runs_again_and_the_build_says_why()
+    {
+        using var results = new TempTree("drv");
+        BuildTestFiles.WriteArtifact(results, BuildTestFiles.TokenizerOf(Row));
+        BuildTestFiles.WriteResult(results, Row, 71.0);
+        const string changed = "5eed00005eed00005eed00005eed00005eed00005eed00005eed00005eed0000";
+        var (driver, executor, output) = Driver(results, data: changed);
+        BuildRow(driver, Row);
+        Assert.Equal([Row], executor.Started.Select(s => s.Step.Name));
+        Assert.Contains($"{Row}: its data changed (data digest recorded d1ce0000d1ce, current 5eed00005eed); running it again", output.ToString());
+
+        var store = new LDae.Harness.Results.ResultStore(results);
+        var paths = store.Row(BuildTestFiles.Profile, Row);
+        LDae.Harness.Results.ResultStore.WriteMetrics(paths.Metrics, store.TryLoad(BuildTestFiles.Profile, Row)! with { DataDigest = null });
+        var (again, againExecutor, againOutput) = Driver(results);
+        BuildRow(again, Row);
+        Assert.Equal([Row], againExecutor.Started.Select(s => s.Step.Name));
+        Assert.Contains($"{Row}: its result records no data digest (data_digest), so the data it ran on is unknown; running it again", againOutput.ToString());
     }
 
     [Fact]

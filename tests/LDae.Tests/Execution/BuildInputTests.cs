@@ -56,7 +56,7 @@ public class BuildInputTests
         using var results = new TempTree("set-tokenizer");
         var executor = new RecordingExecutor(results);
         var options = BuildTestFiles.Options(results, "table3/pca-ddm") with { Sets = ["tokenizer.latent_dim=5"] };
-        var driver = new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(new StringWriter()), new Interrupt(), executor, code => throw new BuildExited(code));
+        var driver = new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(new StringWriter()), new Interrupt(), executor, BuildTestFiles.Data(), code => throw new BuildExited(code));
         var row = driver.Plan.Single(t => t.Name == "table3/pca-ddm");
         foreach (var dependency in row.DependsOn) driver.Tokenizer(dependency, requested: false);
         Assert.Equal(["tokenizer/pca-p8-d5"], executor.Started.Select(s => s.Step.Name));
@@ -96,7 +96,7 @@ public class BuildInputTests
 
         var executor = new RecordingExecutor(results);
         var output = new StringWriter();
-        var driver = new BuildDriver(BuildTestFiles.Options(results, Row), BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, code => throw new BuildExited(code));
+        var driver = new BuildDriver(BuildTestFiles.Options(results, Row), BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, BuildTestFiles.Data(), code => throw new BuildExited(code));
         driver.Tokenizer(tokenizer, requested: false);
         Assert.Equal([tokenizer], executor.Started.Select(s => s.Step.Name));
         Assert.Contains($"{tokenizer}: {weights} does not match the SHA-256 written with it", output.ToString());

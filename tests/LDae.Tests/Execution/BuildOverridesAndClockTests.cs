@@ -15,7 +15,7 @@ public class BuildOverridesAndClockTests
         var executor = new RecordingExecutor(results);
         var output = new StringWriter();
         var options = BuildTestFiles.Options(results, Row) with { Sets = sets ?? [] };
-        var driver = new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor,
+        var driver = new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, BuildTestFiles.Data(),
             code => throw new BuildExited(code), estimate);
         return (driver, executor, output);
     }

@@ -79,8 +79,8 @@ public class BuildScriptTests
     public void A_build_with_nothing_to_do_prints_a_line_per_target_and_the_summary_and_no_escape_codes_into_a_pipe()
     {
         using var results = new TempTree("noop");
-        BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0);
-        BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5);
+        BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0, BuildTestFiles.RealDataDigest);
+        BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5, BuildTestFiles.RealDataDigest);
         using var build = new BuildScript(results, "--target=table3/predict-clean-data", "--profile=ci", "--exclusive");
         Assert.True(build.Wait(TimeSpan.FromMinutes(5)) == 0, build.Output);
 
@@ -114,8 +114,8 @@ public class BuildScriptTests
     {
         using var caller = new TempTree("caller");
         var results = Path.Combine(caller, "my-results");
-        BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0);
-        BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5);
+        BuildTestFiles.WriteResult(results, "table3/pca-ddm", 71.0, BuildTestFiles.RealDataDigest);
+        BuildTestFiles.WriteResult(results, "table3/predict-clean-data", 73.5, BuildTestFiles.RealDataDigest);
         using var build = new BuildScript(results, start =>
         {
             start.WorkingDirectory = caller;

@@ -39,6 +39,11 @@ public sealed class TempTree : IDisposable
 static class BuildTestFiles
 {
     public const string Profile = "ci";
+    /// <summary>The content digest of the data every row of these tests uses now, and their results record.</summary>
+    public const string DataDigest = "d1ce0000d1ce0000d1ce0000d1ce0000d1ce0000d1ce0000d1ce0000d1ce0000";
+
+    /// <summary>The data as the build sees it: every row's digest is <paramref name="digest"/> (null: it cannot be told).</summary>
+    public static Func<BuildDriver, ICurrentData> Data(string? digest = DataDigest) => _ => new FixedData(digest);
     public static readonly ExperimentRegistry Registry = ExperimentRegistry.Load(Repo.Experiments());
 
     /// <summary>ldae.dll of this build's configuration (the test assembly's: bin/Release or bin/Debug).</summary>
@@ -64,12 +69,28 @@ static class BuildTestFiles
         Slurm = new SlurmOptions { Wait = wait, Poll = TimeSpan.FromSeconds(1) },
     };
 
-    /// <summary>A complete result of <paramref name="row"/> with its current config hash (so it is up to date).</summary>
-    public static void WriteResult(string results, string row, double top1)
+    /// <summary>
+    /// The content digest of the ci profile's data on this machine (Fashion-MNIST at 32 px), as `ldae data digest`
+    /// gives it to a real build: what a result must record to be up to date there.
+    /// </summary>
+    public static string RealDataDigest => realDataDigest.Value;
+
+    static readonly Lazy<string> realDataDigest = new(() =>
+    {
+        LDae.Runtime.TorchRuntime.EnsureLoaded();
+        return LDae.Data.Datasets.ContentDigest(LDae.Rows.RunSettings.Dataset(Registry.Resolve("table3/pca-ddm", Profile), Repo.Root()), LDae.Data.Datasets.DefaultCacheDir());
+    });
+
+    /// <summary>
+    /// A complete result of <paramref name="row"/> with its current config hash, made from the data of digest
+    /// <paramref name="dataDigest"/> (so it is up to date when the build sees that digest).
+    /// </summary>
+    public static void WriteResult(string results, string row, double top1, string dataDigest = DataDigest)
     {
         var metrics = new RowMetrics
         {
             Row = row, Profile = Profile, ConfigHash = Registry.Resolve(row, Profile).Hash(), Tokenizer = "test", ProbeTop1 = top1, KnnTop1 = top1 - 5,
+            DataDigest = dataDigest,
             Provenance = new Provenance
             {
                 GitCommit = "test", GitDirty = false, MethodVersion = MethodVersion.Current, TorchSharpVersion = "-", LibTorchVersion = "-",
@@ -77,7 +98,7 @@ static class BuildTestFiles
                 StartedUtc = DateTimeOffset.UnixEpoch, FinishedUtc = DateTimeOffset.UnixEpoch,
             },
         };
-        AtomicFile.WriteText(new ResultStore(results).Row(Profile, row).Metrics, metrics.ToJson());
+        ResultStore.WriteMetrics(new ResultStore(results).Row(Profile, row).Metrics, metrics);
     }
 
     /// <summary>A complete tokenizer artifact: its weights with their SHA-256, then its manifest (written last by ldae).</summary>
@@ -93,6 +114,12 @@ static class BuildTestFiles
     /// <summary>The tokenizer target a row depends on at the ci profile.</summary>
     public static string TokenizerOf(string row) =>
         BuildPlan.For(Registry, Profile).First(t => t.Name == row).DependsOn.Single(d => d.StartsWith("tokenizer/", StringComparison.Ordinal));
+}
+
+/// <summary>The same data digest for every row.</summary>
+sealed class FixedData(string? digest) : ICurrentData
+{
+    public string? DigestOf(string row) => digest;
 }
 
 /// <summary>An executor that records what it was asked to start and ends each step as told (writing its result when Done).</summary>

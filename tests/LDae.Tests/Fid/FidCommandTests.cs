@@ -44,7 +44,7 @@ public sealed class FidCommandTests : IDisposable
         Assert.Equal(RowGeneration.RealReferenceName, generation.Reference);
         // a value measured against another set of real images (results that recorded none) is measured again
         var paths = TinyRow.Paths(checkout);
-        AtomicFile.WriteText(paths.Metrics, (TinyRow.Metrics(checkout) with { Generation = generation with { Reference = null } }).ToJson());
+        ResultStore.WriteMetrics(paths.Metrics, TinyRow.Metrics(checkout) with { Generation = generation with { Reference = null } });
         var remeasured = LdaeProcess.Run(checkout, TinyRow.Args("fid", "--samples", "32", "--steps", "3", "--sampler", "ddpm"));
         Assert.True(remeasured.Code == 0, remeasured.ToString());
         Assert.DoesNotContain("up to date", remeasured.Out);

@@ -15,9 +15,11 @@ public class ResultStoreTests
         return dir;
     }
 
+    const string Data = "da7a0000da7a0000da7a0000da7a0000da7a0000da7a0000da7a0000da7a0000";
+
     static RowMetrics Metrics(string hash) => new()
     {
-        Row = "table3/pca-ddm", Profile = "ci", ConfigHash = hash, Tokenizer = "pca-p7-d3", ProbeTop1 = 71.5, KnnTop1 = 70.1,
+        Row = "table3/pca-ddm", Profile = "ci", ConfigHash = hash, Tokenizer = "pca-p7-d3", ProbeTop1 = 71.5, KnnTop1 = 70.1, DataDigest = Data,
         Provenance = new Provenance
         {
             GitCommit = "abc", GitDirty = false, MethodVersion = 1, TorchSharpVersion = "0.107.0", LibTorchVersion = "2.10.0",
@@ -30,14 +32,46 @@ public class ResultStoreTests
     public void A_row_is_up_to_date_only_with_a_complete_result_of_the_same_hash()
     {
         var store = new ResultStore(TempDir());
-        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
         var paths = store.Row("ci", "table3/pca-ddm");
-        AtomicFile.WriteText(paths.Metrics, Metrics("h1").ToJson());
-        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
-        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h2"));
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1"));
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h2", Data));
         Assert.Equal(71.5, store.TryLoad("ci", "table3/pca-ddm")!.ProbeTop1);
         Assert.Contains("\"probe_top1\": 71.5", File.ReadAllText(paths.Metrics));
         Assert.Empty(Directory.GetFiles(paths.Dir, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void A_result_of_other_data_or_of_unknown_data_is_out_of_date_and_says_which_digests_differ()
+    {
+        var store = new ResultStore(TempDir());
+        var paths = store.Row("ci", "table3/pca-ddm");
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1"));
+        Assert.Null(store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+        const string other = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", other));
+        Assert.Equal("its data changed (data digest recorded da7a0000da7a, current 0123456789ab)", store.WhyStale("ci", "table3/pca-ddm", "h1", other));
+        Assert.Null(store.FindByHash("ci", "h1", other, "other/row")); // no twin on other data either
+        Assert.Contains("cannot be told", store.WhyStale("ci", "table3/pca-ddm", "h1", null));
+
+        // A result that records no data digest: nothing proves which data it ran on.
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1") with { DataDigest = null });
+        Assert.Equal("its result records no data digest (data_digest), so the data it ran on is unknown", store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+    }
+
+    [Fact]
+    public void A_metrics_file_changed_after_it_was_written_or_without_its_SHA_256_is_out_of_date()
+    {
+        var store = new ResultStore(TempDir());
+        var paths = store.Row("ci", "table3/pca-ddm");
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1"));
+        Assert.True(File.Exists(paths.Metrics + VerifiedFile.DigestSuffix));
+        File.WriteAllText(paths.Metrics, File.ReadAllText(paths.Metrics).Replace("71.5", "91.5"));
+        Assert.Equal($"{paths.Metrics} does not match the SHA-256 written with it (changed, damaged or truncated since)", store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
+        AtomicFile.WriteText(paths.Metrics, Metrics("h1").ToJson());
+        File.Delete(paths.Metrics + VerifiedFile.DigestSuffix);
+        Assert.Equal($"{paths.Metrics} has no SHA-256 beside it (metrics.json.sha256)", store.WhyStale("ci", "table3/pca-ddm", "h1", Data));
     }
 
     [Fact]
@@ -59,19 +93,19 @@ public class ResultStoreTests
         Assert.Equal(trained, TokenizerArtifact.WeightsSha256(artifact));
 
         var paths = store.Row("ci", "table3/pca-ddm");
-        AtomicFile.WriteText(paths.Metrics, (Metrics("h1") with { TokenizerWeights = new TokenizerWeights(folder, trained) }).ToJson());
-        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
-        Assert.NotNull(store.FindByHash("ci", "h1", "other/row"));
+        ResultStore.WriteMetrics(paths.Metrics, (Metrics("h1") with { TokenizerWeights = new TokenizerWeights(folder, trained) }));
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
+        Assert.NotNull(store.FindByHash("ci", "h1", Data, "other/row"));
 
         // Trained again (same folder, same config hash), other weights: the row must run again, and no twin reuses it.
         File.WriteAllBytes(weights, [1, 2, 3, 4]);
         Assert.NotEqual(trained, TokenizerArtifact.WeightsSha256(artifact));
-        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
-        Assert.Null(store.FindByHash("ci", "h1", "other/row"));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
+        Assert.Null(store.FindByHash("ci", "h1", Data, "other/row"));
 
         // No artifact in this results tree (a clone holds results only): the config hash alone decides.
         Directory.Delete(artifact, recursive: true);
-        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
         Assert.Contains("\"tokenizer_weights\"", File.ReadAllText(paths.Metrics));
     }
 
@@ -81,17 +115,17 @@ public class ResultStoreTests
         var store = new ResultStore(TempDir());
         var paths = store.Row("ci", "table3/pca-ddm");
         // No kNN number: the probe did not finish.
-        AtomicFile.WriteText(paths.Metrics, (Metrics("h1") with { KnnTop1 = null }).ToJson());
-        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        ResultStore.WriteMetrics(paths.Metrics, (Metrics("h1") with { KnnTop1 = null }));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
         // A trained row (it has a training log) whose training fields were lost, as a re-probe used to write it.
         AtomicFile.WriteText(paths.Log, "{\"step\":10}\n");
-        AtomicFile.WriteText(paths.Metrics, Metrics("h1").ToJson());
-        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
-        AtomicFile.WriteText(paths.Metrics, (Metrics("h1") with { FinalLoss = 0.05, PretrainSteps = 93 }).ToJson());
-        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        ResultStore.WriteMetrics(paths.Metrics, Metrics("h1"));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
+        ResultStore.WriteMetrics(paths.Metrics, (Metrics("h1") with { FinalLoss = 0.05, PretrainSteps = 93 }));
+        Assert.True(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
         // Not JSON at all (a disk error): not up to date, and loading it names the file.
         File.WriteAllText(paths.Metrics, "{\"row\": ");
-        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1"));
+        Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
         Assert.Contains(paths.Metrics, Assert.Throws<InvalidDataException>(() => store.TryLoad("ci", "table3/pca-ddm")).Message);
     }
 
@@ -101,11 +135,11 @@ public class ResultStoreTests
         var store = new ResultStore(TempDir());
         var paths = store.Row("ci", "finetune/l-dae-base");
         var tuned = Metrics("h1") with { Row = "finetune/l-dae-base", KnnTop1 = null, Probe = new ProbeSetup { Features = ProbeSetup.FineTuned, Optimizer = "adamw" } };
-        AtomicFile.WriteText(paths.Metrics, tuned.ToJson());
-        Assert.True(store.IsUpToDate("ci", "finetune/l-dae-base", "h1"));
+        ResultStore.WriteMetrics(paths.Metrics, tuned);
+        Assert.True(store.IsUpToDate("ci", "finetune/l-dae-base", "h1", Data));
         // a probed row without its kNN is still unfinished
-        AtomicFile.WriteText(paths.Metrics, (tuned with { Probe = tuned.Probe! with { Features = "cached" } }).ToJson());
-        Assert.False(store.IsUpToDate("ci", "finetune/l-dae-base", "h1"));
+        ResultStore.WriteMetrics(paths.Metrics, (tuned with { Probe = tuned.Probe! with { Features = "cached" } }));
+        Assert.False(store.IsUpToDate("ci", "finetune/l-dae-base", "h1", Data));
     }
 
     [Fact]

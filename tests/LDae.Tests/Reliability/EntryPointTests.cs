@@ -29,6 +29,7 @@ public sealed class EntryPointTests
             ("run", TinyRow.Args("run"), null),
             ("fid", TinyRow.Args("fid", "--samples", "8", "--steps", "2"), null),
             ("report", ["report", "--profile", "ci"], null),
+            ("results", ["results", "stamp", "--profile", "ci"], null),
             ("estimate", ["estimate", "--target", TinyRow.Row, "--profile", "ci"], new() { ["LDAE_CACHE"] = dataCache.Path }),
             ("bench", ["bench", "--profile", "ci", "--steps", "2", "--warmup", "1", "--probe-images", "64", "--matmul-size", "64", "--breakdown-steps", "1"], null),
         };

@@ -98,6 +98,11 @@ public sealed class FinishedRowTests(FinishedRow finished)
         Assert.Matches("^[0-9a-f]{64}$", metrics.Provenance.DataSha256);
         using var json = JsonDocument.Parse(File.ReadAllText(paths.Metrics));
         Assert.Equal(metrics.Provenance.DataSha256, json.RootElement.GetProperty("provenance").GetProperty("data_sha256").GetString());
+        // The data's content digest, as the data layer gives it now, and metrics.json with its SHA-256 beside it.
+        LDae.Runtime.TorchRuntime.EnsureLoaded(threads: 1);
+        Assert.Equal(LDae.Data.Datasets.ContentDigest(new LDae.Data.DatasetSpec("fashion-mnist", ImageSize: 32), ScratchCheckout.DataCache), metrics.DataDigest);
+        Assert.Equal(metrics.DataDigest, json.RootElement.GetProperty("data_digest").GetString());
+        Assert.True(LDae.Files.VerifiedFile.Check(paths.Metrics).Usable);
 
         // Nothing of the run's working state is left beside the row.
         Assert.False(Directory.Exists(paths.Staging));

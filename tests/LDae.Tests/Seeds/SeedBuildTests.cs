@@ -17,7 +17,7 @@ public class SeedBuildTests
         var executor = new SeedRecordingExecutor(results);
         var output = new StringWriter();
         var options = BuildTestFiles.Options(results, target) with { Seeds = seeds };
-        return (new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, code => throw new BuildExited(code)), executor, output);
+        return (new BuildDriver(options, BuildTestFiles.Registry, BuildConsole.Plain(output), new Interrupt(), executor, BuildTestFiles.Data(), code => throw new BuildExited(code)), executor, output);
     }
 
     /// <summary>What Cake does: a target's dependencies first, depth first.</summary>
@@ -61,13 +61,37 @@ public class SeedBuildTests
     }
 
     [Fact]
+    public void A_seed_whose_metrics_json_was_changed_or_lost_its_SHA_256_is_not_aggregated_but_runs_again()
+    {
+        using var results = new TempTree("seedbuild");
+        var (driver, _, _) = Driver(results, seeds: 3);
+        Build(driver, Row);
+        var store = new ResultStore(results);
+        var two = store.Row("ci", SeedRuns.Id(Row, 2)).Metrics;
+        var three = store.Row("ci", SeedRuns.Id(Row, 3)).Metrics;
+        LDae.Files.AtomicFile.WriteText(two, (store.TryLoad("ci", SeedRuns.Id(Row, 2))! with { ProbeTop1 = 92 }).ToJson()); // its SHA-256 left as it was
+        File.Delete(three + LDae.Files.VerifiedFile.DigestSuffix);
+
+        var hash = BuildTestFiles.Registry.Resolve(Row, "ci").Hash();
+        var refused = Assert.Throws<LDae.Harness.InputException>(() => new SeedResults(store, "ci", Row).Aggregate(3, hash, BuildTestFiles.DataDigest, TextWriter.Null));
+        Assert.Contains($"seed 2 has no up-to-date result in {Path.GetDirectoryName(two)} ({two} does not match the SHA-256 written with it", refused.Message);
+
+        var (again, executor, output) = Driver(results, seeds: 3);
+        Build(again, Row);
+        Assert.Equal([SeedRuns.Id(Row, 2), SeedRuns.Id(Row, 3), Row], executor.Started.Where(s => s.Step.Kind == StepKind.Row).Select(s => s.Step.Name));
+        Assert.Contains($"{SeedRuns.Id(Row, 2)}: {two} does not match the SHA-256 written with it (changed, damaged or truncated since); running it again", output.ToString());
+        Assert.Contains($"{SeedRuns.Id(Row, 3)}: {three} has no SHA-256 beside it (metrics.json.sha256); running it again", output.ToString());
+        Assert.Equal(72.0, store.TryLoad("ci", Row)!.ProbeTop1); // the seeds as run (71, 72, 73), not the changed 92
+    }
+
+    [Fact]
     public void A_seed_is_a_target_of_its_own()
     {
         using var results = new TempTree("seedbuild");
         var (driver, executor, _) = Driver(results, seeds: 3, target: SeedRuns.Id(Row, 2));
         Build(driver, SeedRuns.Id(Row, 2));
         Assert.Equal([SeedRuns.Id(Row, 2)], executor.Started.Where(s => s.Step.Kind == StepKind.Row).Select(s => s.Step.Name));
-        Assert.True(new SeedResults(new ResultStore(results), "ci", Row).IsUpToDate(2, BuildTestFiles.Registry.Resolve(Row, "ci").Hash()));
+        Assert.True(new SeedResults(new ResultStore(results), "ci", Row).IsUpToDate(2, BuildTestFiles.Registry.Resolve(Row, "ci").Hash(), BuildTestFiles.DataDigest));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class SeedReportTests
     {
         for (int k = 1; k <= top1.Length; k++) SeedTestFiles.Write(results, row, k, top1[k - 1]);
         new SeedResults(new ResultStore(results), BuildTestFiles.Profile, row)
-            .Aggregate(top1.Length, BuildTestFiles.Registry.Resolve(row, BuildTestFiles.Profile).Hash(), TextWriter.Null);
+            .Aggregate(top1.Length, BuildTestFiles.Registry.Resolve(row, BuildTestFiles.Profile).Hash(), BuildTestFiles.DataDigest, TextWriter.Null);
     }
 
     [Fact]

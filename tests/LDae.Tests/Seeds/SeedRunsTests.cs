@@ -11,6 +11,7 @@ namespace LDae.Tests.Seeds;
 public class SeedRunsTests
 {
     const string Row = "table3/predict-clean-data";
+    const string Data = BuildTestFiles.DataDigest;
     const string ProbeOnlyRow = "probe-t/t10-noisy";
 
     [Fact]
@@ -133,21 +134,21 @@ public class SeedRunsTests
         SeedTestFiles.Write(results, Row, null, 70);
         File.WriteAllText(Path.Combine(store.Row("ci", Row).Dir, "console.log"), "seed 1's run\n");
         var seeds = new SeedResults(store, "ci", Row);
-        Assert.True(seeds.IsUpToDate(1, hash)); // the one-seed run is seed 1
-        Assert.False(seeds.IsUpToDate(2, hash));
+        Assert.True(seeds.IsUpToDate(1, hash, Data)); // the one-seed run is seed 1
+        Assert.False(seeds.IsUpToDate(2, hash, Data));
         SeedTestFiles.Write(results, Row, 2, 72);
-        Assert.Throws<InputException>(() => seeds.Aggregate(3, hash, TextWriter.Null)); // seed 3 is missing
+        Assert.Throws<InputException>(() => seeds.Aggregate(3, hash, Data, TextWriter.Null)); // seed 3 is missing
 
-        var a = seeds.Aggregate(2, hash, TextWriter.Null);
+        var a = seeds.Aggregate(2, hash, Data, TextWriter.Null);
         Assert.Equal(71.0, a.ProbeTop1);
         Assert.True(File.Exists(Path.Combine(seeds.Seed(1).Dir, "console.log"))); // moved with its run
-        Assert.Equal(["metrics.json", "seed-1", "seed-2"], Directory.EnumerateFileSystemEntries(store.Row("ci", Row).Dir)
+        Assert.Equal(["metrics.json", "metrics.json.sha256", "seed-1", "seed-2"], Directory.EnumerateFileSystemEntries(store.Row("ci", Row).Dir)
             .Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order());
-        Assert.True(seeds.IsAggregated(2, hash));
-        Assert.False(seeds.IsAggregated(3, hash));
-        Assert.False(seeds.HoldsSingleRun(hash));
+        Assert.True(seeds.IsAggregated(2, hash, Data));
+        Assert.False(seeds.IsAggregated(3, hash, Data));
+        Assert.False(seeds.HoldsSingleRun(hash, Data));
         // An aggregate is never another row's twin; a seed is only the same seed's.
-        Assert.Null(store.FindByHash("ci", hash, "other/row", seed: 3));
-        Assert.Equal(2, store.FindByHash("ci", hash, "other/row", seed: 2)?.Seed);
+        Assert.Null(store.FindByHash("ci", hash, Data, "other/row", seed: 3));
+        Assert.Equal(2, store.FindByHash("ci", hash, Data, "other/row", seed: 2)?.Seed);
     }
 }

@@ -16,7 +16,7 @@ static class SeedTestFiles
     public static RowMetrics Result(string row, int? seed, double top1, double? loss = null) => new()
     {
         Row = row, Profile = BuildTestFiles.Profile, ConfigHash = Registry.Resolve(row, BuildTestFiles.Profile).Hash(), Tokenizer = "test",
-        ProbeTop1 = top1, KnnTop1 = top1 - 5, FinalLoss = loss, Seed = seed,
+        ProbeTop1 = top1, KnnTop1 = top1 - 5, FinalLoss = loss, Seed = seed, DataDigest = BuildTestFiles.DataDigest,
         Provenance = new Provenance
         {
             GitCommit = "test", GitDirty = false, MethodVersion = MethodVersion.Current, TorchSharpVersion = "-", LibTorchVersion = "-",
@@ -26,7 +26,7 @@ static class SeedTestFiles
     };
 
     public static void Write(string results, string row, int? seed, double top1, double? loss = null) =>
-        AtomicFile.WriteText(new ResultStore(results).Row(BuildTestFiles.Profile, SeedRuns.ResultId(row, seed)).Metrics, Result(row, seed, top1, loss).ToJson());
+        ResultStore.WriteMetrics(new ResultStore(results).Row(BuildTestFiles.Profile, SeedRuns.ResultId(row, seed)).Metrics, Result(row, seed, top1, loss));
 }
 
 /// <summary>Records the steps it starts; a seed step writes the seed's result (top-1 70 + k), a row step with --seeds aggregates like ldae does.</summary>
@@ -45,7 +45,7 @@ sealed class SeedRecordingExecutor(string results) : IStepExecutor
         {
             int n = int.Parse(step.Arguments[step.Arguments.ToList().IndexOf("--seeds") + 1]);
             new SeedResults(new ResultStore(results), BuildTestFiles.Profile, step.Name)
-                .Aggregate(n, SeedTestFiles.Registry.Resolve(step.Name, BuildTestFiles.Profile).Hash(), TextWriter.Null);
+                .Aggregate(n, SeedTestFiles.Registry.Resolve(step.Name, BuildTestFiles.Profile).Hash(), BuildTestFiles.DataDigest, TextWriter.Null);
         }
         return new StepRun(step) { State = StepState.Done };
     }
