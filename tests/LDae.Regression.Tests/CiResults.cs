@@ -42,6 +42,10 @@ public static class CiResults
         lock (Gate) return RunInto(Root.Value, row);
     }
 
+    /// <summary>The row's snapshot of this test run: its metrics and the fingerprint of its run.</summary>
+    public static RegressionSnapshot Snapshot(string row) =>
+        RegressionSnapshot.Of(Get(row), new ResultStore(Root.Value).Row(Profile, row).Log);
+
     /// <summary>Runs a row into the given results folder (used directly by the determinism test).</summary>
     public static RowMetrics RunInto(string resultsRoot, string row, TextWriter? log = null) =>
         new RowRunner(Registry, new ResultStore(resultsRoot), Repo.Root(), log ?? TextWriter.Null).Run(new RowRequest(row, Profile))

@@ -63,4 +63,57 @@ public class RegressionNetTests
         Assert.Empty(MetricComparison.Compare(a, moved, MetricTolerances.Global));
         Assert.Equal(["probe_top1", "final_loss"], MetricComparison.Compare(a, moved, bounds).Select(d => d.Metric));
     }
+
+    [Fact]
+    public void A_readout_one_block_later_is_flagged_by_the_reproduction_check()
+    {
+        // encoder-split/k-plus-1 probes the l-DAE's very weights one block past the encoder: the features change,
+        // whatever the probe's top-1 does.
+        var name = new SnapshotFullName($"{nameof(CiRowRegressionTests)}.{nameof(CiRowRegressionTests.Row_metrics_match_the_snapshot)}_table3_predict-original-image.snap",
+            Snapshot.FullName().FolderPath);
+        var lDae = SnapshotFile.TryRead(name) ?? CiResults.Snapshot("table3/predict-original-image");
+        var later = CiResults.Snapshot("encoder-split/k-plus-1") with { Row = lDae.Row };
+
+        var deviations = MetricComparison.CompareReproduction(lDae, later);
+
+        Assert.Contains(deviations, d => d.Metric == "feature_mean");
+        Assert.Contains(deviations, d => d.Metric == "feature_sd");
+        Assert.Contains("accept-snapshots", MetricComparison.ReproductionTable(deviations));
+    }
+
+    [Fact]
+    public void The_reproduction_check_passes_float_differences_within_its_bounds_and_fails_beyond()
+    {
+        var bounds = new RowReproductionBounds(0.5, 1e-4, [1e-6, 1e-5, 1e-4], 1e-5, 1e-5);
+        var a = new RegressionSnapshot("t/r", "h", "pca-p8-d4", 60.0, 55.0, 0.05)
+        {
+            Reproduction = new Reproduction([0.9, 0.5, 0.3], 62.0, 0.01, 2.0),
+        };
+        Assert.Empty(MetricComparison.CompareReproduction(a, a, bounds));
+        Assert.Empty(MetricComparison.CompareReproduction(a, a with
+        {
+            ProbeTop1 = 60.5,
+            FinalLoss = 0.05 * (1 + 0.9e-4),
+            Reproduction = a.Reproduction! with
+            {
+                EarlyLosses = [0.9 * (1 + 0.9e-6), 0.5, 0.3 * (1 - 0.9e-4)],
+                FeatureMean = 0.01 + 0.9e-5 * 2.0,   // the mean moves in units of the feature sd
+                FeatureSd = 2.0 * (1 + 0.9e-5),
+            },
+        }, bounds));
+        var moved = MetricComparison.CompareReproduction(a, a with
+        {
+            KnnTop1 = 54.4,
+            FinalLoss = 0.05 * (1 + 1.5e-4),
+            Reproduction = a.Reproduction! with
+            {
+                EarlyLosses = [0.9 * (1 + 1.5e-6), 0.5, 0.3],
+                FeatureMean = 0.01 + 1.5e-5 * 2.0,
+                ProbeTrainTop1 = null,
+            },
+        }, bounds);
+        Assert.Equal(["knn_top1", "final_loss", "train_top1", "feature_mean", "loss[0]"], moved.Select(d => d.Metric));
+        // a snapshot without a fingerprint is no proof of reproduction
+        Assert.Equal(["fingerprint"], MetricComparison.CompareReproduction(a with { Reproduction = null }, a, bounds).Select(d => d.Metric));
+    }
 }

@@ -63,6 +63,12 @@ public sealed record ProbeSetup
 }
 
 /// <summary>
+/// Mean and standard deviation over every entry of the test split's probe features (the fixed view the linear probe
+/// is tested and kNN runs on): a fingerprint of the encoder the probe read, exact for a repeated run on one machine.
+/// </summary>
+public sealed record FeatureFingerprint(double Mean, double Sd);
+
+/// <summary>
 /// Generation quality of a trained row (<c>ldae fid</c>): a Fréchet distance between generated and real test images in
 /// the feature space of <see cref="FeatureNetwork"/>. <see cref="Metric"/> says which: "FID" (Inception-v3) or
 /// "FD-classifier" (a classifier trained on the dataset) — the two are not on one scale.
@@ -127,6 +133,8 @@ public sealed record RowMetrics
     public GenerationMetrics? Generation { get; init; }
     /// <summary>How the linear probe and kNN read the features; null in results written before it was recorded.</summary>
     public ProbeSetup? Probe { get; init; }
+    /// <summary>The test features' fingerprint of this run; null for a fine-tuning row, a seeds' aggregate and results written before it was recorded.</summary>
+    public FeatureFingerprint? ProbeFeatures { get; init; }
     /// <summary>A probe-only row: the row whose pretrained weights were probed (this row trained nothing).</summary>
     public string? WeightsFrom { get; init; }
     /// <summary>Set when another row has the same resolved config (e.g. augmentation/center-crop is the l-DAE itself): its result is reused, not retrained.</summary>

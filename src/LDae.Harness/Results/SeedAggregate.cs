@@ -68,6 +68,7 @@ public static class SeedAggregate
         {
             Seed = null,
             SameAs = null,
+            ProbeFeatures = null, // one run's fingerprint, not a mean's
             ProbeTop1 = summary.ProbeTop1 is { } p ? Math.Round(p.Mean, 2) : null,
             ProbeTrainTop1 = MeanOrNull(s => s.ProbeTrainTop1, 2),
             KnnTop1 = summary.KnnTop1 is { } k ? Math.Round(k.Mean, 2) : null,

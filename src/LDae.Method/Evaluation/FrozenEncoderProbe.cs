@@ -18,8 +18,8 @@ public sealed record ProbeProtocol(ProbeFeatureMode Features, ProbeOptions Linea
     public int ExtractBatch { get; init; } = FeatureExtractor.DefaultBatch;
 }
 
-/// <summary>Top-1 of the linear probe (with its train top-1 and steps) and of kNN.</summary>
-public sealed record FrozenProbeResult(ProbeResult Linear, double KnnTop1);
+/// <summary>Top-1 of the linear probe (with its train top-1 and steps) and of kNN, and the summary of the test split's fixed features.</summary>
+public sealed record FrozenProbeResult(ProbeResult Linear, double KnnTop1, FeatureSummary TestFeatures);
 
 /// <summary>
 /// The linear probe and kNN on a frozen encoder. Each split has one fixed view — the stored images (cached) or
@@ -44,7 +44,7 @@ public static class FrozenEncoderProbe
             ? LinearProbe.Run(trainFixed, train.Labels, testFixed, test.Labels, numClasses, p.Linear)
             : LinearProbe.Run(epoch => EpochFeatures(encoder, train.Images, epoch, p), train.Labels, trainFixed, testFixed, test.Labels, numClasses, p.Linear);
         double knn = KnnProbe.Top1(trainFixed, train.Labels, testFixed, test.Labels, numClasses, p.KnnK);
-        return new FrozenProbeResult(linear, knn);
+        return new FrozenProbeResult(linear, knn, FeatureSummary.Of(testFixed));
     }
 
     /// <summary>Features of a split's fixed view (uint8 images N×C×H×W): the stored images, or MAE's center crop when augmented.</summary>

@@ -287,6 +287,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
             ProbeSeconds = Math.Round(probeWatch.Elapsed.TotalSeconds, 2),
             WallSeconds = Math.Round(wall.Elapsed.TotalSeconds, 2),
             Probe = setup,
+            ProbeFeatures = probe is null ? null : new FeatureFingerprint(probe.TestFeatures.Mean, probe.TestFeatures.Sd),
             WeightsFrom = weights?.Row,
             Overrides = OverridesOf(request),
             Seed = request.Seed,
