@@ -23,8 +23,13 @@ public sealed record StampLine(string File, StampOutcome Outcome, string? Why = 
 /// exact bytes, so their content digest is its data's. Anything else is refused and stays out of date: another or no
 /// recorded cache SHA-256, a metrics.json that does not match the SHA-256 written with it, a row this checkout does
 /// not define, a row a run holds the lock of, an aggregate of seeds that are not all stamped. Nothing is guessed.
+/// <para>A cache file that no longer exists (its key held the source's modification time, so a re-provisioned copy
+/// of the same archive is cached anew) can be vouched for by reproduction: when a rerun of a result that recorded it
+/// gives that result's numbers exactly on this machine's data (a run is a pure function of data, configuration, seed
+/// and threads), the caller passes its SHA-256 in <paramref name="reproduced"/> and results recording it are stamped
+/// with this data's digest.</para>
 /// </summary>
-public sealed class ResultStamp(ExperimentRegistry registry, ResultStore store, string repoRoot, TextWriter log)
+public sealed class ResultStamp(ExperimentRegistry registry, ResultStore store, string repoRoot, TextWriter log, IReadOnlySet<string>? reproduced = null)
 {
     readonly Dictionary<DatasetSpec, (string CacheSha256, string Digest)> current = [];
 
@@ -74,7 +79,7 @@ public sealed class ResultStamp(ExperimentRegistry registry, ResultStore store, 
         try { spec = RunSettings.Dataset(registry.Resolve(m.Row, profile, OverridesOf(m)), repoRoot); }
         catch (Exception e) when (e is InputException or ArgumentException) { return Refused($"its configuration does not resolve ({e.Message})"); }
         var (cacheSha, digest) = Current(spec);
-        if (recordedCache != cacheSha)
+        if (recordedCache != cacheSha && reproduced?.Contains(recordedCache) != true)
             return Refused($"it records data_sha256 {DataCheck.Short(recordedCache)}, but this machine's {spec.Name} cache is {DataCheck.Short(cacheSha)}");
         if (m.Seeds is { } seeds)
         {

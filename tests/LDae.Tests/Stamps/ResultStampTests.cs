@@ -93,4 +93,27 @@ public class ResultStampTests
     static Dictionary<string, string> Snapshot(string root) =>
         Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.IO.File.ReadAllBytes(f))));
+
+    [Fact]
+    public void A_cache_vouched_for_by_reproduction_stamps_its_results_and_no_other()
+    {
+        TorchRuntime.EnsureLoaded(threads: 1);
+        var registry = BuildTestFiles.Registry;
+        var spec = RunSettings.Dataset(registry.Resolve(Foreign, Profile), Repo.Root());
+        string digest;
+        using (var data = Datasets.Load(spec, Datasets.DefaultCacheDir())) digest = data.ContentDigest!;
+        string gone = new('a', 64), unknown = new('b', 64);
+
+        using var results = new TempTree("stamp-reproduced");
+        var store = new ResultStore(results);
+        Write(store, Foreign, Committed(Foreign, null, gone));
+        Write(store, Unrecorded, Committed(Unrecorded, null, unknown));
+        var lines = new ResultStamp(registry, store, Repo.Root(), TextWriter.Null, new HashSet<string> { gone }).Stamp(Profile)
+            .ToDictionary(l => l.File.Replace(Path.DirectorySeparatorChar, '/'));
+
+        Assert.Equal(StampOutcome.Stamped, lines[$"{Foreign}/metrics.json"].Outcome);
+        Assert.Equal(digest, store.TryLoad(Profile, Foreign)!.DataDigest);
+        Assert.Equal(StampOutcome.Refused, lines[$"{Unrecorded}/metrics.json"].Outcome);
+        Assert.Null(store.TryLoad(Profile, Unrecorded)!.DataDigest);
+    }
 }
