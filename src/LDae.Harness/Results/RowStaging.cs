@@ -7,7 +7,8 @@ namespace LDae.Harness.Results;
 /// checkpoint, log, weights, figures, console.log and metrics.json last — goes there, and only a complete run is
 /// swapped into the row's place (<see cref="Publish"/>). Until then the previous result stays whole: a run that
 /// fails, is killed or was started with <c>--force</c> by mistake leaves it as it was. An interrupted run resumes
-/// from its staging folder as long as the configuration hash stamped in it still matches.
+/// from its staging folder as long as the identity stamped in it — configuration hash and data digest
+/// (<see cref="Identity"/>) — still matches: a checkpoint made on other data is never resumed.
 /// </summary>
 public sealed class RowStaging
 {
@@ -23,35 +24,39 @@ public sealed class RowStaging
         Files = new RowPaths(row.Staging);
     }
 
+    /// <summary>What a staging folder is stamped with: the run's configuration hash and its data's content digest.</summary>
+    public static string Identity(string hash, string dataDigest) => $"{hash} data {dataDigest}";
+
     /// <summary>
-    /// The staging folder for a run of configuration <paramref name="hash"/>: kept when it holds work of the same
-    /// configuration (unless <paramref name="fresh"/>), emptied otherwise. Call with the row's lock held.
+    /// The staging folder for a run of <paramref name="identity"/> (<see cref="Identity"/>): kept when it holds work of
+    /// the same configuration on the same data (unless <paramref name="fresh"/>), emptied otherwise. Call with the
+    /// row's lock held.
     /// </summary>
-    public static RowStaging Open(RowPaths row, string hash, bool fresh)
+    public static RowStaging Open(RowPaths row, string identity, bool fresh)
     {
         DeleteIfExists(row.Retired); // left by a swap that was interrupted while deleting the old result
-        bool keep = !fresh && IsStampedWith(row.Staging, hash);
+        bool keep = !fresh && IsStampedWith(row.Staging, identity);
         if (!keep) DeleteIfExists(row.Staging);
         else
             // a killed run's writes in progress: never read, and with the lock held no other writer is here
             foreach (var stale in Directory.EnumerateFiles(row.Staging, "*", SearchOption.AllDirectories).Where(AtomicFile.IsTemporary))
                 File.Delete(stale);
         Directory.CreateDirectory(row.Staging);
-        if (!keep) AtomicFile.WriteText(Path.Combine(row.Staging, HashStamp), hash + "\n");
+        if (!keep) AtomicFile.WriteText(Path.Combine(row.Staging, HashStamp), identity + "\n");
         return new RowStaging(row);
     }
 
-    /// <summary>Whether the staging folder <paramref name="dir"/> holds work of configuration <paramref name="hash"/>.</summary>
-    public static bool IsStampedWith(string dir, string hash)
+    /// <summary>Whether the staging folder <paramref name="dir"/> holds work of <paramref name="identity"/> (<see cref="Identity"/>).</summary>
+    public static bool IsStampedWith(string dir, string identity)
     {
         var stamp = Path.Combine(dir, HashStamp);
-        return File.Exists(stamp) && File.ReadAllText(stamp).Trim() == hash;
+        return File.Exists(stamp) && File.ReadAllText(stamp).Trim() == identity;
     }
 
     /// <summary>A fresh staging folder holding a copy of the row's finished result, to redo a later stage (a re-probe) on it.</summary>
-    public static RowStaging CopyOfPublished(RowPaths row, string hash)
+    public static RowStaging CopyOfPublished(RowPaths row, string identity)
     {
-        var staging = Open(row, hash, fresh: true);
+        var staging = Open(row, identity, fresh: true);
         foreach (var file in Directory.EnumerateFiles(row.Dir, "*", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('.')))
         {
             var target = Path.Combine(row.Staging, Path.GetRelativePath(row.Dir, file));

@@ -90,7 +90,7 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
         using var rowLock = RunLock.Acquire(paths.Lock, TimeSpan.FromHours(24), log);
         if (UpToDate(request, hash, dataDigest, paths, tell: false)) return store.TryLoad(request.Profile, request.ResultId); // finished by the process we waited for
         var twin = request.Stage == RowStage.PretrainAndProbe && (!request.Force || request.ReuseTwin) ? store.FindByHash(request.Profile, hash, dataDigest, request.Row, request.Seed) : null;
-        var staging = twin is null && weights is null ? OpenStaging(request, config, hash, dataDigest, paths) : RowStaging.Open(paths, hash, fresh: true);
+        var staging = twin is null && weights is null ? OpenStaging(request, config, hash, dataDigest, paths) : RowStaging.Open(paths, RowStaging.Identity(hash, dataDigest), fresh: true);
         log.Attach(staging.Files.Console);
         if (Checkpoint.ExistsIn(staging.Files.Dir)) log.WriteLine($"{request.Row}: resuming the interrupted run in {paths.Staging}");
         WriteResolvedConfig(staging.Files.Config, request, runConfig, hash);
@@ -154,12 +154,13 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
     /// </summary>
     RowStaging OpenStaging(RowRequest request, ConfigTree config, string hash, string dataDigest, RowPaths paths)
     {
+        var identity = RowStaging.Identity(hash, dataDigest);
         if (request.Stage != RowStage.ProbeOnly || config.Text("probe.encoder") != "trained")
-            return RowStaging.Open(paths, hash, fresh: request.Force);
-        var staged = RowStaging.Open(paths, hash, fresh: false);
+            return RowStaging.Open(paths, identity, fresh: request.Force);
+        var staged = RowStaging.Open(paths, identity, fresh: false);
         if (File.Exists(Path.Combine(staged.Files.Dir, Trainer.WeightsFileName))) return staged;
         if (store.IsUpToDate(request.Profile, request.ResultId, hash, dataDigest) && File.Exists(Path.Combine(paths.Dir, Trainer.WeightsFileName)))
-            return RowStaging.CopyOfPublished(paths, hash);
+            return RowStaging.CopyOfPublished(paths, identity);
         throw new InputException($"{request.Row}: no pretrained weights at profile {request.Profile} (config {hash}); " +
                                  $"run `ldae pretrain --row {request.Row} --profile {request.Profile}` first");
     }

@@ -64,7 +64,7 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
                 return new Found(row, paths.Dir);
         }
         var staged = store.Row(profile, runs[0].Id).Staging;
-        return RowStaging.IsStampedWith(staged, hash) && VerifiedFile.Check(Path.Combine(staged, Trainer.WeightsFileName)).Usable
+        return RowStaging.IsStampedWith(staged, RowStaging.Identity(hash, dataDigest)) && VerifiedFile.Check(Path.Combine(staged, Trainer.WeightsFileName)).Usable
             ? new Found(source, staged)
             : null;
     }

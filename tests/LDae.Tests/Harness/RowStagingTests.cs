@@ -28,4 +28,23 @@ public class RowStagingTests
         }
         finally { Directory.Delete(root, recursive: true); }
     }
+
+    [Fact]
+    public void A_checkpoint_made_on_other_data_is_not_resumed()
+    {
+        var root = Directory.CreateTempSubdirectory("ldae-staging-").FullName;
+        try
+        {
+            var row = new ResultStore(root).Row("ci", "table3/pca-ddm");
+            var staging = RowStaging.Open(row, RowStaging.Identity("h1", "data-a"), fresh: false).Files;
+            var checkpoint = Path.Combine(staging.Dir, "checkpoint.bin");
+            File.WriteAllBytes(checkpoint, [1, 2, 3]);
+
+            RowStaging.Open(row, RowStaging.Identity("h1", "data-a"), fresh: false);
+            Assert.True(File.Exists(checkpoint));
+            RowStaging.Open(row, RowStaging.Identity("h1", "data-b"), fresh: false);   // same configuration, other pixels
+            Assert.False(File.Exists(checkpoint));
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
 }
