@@ -14,12 +14,7 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() => checkout.Dispose();
 
-    (int Code, string Out, string Error) Ldae(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        int code = LdaeCli.Run(args, output, error, () => checkout.Root);
-        return (code, output.ToString(), error.ToString());
-    }
+    (int Code, string Out, string Error) Ldae(params string[] args) => checkout.Ldae(args);
 
     [Theory]
     [InlineData("run table3/predict-original-image", "--row")]                            // the row without --row

@@ -28,6 +28,14 @@ public sealed class ScratchCheckout : IDisposable
     /// <summary>The data cache the repository's own runs use (the scratch checkout shares it).</summary>
     public static string DataCache { get; } = LDae.Data.Datasets.DefaultCacheDir(Environment.GetEnvironmentVariable("LDAE_DATA"), AppContext.BaseDirectory);
 
+    /// <summary>Runs `ldae args…` in this process against this checkout: exit code, stdout, stderr.</summary>
+    public (int Code, string Out, string Error) Ldae(params string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        int code = LDae.Cli.LdaeCli.Run(args, output, error, () => Root);
+        return (code, output.ToString(), error.ToString());
+    }
+
     public string RowDir(string profile, string row) => Path.Combine(Results, profile, row.Replace('/', Path.DirectorySeparatorChar));
 
     /// <summary>Every file and folder under results/ with its SHA-256: equal snapshots mean nothing was written, moved or deleted.</summary>

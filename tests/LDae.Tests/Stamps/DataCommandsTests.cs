@@ -15,12 +15,7 @@ public sealed class DataCommandsTests : IDisposable
 
     public void Dispose() => checkout.Dispose();
 
-    (int Code, string Out, string Error) Ldae(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        int code = LdaeCli.Run(args, output, error, () => checkout.Root);
-        return (code, output.ToString(), error.ToString());
-    }
+    (int Code, string Out, string Error) Ldae(params string[] args) => checkout.Ldae(args);
 
     [Fact]
     public void Data_digest_prints_the_profiles_digest_and_writes_every_rows_for_the_build()
