@@ -24,9 +24,14 @@ public static class AdaLnModulate
     public static bool Supports(Tensor x) =>
         x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 && x.dim() == 3 && x.shape[2] % Lanes == 0;
 
+    /// <summary>Whether the fused kernel takes these operands: x as <see cref="Supports(Tensor)"/> says, and shift and
+    /// scale float32 too (the kernel reads all three as float32 memory).</summary>
+    public static bool Supports(Tensor x, Tensor shift, Tensor scale) =>
+        Supports(x) && shift.dtype == ScalarType.Float32 && scale.dtype == ScalarType.Float32;
+
     /// <summary>x: N × L × width, shift and scale: N × 1 × width (or N × width) → N × L × width.</summary>
     public static Tensor Apply(Tensor x, Tensor shift, Tensor scale, double eps) =>
-        Supports(x) ? Function.apply(x, shift, scale, eps, SavedForBackward.Needed(x, shift, scale)) : throw new ArgumentException($"AdaLnModulate takes float32 CPU tensors N × L × width with width a multiple of {Lanes}; use LayerNorm + addcmul");
+        Supports(x, shift, scale) ? Function.apply(x, shift, scale, eps, SavedForBackward.Needed(x, shift, scale)) : throw new ArgumentException($"AdaLnModulate takes float32 CPU tensors N × L × width with width a multiple of {Lanes}; use LayerNorm + addcmul");
 
     sealed class Function : torch.autograd.SingleTensorFunction<Function>
     {

@@ -79,8 +79,6 @@ public static class GeluTanh
         CpuKernel.Split(checked((int)x.numel()), minChunk: 1 << 16, alignment: Lanes, body);
 
     /// <summary>y = x·σ(2u) = x / (1 + e^(−2u)).</summary>
-    internal static void Forward(ReadOnlySpan<float> x, Span<float> y) => Forward<Fp32Elements, float>(x, y);
-
     internal static void Forward<V>(ReadOnlySpan<float> x, Span<float> y) where V : struct, ILanes16<V> => Forward<V, Fp32Elements, float>(x, y);
 
     internal static void Forward<S, T>(ReadOnlySpan<T> x, Span<T> y) where S : IElements<T> where T : unmanaged
@@ -110,8 +108,6 @@ public static class GeluTanh
     }
 
     /// <summary>dx = g·(s + x·s·(1 − s)·2u′) with s = σ(2u), 2u′ = 2√(2/π)·(1 + 3·0.044715·x²).</summary>
-    internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> grad, Span<float> gradInput) => Backward<Fp32Elements, float>(x, grad, gradInput);
-
     internal static void Backward<V>(ReadOnlySpan<float> x, ReadOnlySpan<float> grad, Span<float> gradInput) where V : struct, ILanes16<V> =>
         Backward<V, Fp32Elements, float>(x, grad, gradInput);
 

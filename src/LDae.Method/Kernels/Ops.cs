@@ -56,7 +56,7 @@ public static class Ops
     /// </summary>
     public static Tensor NormModulate(Tensor x, Tensor shift, Tensor scale, double eps)
     {
-        if (AdaLnModulate.Supports(x) && shift.dtype == ScalarType.Float32 && scale.dtype == ScalarType.Float32) return AdaLnModulate.Apply(x, shift, scale, eps);
+        if (AdaLnModulate.Supports(x, shift, scale)) return AdaLnModulate.Apply(x, shift, scale, eps);
         using var scope = NewDisposeScope();
         var normalized = nn.functional.layer_norm(x, [x.shape[^1]], eps: eps);
         return addcmul(shift, normalized, scale.add(One), One).MoveToOuterDisposeScope();

@@ -58,9 +58,9 @@ public static class TrainingBenchmark
             log.WriteLine($"[bench] {options.Row} at {options.Profile}: {threads} thread(s); matmul {options.MatmulSize}² …");
             using var yardstick = new MatmulOperands(options.MatmulSize, options.MatmulSize, options.MatmulSize);
             var matmul = yardstick.Measure(options.MatmulRepeats);
-            bool bf16 = config.Text("train.precision") == "bf16";
+            var trainOptions = BenchTrainOptions(options, config);
             // a bf16 step's products are measured against the bf16 matmul too: the rate its instructions allow
-            using var bf16Yardstick = bf16 ? new MatmulOperands(options.MatmulSize, options.MatmulSize, options.MatmulSize, ScalarType.BFloat16) : null;
+            using var bf16Yardstick = trainOptions.Precision == Kernels.ComputePrecision.Bf16 ? new MatmulOperands(options.MatmulSize, options.MatmulSize, options.MatmulSize, ScalarType.BFloat16) : null;
             var matmulBf16 = bf16Yardstick?.Measure(options.MatmulRepeats);
 
             // The benchmarked rows fit PCA, which needs no test split (learned tokenizers evaluate on it).
@@ -68,7 +68,6 @@ public static class TrainingBenchmark
             using var init = Seeding.Seed(config.Int("train.seed"));
             using var denoiser = new Denoiser(tokenizer, RunSettings.Schedule(config),
                 RunSettings.Denoiser(config, train.Height, train.ClassNames.Count), init);
-            var trainOptions = BenchTrainOptions(options, config);
             var stepGemms = MeasureStepGemms(options, denoiser.BackboneOptions, trainOptions, threads, log);
 
             log.WriteLine($"[bench] training {options.WarmupSteps} + {options.Steps} steps of batch {trainOptions.BatchSize} on {trainOptions.Replicas} replica(s) …");
