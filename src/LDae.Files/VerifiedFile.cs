@@ -69,9 +69,7 @@ public static class VerifiedFile
         }
         if (recorded.Length != 64 || !recorded.All(Uri.IsHexDigit))
             return Verification.Unverified(full, $"its SHA-256 file {Path.GetFileName(digestFile)} holds no SHA-256");
-        // A file is hashed once per process while its length, time and recorded digest stay the same.
-        var key = (full, file.Length, file.LastWriteTimeUtc.Ticks, recorded);
-        var actual = Hashed.GetOrAdd(key, _ => Sha256Of(full));
+        var actual = HashOf(file, recorded);
         return actual == recorded
             ? Verification.Ok(full)
             : Verification.Unverified(full, "does not match the SHA-256 written with it (changed, damaged or truncated since)");
@@ -103,6 +101,21 @@ public static class VerifiedFile
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    /// <summary>
+    /// The file's SHA-256, hashed once per process while its length, modification time and recorded digest stay the
+    /// same. A file modified within <see cref="RacyWindow"/> is always hashed: the file system stamps times at a coarse
+    /// tick, so a file changed again within the same tick at the same length would otherwise keep its earlier hash
+    /// (git's "racily clean" entries have the same cause and the same cure).
+    /// </summary>
+    static string HashOf(FileInfo file, string recorded)
+    {
+        if (DateTime.UtcNow - file.LastWriteTimeUtc < RacyWindow) return Sha256Of(file.FullName);
+        var key = (file.FullName, file.Length, file.LastWriteTimeUtc.Ticks, recorded);
+        return Hashed.GetOrAdd(key, _ => Sha256Of(file.FullName));
+    }
+
+    static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
     static void WriteDigest(string path, string sha) =>
         AtomicFile.WriteText(DigestPath(path), $"{sha}  {Path.GetFileName(path)}\n");

@@ -57,4 +57,19 @@ public sealed class VerifiedFileTests : IDisposable
         using (var f = new FileStream(path, FileMode.Open)) f.SetLength(100);
         Assert.False(VerifiedFile.Check(path).Usable);
     }
+
+    [Fact]
+    public void A_file_changed_in_place_within_the_same_time_stamp_and_length_is_hashed_again()
+    {
+        // The file system stamps modification times at a coarse tick: a hand edit and a rewrite can share one.
+        var path = Written("digest.json", [1, 2, 3, 4]);
+        var stamp = File.GetLastWriteTimeUtc(path);
+        Assert.True(VerifiedFile.Check(path).Usable);
+        File.WriteAllBytes(path, [1, 2, 3, 5]);
+        File.SetLastWriteTimeUtc(path, stamp);
+        Assert.False(VerifiedFile.Check(path).Usable);
+        File.WriteAllBytes(path, [1, 2, 3, 4]);
+        File.SetLastWriteTimeUtc(path, stamp);
+        Assert.True(VerifiedFile.Check(path).Usable);
+    }
 }
