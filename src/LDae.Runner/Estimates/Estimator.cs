@@ -46,6 +46,7 @@ public static class Estimator
 
         var targets = new List<(string Name, TargetStatus Status, string? Note, IReadOnlyList<Work> Work)>();
         var runs = new Dictionary<string, string>(StringComparer.Ordinal);   // config hash and seed → the first row that runs it
+        var pretrainedAgain = new HashSet<string>(StringComparer.Ordinal);
         bool perceptualCounted = false;
         foreach (var t in reached.Where(t => t.Kind == PlanTargetKind.Tokenizer))
         {
@@ -76,8 +77,25 @@ public static class Estimator
             }
             runs[run] = t.Name;
             var status = RowUpToDate(t.Name) ? TargetStatus.UpToDate : TargetStatus.ToRun;
-            bool probeOnly = PretrainingSource.For(registry, registry.Row(RowOf(t.Name)), profile) is not null;
-            targets.Add((t.Name, status, null, WorkModel.Row(config, DatasetSize.Of(config, repoRoot), probeOnly)));
+            var source = PretrainingSource.For(registry, registry.Row(RowOf(t.Name)), profile);
+            if (status == TargetStatus.ToRun && source is not null && SourceToPretrainAgain(source.FullId, isSeed ? seed : null) is { } again)
+                targets.Add(again);
+            targets.Add((t.Name, status, null, WorkModel.Row(config, DatasetSize.Of(config, repoRoot), probeOnly: source is not null)));
+        }
+
+        // A row that probes or fine-tunes another row's weights, when that row's result is up to date but its weights.bin
+        // is not kept (weights are not committed): the build pretrains the source again, and so the estimate counts it.
+        (string, TargetStatus, string?, IReadOnlyList<Work>)? SourceToPretrainAgain(string source, int? seed)
+        {
+            var id = SeedRuns.ResultId(source, seed);
+            var config = registry.Resolve(source, profile);
+            if (data.TryOf(config) is not { } digest) return null;
+            bool published = seed is { } k ? new SeedResults(store, profile, source).IsUpToDate(k, config.Hash(), digest) : store.IsUpToDate(profile, source, config.Hash(), digest);
+            bool runsInThisBuild = targets.Any(t => t.Name == id && t.Status == TargetStatus.ToRun);
+            if (!published || runsInThisBuild || !pretrainedAgain.Add(id)) return null;
+            if (SourceWeights.Locate(registry, store, source, profile, seed, ConfigOverrides.None, digest) is not null) return null;
+            var pretrain = WorkModel.Row(config, DatasetSize.Of(config, repoRoot)).Where(w => w.Workload.Kind == WorkKind.Pretrain).ToList();
+            return ($"{id} (weights)", TargetStatus.ToRun, "result up to date, weights.bin not kept: pretrained again", pretrain);
         }
 
         var cache = ThroughputCache.Load(cachePath);

@@ -2,6 +2,7 @@ using LDae.Harness;
 using LDae.Files;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
+using LDae.Harness.Config;
 using LDae.Training;
 
 namespace LDae.Rows;
@@ -46,14 +47,18 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
 
     static string SeedOption(int? seed) => seed is { } k ? $" --seed {k}" : "";
 
+    Found? Find(string source, RowRequest request, string dataDigest) =>
+        Locate(registry, store, source, request.Profile, request.Seed, request.Overrides, dataDigest);
+
     /// <summary>
     /// Where weights.bin of the source's current configuration is: the source's (or its same_as twin's) published
-    /// folder when its result has that configuration and data, else the source's staging folder when stamped with it.
+    /// folder when its result has that configuration and data, else the source's staging folder when stamped with it;
+    /// null when there is none (the build pretrains the source again, and an estimate counts that pretraining).
     /// </summary>
-    Found? Find(string source, RowRequest request, string dataDigest)
+    public static Found? Locate(ExperimentRegistry registry, ResultStore store, string source, string profile, int? seed,
+        ConfigOverrides overrides, string dataDigest)
     {
-        var (profile, seed) = (request.Profile, request.Seed);
-        var hash = registry.Resolve(source, profile, request.Overrides).Hash();
+        var hash = registry.Resolve(source, profile, overrides).Hash();
         var runs = new List<(string Row, string Id)> { (source, SeedRuns.ResultId(source, seed)) };
         if (store.TryLoad(profile, runs[0].Id) is { SameAs: { } twin } result && result.ConfigHash == hash) runs.Add((twin, SeedRuns.ResultId(twin, result.Seed)));
         if (seed == 1) runs.Add((source, source)); // the source's one-seed run is its seed 1
