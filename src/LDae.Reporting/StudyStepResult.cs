@@ -12,8 +12,23 @@ public sealed record StepAtLength(double Length, long Epochs, RowResult? From, R
 /// </summary>
 public sealed record StudyStepResult(StudyStep Step, IReadOnlyList<StepAtLength> Lengths)
 {
-    /// <summary>The shortest length at which our Δ agrees with the paper's beyond noise; null when none does.</summary>
-    public StepAtLength? FirstAgreement => Lengths.FirstOrDefault(l => l.Comparison.Verdict == Verdict.Agrees);
+    /// <summary>The lengths at which both rows were measured with seeds (a Δ with its CI).</summary>
+    public IReadOnlyList<StepAtLength> Measured => Lengths.Where(l => l.Comparison.Interval is not null).ToList();
+
+    /// <summary>
+    /// The shortest length from which our Δ agrees with the paper's beyond noise at every longer length measured; null
+    /// when there is none (a step that agrees at one length and is within noise or reversed at a longer one has none).
+    /// </summary>
+    public StepAtLength? AgreesFrom
+    {
+        get
+        {
+            var measured = Measured;
+            int from = measured.Count;
+            while (from > 0 && measured[from - 1].Comparison.Verdict == Verdict.Agrees) from--;
+            return from < measured.Count ? measured[from] : null;
+        }
+    }
 
     public static IReadOnlyList<StudyStepResult> Of(ReportModel model, TableResult study)
     {

@@ -6,7 +6,8 @@ namespace LDae.Reporting.Sections;
 
 /// <summary>
 /// The report's part for a study of steps (the compute study): per step, our Δ with its 95 % CI and verdict at each
-/// training length beside the paper's Δ, and the shortest length at which the step agrees with the paper beyond noise.
+/// training length beside the paper's Δ, and the shortest length from which the step agrees with the paper beyond noise at
+/// every longer length measured.
 /// </summary>
 public static class StudyStepsSection
 {
@@ -17,8 +18,8 @@ public static class StudyStepsSection
         var lengths = steps[0].Lengths;
         md.Append("### Each step at each training length\n\n");
         md.Append("Our Δ linear-probe top-1 of each step at each length (the step's two rows at that length, paired by seed), its 95 % CI and ");
-        md.Append("the verdict against the paper's Δ at 400 epochs; the last column is the shortest length at which the step agrees with the ");
-        md.Append("paper beyond noise.\n\n");
+        md.Append("the verdict against the paper's Δ at 400 epochs; the last column is the shortest length from which the step agrees with ");
+        md.Append("the paper beyond noise at every longer length measured.\n\n");
         md.Append("| step | paper Δ | ");
         md.Append(string.Join(" | ", lengths.Select(l => $"{Multiple(l.Length)} ({l.Epochs} epochs)")));
         md.Append(" | agrees from |\n|---|---:|");
@@ -48,9 +49,12 @@ public static class StudyStepsSection
     static string FirstAgreement(StudyStepResult s)
     {
         if (s.Step.PaperDelta is null) return "— (no paper Δ)";
-        if (s.FirstAgreement is { } first) return Multiple(first.Length);
-        var measured = s.Lengths.Where(l => l.Comparison.Interval is not null).ToList();
+        if (s.AgreesFrom is { } from) return Multiple(from.Length);
+        var measured = s.Measured;
         if (measured.Count == 0) return "not measured";
+        var agreeing = measured.Where(l => l.Comparison.Verdict == Verdict.Agrees).Select(l => Multiple(l.Length)).ToList();
+        if (agreeing.Count > 0)
+            return $"at {string.Join(", ", agreeing)} only, not at {Multiple(measured[^1].Length)}";
         return measured.Count == s.Lengths.Count ? $"not within {Multiple(s.Lengths[^1].Length)}" : $"not within {Multiple(measured[^1].Length)} (longer lengths not run)";
     }
 

@@ -65,4 +65,18 @@ public sealed class StudyStepsSectionTests : IDisposable
         Assert.Contains("](compute-step-1.png)", md);
         Assert.Contains("*l-DAE → single noise level (Table 3): no length has both rows measured yet.*", md);
     }
+
+    [Fact]
+    public void A_step_that_agrees_at_one_length_and_is_within_noise_at_a_longer_one_does_not_agree_from_it()
+    {
+        foreach (var row in new[] { "table3/pca-ddm", "table3/predict-original-image" }) Copy(row);
+        // 4×: the PCA DDM 7.85 points down, to the l-DAE's mean: the step that agreed at 1× is within noise at 4×
+        Copy("table3/pca-ddm", "compute/pca-ddm-4x", shift: -7.85);
+        Copy("table3/predict-original-image", "compute/l-dae-4x");
+        var output = Report.Write(ReportFixture.Registry, new ResultStore(root), "quick", Path.Combine(root, "report"));
+        var overall = Cells(File.ReadAllText(output.MarkdownPath).Split('\n').Single(l => l.StartsWith("| PCA DDM → l-DAE", StringComparison.Ordinal)));
+        Assert.EndsWith("✓ agrees", overall[2]);
+        Assert.DoesNotContain("agrees", overall[3]);
+        Assert.Equal("at 1× only, not at 4×", overall[5]);
+    }
 }
