@@ -8,7 +8,7 @@ using LDae.Harness.Results;
 namespace LDae.Cli.Commands;
 
 /// <summary>
-/// `ldae estimate --target T --profile P [--remeasure] [--matmul-gflops G] [--json PATH]`: the estimated time of a build
+/// `ldae estimate --target T --profile P [--set KEY=VALUE …] [--remeasure] [--matmul-gflops G] [--json PATH]`: the estimated time of a build
 /// target on this machine, per row and artifact and in total, without training (LDae.Estimates.Estimator). The first
 /// call on a machine measures each kind of work in a few timed steps (cached per machine).
 /// </summary>
@@ -35,9 +35,10 @@ static class EstimateCommand
         };
         var json = new Option<string>("--json") { Description = "also write the estimate as JSON to this file" };
         var seeds = CliOptions.Whole("--seeds", "seeds per row, each a run of its own [default: the profile's seeds:]", min: 1);
+        var set = CliOptions.Set();
         var command = new Command("estimate", "estimated time of a build target on this machine, per row and in total, without training")
         {
-            target, profile, remeasure, matmul, json, seeds,
+            target, profile, set, remeasure, matmul, json, seeds,
             CliOptions.Device("the estimate is for the CPU"), CliOptions.Flag("--force", "accepted and ignored"),
         };
         command.SetAction(parse =>
@@ -45,7 +46,7 @@ static class EstimateCommand
             var registry = context.Registry();
             var estimate = Estimator.For(parse.GetValue(target)!, CliOptions.KnownProfile(registry, parse.GetValue(profile)!), context.RepoRoot,
                 ThroughputCache.PathFor(ThroughputCache.Folder()), parse.GetValue(remeasure), context.Error, parse.GetValue(matmul),
-                parse.GetValue(seeds) is { } n ? SeedRuns.Check(n, "--seeds") : null);
+                parse.GetValue(seeds) is { } n ? SeedRuns.Check(n, "--seeds") : null, CliOptions.Overrides(parse, set));
             context.Out.Write(estimate.ToTable());
             if (parse.GetValue(json) is { } path)
             {

@@ -73,14 +73,16 @@ public sealed class BuildDriver
     /// </summary>
     const string CiProfile = "ci";
 
+    /// <summary>The build's <c>--set</c> overrides as ldae takes them.</summary>
+    string[] SetArguments => options.Sets.SelectMany(s => new[] { "--set", s }).ToArray();
+
     /// <summary>The build target as <c>ldae estimate</c> names it (the Default target is every table).</summary>
     string EstimateTarget => BuildTargets.PlanTargetOf(options.Target);
 
     /// <summary>--estimate: prints the target's estimated time per row and in total (ldae estimate), then ends the build with its exit code.</summary>
     public void Estimate()
     {
-        if (!options.Overrides.IsEmpty) console.Line($"the estimate is for the profile as it is: ldae estimate does not take --set ({options.Overrides})", Tone.Faint);
-        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}"]);
+        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}", .. SetArguments]);
         exit(code);
     }
 
@@ -88,7 +90,7 @@ public sealed class BuildDriver
     BuildEstimate? EstimateFromCli()
     {
         var file = Path.Combine(store.Root, options.Profile, "estimate.json");
-        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}", "--json", file]);
+        var code = Run(DotnetHost.Path, [options.Cli, "estimate", "--target", EstimateTarget, "--profile", options.Profile, "--seeds", $"{Seeds}", "--json", file, .. SetArguments]);
         if (code == 0 && File.Exists(file)) return BuildEstimate.Load(file);
         console.Line($"no estimate of the remaining time (ldae estimate exited with code {code})", Tone.Faint);
         return null;
@@ -248,7 +250,7 @@ public sealed class BuildDriver
     /// measured (a seed without its weights is pretrained again) and the row's metrics.json holds their mean.
     /// </summary>
     public void Generation(string row) =>
-        Ldae(["fid", "--row", row, "--seeds", $"{Seeds}", .. options.Sets.SelectMany(s => new[] { "--set", s })]);
+        Ldae(["fid", "--row", row, "--seeds", $"{Seeds}", .. SetArguments]);
 
     /// <summary>Ends the build at once: the message, the summary so far, the exit code.</summary>
     public void Fail(string message, int code = 1)

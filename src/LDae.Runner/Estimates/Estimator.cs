@@ -22,23 +22,26 @@ public static class Estimator
     /// <param name="matmulGflops">The machine's quiet 2048² matmul rate to scale the measured efficiencies to (e.g. from
     /// <c>ldae bench</c> on a quiet machine); null = the best this machine's cache has seen.</param>
     /// <param name="seeds">Seeds per row (<c>--seeds</c>); null = the profile's <c>seeds:</c>.</param>
+    /// <param name="overrides">Keys set on every row (<c>--set</c>), as the build sets them: they change the rows' work,
+    /// their hashes (so what is up to date) and the kinds of work measured (a bf16 step is its own).</param>
     public static BuildEstimate For(string target, string profile, string repoRoot, string cachePath, bool remeasure, TextWriter log,
-        double? matmulGflops = null, int? seeds = null)
+        double? matmulGflops = null, int? seeds = null, ConfigOverrides? overrides = null)
     {
+        overrides ??= ConfigOverrides.None;
         var registry = ExperimentRegistry.Load(Repo.Experiments(repoRoot));
         int n = seeds ?? registry.Profile(profile).Seeds;
-        var plan = BuildPlan.For(registry, profile, n);
+        var plan = BuildPlan.For(registry, profile, n, overrides);
         var reached = Reach(plan, target);
         var store = new ResultStore(Repo.Results(repoRoot));
         // A seed target (table3/pca-ddm/seed-2) runs its row's configuration (with its own train.seed, outside the hash).
         static string RowOf(string name) => SeedRuns.TryParse(name, out var row, out _) ? row : name;
-        var configs = reached.Where(t => t.Kind == PlanTargetKind.Row).ToDictionary(t => t.Name, t => registry.Resolve(RowOf(t.Name), profile));
+        var configs = reached.Where(t => t.Kind == PlanTargetKind.Row).ToDictionary(t => t.Name, t => registry.Resolve(RowOf(t.Name), profile, overrides));
         int threads = (int)configs.Values.Select(c => c.Int("train.threads")).DefaultIfEmpty(2).Max();
         TorchRuntime.EnsureLoaded(threads);
         var data = new RowDataDigests(repoRoot, log);
         bool RowUpToDate(string name)
         {
-            var config = configs.GetValueOrDefault(name) ?? registry.Resolve(RowOf(name), profile);
+            var config = configs.GetValueOrDefault(name) ?? registry.Resolve(RowOf(name), profile, overrides);
             var (hash, digest) = (config.Hash(), data.TryOf(config)); // data that cannot be read now: every row counts as to run
             if (SeedRuns.TryParse(name, out var row, out var k)) return new SeedResults(store, profile, row).IsUpToDate(k, hash, digest);
             return n > 1 ? new SeedResults(store, profile, name).IsAggregated(n, hash, digest) : store.IsUpToDate(profile, name, hash, digest);
@@ -88,12 +91,12 @@ public static class Estimator
         (string, TargetStatus, string?, IReadOnlyList<Work>)? SourceToPretrainAgain(string source, int? seed)
         {
             var id = SeedRuns.ResultId(source, seed);
-            var config = registry.Resolve(source, profile);
+            var config = registry.Resolve(source, profile, overrides);
             if (data.TryOf(config) is not { } digest) return null;
             bool published = seed is { } k ? new SeedResults(store, profile, source).IsUpToDate(k, config.Hash(), digest) : store.IsUpToDate(profile, source, config.Hash(), digest);
             bool runsInThisBuild = targets.Any(t => t.Name == id && t.Status == TargetStatus.ToRun);
             if (!published || runsInThisBuild || !pretrainedAgain.Add(id)) return null;
-            if (SourceWeights.Locate(registry, store, source, profile, seed, ConfigOverrides.None, digest) is not null) return null;
+            if (SourceWeights.Locate(registry, store, source, profile, seed, overrides, digest) is not null) return null;
             var pretrain = WorkModel.Row(config, DatasetSize.Of(config, repoRoot)).Where(w => w.Workload.Kind == WorkKind.Pretrain).ToList();
             return ($"{id} (weights)", TargetStatus.ToRun, "result up to date, weights.bin not kept: pretrained again", pretrain);
         }
