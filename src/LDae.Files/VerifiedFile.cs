@@ -104,18 +104,14 @@ public static class VerifiedFile
 
     /// <summary>
     /// The file's SHA-256, hashed once per process while its length, modification time and recorded digest stay the
-    /// same. A file modified within <see cref="RacyWindow"/> is always hashed: the file system stamps times at a coarse
-    /// tick, so a file changed again within the same tick at the same length would otherwise keep its earlier hash
-    /// (git's "racily clean" entries have the same cause and the same cure).
+    /// same and it is <see cref="FileStamp.Settled">settled</see>; a file modified just now is always hashed.
     /// </summary>
     static string HashOf(FileInfo file, string recorded)
     {
-        if (DateTime.UtcNow - file.LastWriteTimeUtc < RacyWindow) return Sha256Of(file.FullName);
+        if (!FileStamp.Settled(file)) return Sha256Of(file.FullName);
         var key = (file.FullName, file.Length, file.LastWriteTimeUtc.Ticks, recorded);
         return Hashed.GetOrAdd(key, _ => Sha256Of(file.FullName));
     }
-
-    static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
     static void WriteDigest(string path, string sha) =>
         AtomicFile.WriteText(DigestPath(path), $"{sha}  {Path.GetFileName(path)}\n");

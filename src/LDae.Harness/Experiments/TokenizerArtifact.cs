@@ -73,9 +73,12 @@ public sealed record TokenizerArtifact(string Name, string Hash)
             .Select(f => new FileInfo(f))
             .ToList();
         // Hashing a large conv-VAE's weights for every up-to-date check of every seed would cost seconds per build:
-        // a digest is reused while no file of the folder changed name, length or time.
+        // a digest is reused while no file of the folder changed name, length or time, once every file is settled.
         var stamp = string.Join("|", files.Select(f => $"{f.Name}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
-        return Digests.GetOrAdd((Path.GetFullPath(dir), stamp), _ =>
+        if (!files.All(FileStamp.Settled)) return Hash();
+        return Digests.GetOrAdd((Path.GetFullPath(dir), stamp), _ => Hash());
+
+        string Hash()
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[1 << 20];
@@ -86,7 +89,7 @@ public sealed record TokenizerArtifact(string Name, string Hash)
                 for (int n; (n = stream.Read(buffer)) > 0;) sha.AppendData(buffer, 0, n);
             }
             return Convert.ToHexStringLower(sha.GetHashAndReset());
-        });
+        }
     }
 
     static readonly ConcurrentDictionary<(string Dir, string Stamp), string> Digests = new();

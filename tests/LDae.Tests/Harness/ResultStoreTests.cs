@@ -99,7 +99,13 @@ public class ResultStoreTests
 
         // Trained again (same folder, same config hash), other weights: the row must run again, and no twin reuses it.
         File.WriteAllBytes(weights, [1, 2, 3, 4]);
-        Assert.NotEqual(trained, TokenizerArtifact.WeightsSha256(artifact));
+        var again = TokenizerArtifact.WeightsSha256(artifact);
+        Assert.NotEqual(trained, again);
+        // Trained again at the same length and within the same time stamp (file systems stamp at a coarse tick).
+        var stamp = File.GetLastWriteTimeUtc(weights);
+        File.WriteAllBytes(weights, [9, 9, 9, 9]);
+        File.SetLastWriteTimeUtc(weights, stamp);
+        Assert.NotEqual(again, TokenizerArtifact.WeightsSha256(artifact));
         Assert.False(store.IsUpToDate("ci", "table3/pca-ddm", "h1", Data));
         Assert.Null(store.FindByHash("ci", "h1", Data, "other/row"));
 
