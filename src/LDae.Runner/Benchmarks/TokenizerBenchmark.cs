@@ -15,7 +15,9 @@ namespace LDae.Benchmarks;
 /// <see cref="LearnedTokenizerTrainer"/> runs it (<see cref="TokenizerTrainingStep"/>, the artifact's spec, the
 /// row's training images and thread count), phase by phase: the reconstruction phase, and with the adversarial loss
 /// the phase after the discriminator starts (by default the second half of the steps). The perceptual network has
-/// random weights here: its cost does not depend on them, and the benchmark must not train one.
+/// random weights here: its cost does not depend on them, and the benchmark must not train one. Each network's
+/// parameters and forward FLOPs are reported, so that a peer implementation of the step (bench/peer_step.py
+/// --model conv-vae) can be checked against them.
 /// </summary>
 public static class TokenizerBenchmark
 {
@@ -65,6 +67,11 @@ public static class TokenizerBenchmark
         using var step = new TokenizerTrainingStep(spec, model, perceptual, discriminator);
 
         var flops = TokenizerStepFlops.For(model, perceptual, discriminator, size);
+        var networks = new List<TokenizerNetwork> { new(spec.Kind, model.ParameterCount, true, ConvFlops.TokenizerPerImage(model, size)) };
+        if (perceptual is not null)
+            networks.Add(new("perceptual network", perceptual.parameters().Sum(p => p.numel()), false, perceptual.FeatureFlops(size)));
+        if (discriminator is not null)
+            networks.Add(new("discriminator", discriminator.parameters().Sum(p => p.numel()), true, discriminator.ForwardFlops(size)));
         var phases = new List<TokenizerPhase>();
         long peakSetup = ProcessMemory.PeakResidentBytes() ?? 0;
         bool reset = ProcessMemory.ResetPeak();
@@ -102,6 +109,7 @@ public static class TokenizerBenchmark
             Threads = get_num_threads(),
             BatchSize = spec.BatchSize,
             Parameters = model.ParameterCount,
+            Networks = networks,
             Phases = phases,
             AdversarialShare = spec.Adversarial ? 0.5 : 0,
             Matmul = matmul,
@@ -117,6 +125,13 @@ public sealed record TokenizerPhase(string Name, int Steps, double StepMilliseco
     public double Gflops => FlopsPerImage * ImagesPerSecond / 1e9;
 }
 
+/// <summary>
+/// One network of a tokenizer's training step: its parameter count (the frozen perceptual network's included, its
+/// classifier head too), whether the step trains it, and its forward FLOPs per image as <see cref="TokenizerStepFlops"/>
+/// counts them (the perceptual network's conv stages only: the distance does not run its head).
+/// </summary>
+public sealed record TokenizerNetwork(string Name, long Parameters, bool Trained, double ForwardFlopsPerImage);
+
 /// <summary>What <see cref="TokenizerBenchmark"/> measured; FLOPs as <see cref="TokenizerStepFlops"/> counts them.</summary>
 public sealed record TokenizerBenchmarkReport
 {
@@ -128,7 +143,10 @@ public sealed record TokenizerBenchmarkReport
     public string? Blas { get; init; }
     public required int Threads { get; init; }
     public required int BatchSize { get; init; }
+    /// <summary>Trainable parameters of the tokenizer.</summary>
     public required long Parameters { get; init; }
+    /// <summary>The tokenizer, then the perceptual network and the discriminator when the spec has them.</summary>
+    public required IReadOnlyList<TokenizerNetwork> Networks { get; init; }
     public required IReadOnlyList<TokenizerPhase> Phases { get; init; }
     /// <summary>Share of the training steps in the adversarial phase (the discriminator starts at half the steps).</summary>
     public required double AdversarialShare { get; init; }
@@ -160,9 +178,12 @@ public sealed record TokenizerBenchmarkReport
             ("blas", Blas ?? "?"),
             ("model", $"{Parameters:N0} trainable parameters, batch {BatchSize}"),
         };
+        foreach (var n in Networks)
+            rows.Add((n.Name, $"{n.Parameters:N0} {(n.Trained ? "trainable parameters" : "parameters (frozen, random weights)")}, " +
+                $"forward {F(n.ForwardFlopsPerImage / 1e6, "0.000")} MFLOP/image"));
         foreach (var p in Phases)
             rows.Add(($"{p.Name} phase", $"{F(p.ImagesPerSecond, "0")} img/s (median step {F(p.StepMillisecondsMedian, "0.0")} ms over {p.Steps} steps), " +
-                $"{F(p.FlopsPerImage / 1e6, "0.0")} MFLOP/image, {F(p.Gflops, "0.0")} GFLOP/s = {F(p.Gflops / Matmul.Best, "P0")} of matmul"));
+                $"{F(p.FlopsPerImage / 1e6, "0.000")} MFLOP/image, {F(p.Gflops, "0.0")} GFLOP/s = {F(p.Gflops / Matmul.Best, "P0")} of matmul"));
         rows.Add(("whole run", $"{F(ImagesPerSecond, "0")} img/s, {F(FlopsPerImage / 1e6, "0.0")} MFLOP/image, {F(Gflops, "0.0")} GFLOP/s"));
         rows.Add(("matmul GFLOP/s", $"{F(Matmul.Median, "0.0")} median, {F(Matmul.Best, "0.0")} best of {Matmul.Samples.Count} repeats ({Matmul.Shape})"));
         rows.Add(("training / matmul", $"{F(MatmulRatio, "P0")} (whole run over best matmul)"));
