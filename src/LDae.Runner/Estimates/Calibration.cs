@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LDae.Benchmarks;
 using LDae.Data;
 using LDae.Evaluation;
+using LDae.Evaluation.FineTuning;
 using LDae.Rows;
 using LDae.Harness.Config;
 using LDae.Method;
@@ -14,7 +15,7 @@ namespace LDae.Estimates;
 
 /// <summary>
 /// Measures the GFLOP/s this machine reaches on one <see cref="Workload"/>: a few timed steps of the real code path
-/// (the <see cref="Trainer"/> with its replicas, <see cref="TokenizerTrainingStep"/>, the probe's feature pass,
+/// (the <see cref="Trainer"/> with its replicas, <see cref="FineTuner"/>, <see cref="TokenizerTrainingStep"/>, the probe's feature pass,
 /// <see cref="LinearProbe"/>, <see cref="KnnProbe"/>, the perceptual network's and PCA's fits) on synthetic images of
 /// the configuration's shape — the speed of this work does not depend on the pixel values — with untrained networks.
 /// FLOPs are counted as <see cref="WorkModel"/> counts them, so an estimate is FLOPs / measured rate.
@@ -33,6 +34,7 @@ public static class Calibration
         return w.Kind switch
         {
             WorkKind.Pretrain => Pretrain(c, size, channels),
+            WorkKind.FineTune => FineTune(c, size, channels),
             WorkKind.Features => Features(c, size, channels),
             WorkKind.LinearProbe => Probe(c),
             WorkKind.Knn => Knn(c),
@@ -86,6 +88,33 @@ public static class Calibration
             }
             finally { scratch.Delete(recursive: true); }
             return flopsPerStep / Statistics.Median(clock.Seconds) / 1e9;
+        }
+        finally { (tokenizer as IDisposable)?.Dispose(); }
+    }
+
+    /// <summary>
+    /// A fine-tuning row's steps as <see cref="FineTuner"/> runs them — crop, RandAugment, MixUp/CutMix, drop path, AdamW
+    /// with layer decay, the EMA — on the row's untrained model: each timed run is one epoch of two steps (and a
+    /// one-image validation, not counted).
+    /// </summary>
+    static double FineTune(ConfigTree c, int size, int channels)
+    {
+        const int steps = 2;
+        var o = FineTuneSettings.Options(c) with { Epochs = 1, WarmupEpochs = 0 };
+        using var g = new Generator(0, CPU);
+        using var data = Synthetic((long)steps * o.BatchSize, channels, size, g);
+        using var test = Synthetic(1, channels, size, g);
+        var tokenizer = c.Text("pretrain.method") == "denoising" ? UntrainedTokenizer(c, data, g) : null;
+        try
+        {
+            using var model = tokenizer is null
+                ? PretrainingMethods.Baseline(c, size, channels, g)
+                : new Denoiser(tokenizer, RunSettings.Schedule(c), RunSettings.Denoiser(c, size, 10), g);
+            var encoder = (IFineTunableEncoder)model;
+            var readout = RunSettings.Readout(c);
+            int width = (int)c.Int("backbone.width");
+            double flops = FineTuneWork.TrainingFlopsPerImage(c, size) * steps * o.BatchSize;
+            return flops / Timed(() => FineTuner.Run(encoder, readout, width, data, test, 10, o, CPU)) / 1e9;
         }
         finally { (tokenizer as IDisposable)?.Dispose(); }
     }

@@ -8,6 +8,8 @@ public enum WorkKind
 {
     /// <summary>A pretraining step of the denoiser (data-parallel replicas, AdamW, clipping, EMA).</summary>
     Pretrain,
+    /// <summary>A fine-tuning step of a row's encoder and classifier (augmentations, drop path, layer-decay AdamW, EMA).</summary>
+    FineTune,
     /// <summary>The frozen encoder's features for the probes (no_grad, batches of 512).</summary>
     Features,
     /// <summary>Epochs of the linear probe on cached features.</summary>
@@ -43,6 +45,12 @@ public sealed record Workload(WorkKind Kind, string Key, ConfigTree Config)
                 "tokenizer.kind", "tokenizer.patch", "objective.input", "objective.output",
                 "backbone.width", "backbone.depth", "backbone.heads", "backbone.mlp_ratio", "backbone.class_conditional",
                 "data.image_size", "data.channels", "train.batch_size", "train.replicas", "train.threads", "train.ema",
+            ],
+            WorkKind.FineTune =>
+            [
+                "pretrain.method", "tokenizer.kind", "tokenizer.patch", "backbone.width", "backbone.depth", "backbone.heads",
+                "backbone.mlp_ratio", "probe.blocks", "data.image_size", "data.channels", "finetune.batch_size",
+                "finetune.randaug_ops", "finetune.drop_path", "finetune.mixup", "finetune.cutmix", "finetune.ema", "train.threads",
             ],
             WorkKind.LinearProbe or WorkKind.Knn => ["backbone.width", "probe.batch_size", "train.threads"],
             WorkKind.TokenizerReconstruction or WorkKind.TokenizerAdversarial =>

@@ -37,6 +37,26 @@ public class EstimateTests
     }
 
     [Fact]
+    public void A_fine_tuning_row_counts_its_steps_through_the_readout_at_a_rate_of_its_own_and_no_pretraining()
+    {
+        var c = Registry.Resolve("finetune/l-dae-base", "ci");
+        var data = DatasetSize.Of(c, Repo.Root());
+        var work = WorkModel.Row(c, data, probeOnly: true);
+        Assert.DoesNotContain(work, w => w.Workload.Kind == WorkKind.Pretrain);
+        var fineTune = Assert.Single(work, w => w.Workload.Kind == WorkKind.FineTune);
+        var o = FineTuneSettings.Options(c);
+        long batch = Math.Min(o.BatchSize, data.Train), steps = data.Train / batch * o.Epochs;
+        var shape = RunSettings.Backbone(c, data.ImageSize);
+        double readout = BackboneFlops.PerImage(shape) * c.Int("probe.blocks") / shape.Depth;
+        Assert.Equal(3 * readout * steps * batch, fineTune.Flops, 6);
+        Assert.Equal(readout * o.Epochs * data.Test, Assert.Single(work, w => w.Workload.Kind == WorkKind.Features).Flops, 6);
+        // its own measurement: the augmentations, drop path and EMA make a fine-tuning step slower than a pretraining step
+        Assert.NotEqual(Workload.For(WorkKind.Pretrain, c).Key.Split(": ")[1], fineTune.Workload.Key.Split(": ")[1]);
+        Assert.NotEqual(fineTune.Workload.Key, WorkModel.Row(Registry.Resolve("finetune/l-dae-large", "ci"), data, probeOnly: true)
+            .Single(w => w.Workload.Kind == WorkKind.FineTune).Workload.Key);
+    }
+
+    [Fact]
     public void An_augmented_probe_counts_a_pass_over_the_training_images_for_every_probe_epoch()
     {
         var cpu = Registry.Resolve("table3/predict-original-image", "cpu");
