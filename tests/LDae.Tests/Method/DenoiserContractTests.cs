@@ -238,6 +238,28 @@ public class DenoiserContractTests
     }
 
     [Fact]
+    public void Errors_name_what_was_wrong()
+    {
+        using var scope = NewDisposeScope();
+        var s = new LinearGammaSquared();
+        string Refused(DenoiserOptions options, ITokenizer? tokenizer = null) =>
+            Assert.Throws<ArgumentException>(() => new Denoiser(tokenizer ?? Pca(), s, options)).Message;
+        Assert.Contains("image output via inverse PCA", Refused(Tiny(new() { Prediction = Prediction.CleanData, Output = OutputSpace.ImageViaInversePca }), new PixelTokenizer(1)));
+        Assert.Contains("needs image output", Refused(Tiny(new() { Prediction = Prediction.OriginalImage })));
+        Assert.Contains("ε-prediction has no image target", Refused(Tiny(ImageOutput with { Prediction = Prediction.Epsilon })));
+        Assert.Contains("got -1", Refused(Tiny(ImageOutput with { ResidualWeight = -1 })));
+        Assert.Contains("NumClasses ≥ 1", Refused(Tiny() with { ClassConditional = true, NumClasses = 0 }));
+        var size = Refused(Tiny() with { ImageSize = 18 });
+        Assert.Contains("18", size);
+        Assert.Contains("= 4", size);
+
+        using var conditional = new Denoiser(Pca(), s, Tiny() with { ClassConditional = true, NumClasses = 3 });
+        var images = SyntheticShapes.Make(2, 1, Size, seed: 1);
+        Assert.Contains("needs labels", Assert.Throws<ArgumentException>(() => conditional.Loss(images, null, new Generator(0, CPU))).Message);
+        Assert.Contains("generator", Assert.Throws<ArgumentNullException>(() => conditional.Features(images, new ProbeReadout(5, NoisyInput: true))).Message);
+    }
+
+    [Fact]
     public void The_denoiser_owns_its_tokenizer()
     {
         var pca = Pca();

@@ -125,7 +125,9 @@ public class SamplerContractTests
         calls = 0;
         Assert.Equal(1f, guided.Step(zeros(2, 1), 500, 0, null, new Generator(0, CPU), nullClass)[0, 0].item<float>());
         Assert.Equal(1, calls);
-        Assert.Throws<ArgumentException>(() => guided.Step(zeros(2, 1), 500, 0, labels, new Generator(0, CPU)));
+        Assert.Contains("null class", Assert.Throws<ArgumentException>(() => guided.Step(zeros(2, 1), 500, 0, labels, new Generator(0, CPU))).Message);
+        // class 0 is a valid null class
+        Assert.Equal(1f, guided.Step(zeros(2, 1), 500, 0, labels, new Generator(0, CPU), nullClass: 0)[0, 0].item<float>());
     }
 
     [Fact]
@@ -136,7 +138,7 @@ public class SamplerContractTests
         new SamplerOptions { Steps = 1, BatchSize = 1, Guidance = 0 }.Validate();
         Assert.Contains("got 0", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerOptions { Steps = 0 }.Validate()).Message);
         Assert.Contains("got 0", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerOptions { BatchSize = 0 }.Validate()).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerOptions { Guidance = -0.5 }.Validate());
+        Assert.Contains("got -0.5", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerOptions { Guidance = -0.5 }.Validate()).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerOptions { Guidance = double.NaN }.Validate());
         var schedule = NoiseSchedules.Create(NoiseSchedules.DdpmLinearBetaName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sampler(schedule, (zt, _, _) => (zt, zt), new SamplerOptions { Steps = 0 }));

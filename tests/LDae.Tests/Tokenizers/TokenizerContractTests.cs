@@ -1,6 +1,8 @@
+using LDae.Files;
 using LDae.Runtime;
 using LDae.Tests.Method;
 using LDae.Tokenizers;
+using TorchSharp;
 using static TorchSharp.torch;
 using Xunit;
 
@@ -82,6 +84,57 @@ public class TokenizerContractTests
         Assert.Throws<ArgumentException>(() => pca.Decode(zeros(2, 3, 2)));
         // a 3-D tensor whose last side is not D is not taken for patch tokens
         Assert.Throws<ArgumentException>(() => pca.ProjectToSubspace(zeros(2, 4, 15)));
+    }
+
+    /// <summary>A patch-PCA file as <see cref="PatchPcaTokenizer.Save"/> lays it out, with a header and tensors of the given sizes.</summary>
+    static void WritePca(string path, int patch, int channels, int latentDim, long mean, long[] basis, long eigenvalues, long scale) =>
+        VerifiedFile.WriteBinary(path, writer =>
+        {
+            LDae.Training.ModuleFile.WriteHeader(writer, "LDAE-PATCH-PCA", 1);
+            writer.Write(patch);
+            writer.Write(channels);
+            writer.Write(latentDim);
+            writer.Write((int)LatentScaling.None);
+            using var scope = NewDisposeScope();
+            zeros(mean).Save(writer);
+            eye(basis[0], basis[1]).Save(writer);
+            ones(eigenvalues, dtype: ScalarType.Float64).Save(writer);
+            ones(scale).Save(writer);
+        });
+
+    [Fact]
+    public void Loading_a_pca_whose_tensors_do_not_match_its_header_fails()
+    {
+        // header p = 4, C = 1, d = 3: mean and eigenvalues of D = 16, basis 16×3, scale 3
+        var path = Path.Combine(Path.GetTempPath(), $"ldae-pca-forged-{Guid.NewGuid():N}.bin");
+        try
+        {
+            WritePca(path, 4, 1, 3, 16, [16, 3], 16, 3);
+            using (var loaded = PatchPcaTokenizer.Load(path))
+                Assert.Equal((4, 1, 3), (loaded.Patch, loaded.ImageChannels, loaded.LatentDim));
+            var wrong = new (long Mean, long[] Basis, long Eigenvalues, long Scale)[]
+            {
+                (15, [16, 3], 16, 3), (16, [15, 3], 16, 3), (16, [16, 2], 16, 3), (16, [16, 3], 15, 3), (16, [16, 3], 16, 2),
+            };
+            foreach (var (mean, basis, eigenvalues, scale) in wrong)
+            {
+                WritePca(path, 4, 1, 3, mean, basis, eigenvalues, scale);
+                var error = Assert.Throws<InvalidDataException>(() => PatchPcaTokenizer.Load(path));
+                Assert.Contains("p=4, C=1, d=3", error.Message);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".sha256");
+        }
+    }
+
+    [Fact]
+    public void An_unknown_latent_scaling_is_refused()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Throws<ArgumentOutOfRangeException>(() => PatchPcaTokenizer.Fit(SyntheticShapes.Make(8, 1, 8), 4, 2, (LatentScaling)7));
     }
 
     [Fact]

@@ -68,6 +68,59 @@ public class BaselineContractTests
     }
 
     [Fact]
+    public void Contrast_and_saturation_scale_the_colour_by_up_to_40_and_20_percent()
+    {
+        using var scope = NewDisposeScope();
+        // (0.55, 0.5, 0.45) in [0, 1], a constant colour close to gray, so nothing clamps. Brightness b scales the
+        // luma; contrast c (towards the mean luma) and saturation s (towards each pixel's luma) keep it and scale the
+        // chroma: (R − luma)/luma = s·c·(R₀ − luma₀)/luma₀, with c ∈ [0.6, 1.4] and s ∈ [0.8, 1.2].
+        var (first, _) = MoCoV3Views.Draw(Constant(0.1f, 0f, -0.1f), new Generator(4, CPU));
+        var pixel = ((first[.., .., 0, 0] + 1) / 2).to_type(ScalarType.Float64);
+        var luma = 0.299 * pixel[.., 0] + 0.587 * pixel[.., 1] + 0.114 * pixel[.., 2];
+        double luma0 = 0.299 * 0.55 + 0.587 * 0.5 + 0.114 * 0.45;
+        var coloured = (pixel[.., 0] - pixel[.., 2]).abs() > 1e-4;
+        var product = ((pixel[.., 0] - luma) / luma * (luma0 / (0.55 - luma0))).masked_select(coloured);
+        var jittered = product.masked_select((product - 1).abs() > 1e-4);
+        Assert.InRange(Fraction((product - 1).abs() <= 1e-4) , 0.17, 0.23);            // no jitter: 20 % of the coloured views
+        Assert.InRange(jittered.min().item<double>(), 0.48 - 1e-3, 0.56);
+        Assert.InRange(jittered.max().item<double>(), 1.58, 1.68 + 1e-3);
+        Assert.InRange(jittered.mean().item<double>(), 0.97, 1.03);
+    }
+
+    [Fact]
+    public void The_momentum_update_after_each_step_uses_the_scheduled_coefficient()
+    {
+        using var moco = new MoCoV3(16, 1, 4, width: 24, encoderDepth: 1, heads: 2, mlpRatio: 2, new MoCoV3Options(), new Generator(0, CPU));
+        var named = moco.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var online = named["projector.layers.0.weight"];
+        var momentum = named["momentumProjector.layers.0.weight"];
+        using (no_grad()) online.add_(1.0);
+        using var before = momentum.clone();
+        moco.AfterOptimizerStep(50, 100);                                             // m = 0.995 halfway
+        using var expected = before * 0.995 + online * 0.005;
+        Assert.True(momentum.allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
+    public void The_vit_initialisation_is_seeded_xavier_with_zero_biases()
+    {
+        using var a = new VitEncoder(16, 1, 4, width: 24, depth: 1, heads: 2, mlpRatio: 2, new Generator(7, CPU));
+        using var b = new VitEncoder(16, 1, 4, width: 24, depth: 1, heads: 2, mlpRatio: 2, new Generator(7, CPU));
+        foreach (var ((name, p), (_, q)) in a.named_parameters().Zip(b.named_parameters()))
+            Assert.True(TensorAssert.Identical(p, q), name);
+        var linears = a.modules().OfType<TorchSharp.Modules.Linear>().ToList();
+        Assert.NotEmpty(linears);
+        foreach (var linear in linears)
+        {
+            Assert.Equal(0f, linear.bias!.abs().max().item<float>());
+            long fanOut = linear.weight!.shape[0], fanIn = linear.weight.shape[1];
+            Assert.True(linear.weight.abs().max().item<float>() <= Math.Sqrt(6.0 / (fanIn + fanOut)));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new MaskedAutoencoder(16, 1, 4, 24, 1, 2, 2, 8, 1, new MaeOptions { MaskRatio = 1 }, new Generator(0, CPU)));
+    }
+
+    [Fact]
     public void Mocov3_heads_and_momentum_follow_its_recipe()
     {
         var o = new MoCoV3Options();
@@ -134,9 +187,9 @@ public class BaselineContractTests
         Assert.Null(encoder.Layers(2).Norm);
         Assert.Same(encoder.Norm, encoder.Layers(3).Norm);
         Assert.Equal(2, encoder.Layers(2).Blocks.Count);
-        Assert.Throws<ArgumentOutOfRangeException>(() => encoder.Encode(tokens, 0));
+        Assert.Contains("cannot read after 0", Assert.Throws<ArgumentOutOfRangeException>(() => encoder.Encode(tokens, 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => encoder.Encode(tokens, 4));
-        Assert.Throws<ArgumentException>(() => new VitEncoder(18, 1, 4, 24, 3, 2, 2, new Generator(1, CPU)));
-        Assert.Throws<ArgumentException>(() => new VitEncoder(16, 1, 4, 24, 0, 2, 2, new Generator(1, CPU)));
+        Assert.Contains("18", Assert.Throws<ArgumentException>(() => new VitEncoder(18, 1, 4, 24, 3, 2, 2, new Generator(1, CPU))).Message);
+        Assert.Contains("got 0", Assert.Throws<ArgumentException>(() => new VitEncoder(16, 1, 4, 24, 0, 2, 2, new Generator(1, CPU))).Message);
     }
 }
