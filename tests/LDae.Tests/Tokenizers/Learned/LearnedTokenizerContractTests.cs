@@ -131,4 +131,50 @@ public class LearnedTokenizerContractTests
         Assert.False(ae.training);
         Assert.All(ae.parameters(), p => Assert.False(p.requires_grad));
     }
+
+    [Fact]
+    public void Seeded_inits_have_the_scales_pytorch_and_the_gan_papers_give()
+    {
+        using var scope = NewDisposeScope();
+        // PyTorch's default: weights and biases uniform in ±1/√fan_in (fan_in = C_in·k² = 36)
+        // (the inits walk a module's submodules, so each layer is wrapped in a container)
+        var conv = nn.Conv2d(4, 64, 3);
+        using var net = nn.Sequential(conv);
+        SeededInit.Default(net, new Generator(1, CPU));
+        double bound = 1.0 / 6;
+        Assert.InRange(conv.weight!.abs().max().item<float>(), 0.99 * bound, bound);
+        Assert.InRange(conv.bias!.abs().max().item<float>(), 0.5 * bound, bound);
+        Assert.InRange(conv.weight.std().item<float>(), 0.97 * bound / Math.Sqrt(3), 1.03 * bound / Math.Sqrt(3));
+
+        // He et al.: N(0, 2/fan_in) with zero biases; VQGAN's discriminator: N(0, 0.02²) with zero biases
+        var linear = nn.Linear(200, 100);
+        using var head = nn.Sequential(linear);
+        SeededInit.KaimingNormal(head, new Generator(2, CPU));
+        Assert.InRange(linear.weight!.std().item<float>(), 0.097, 0.103);
+        Assert.Equal(0f, linear.bias!.abs().max().item<float>());
+        SeededInit.Normal(head, 0.02, new Generator(3, CPU));
+        Assert.InRange(linear.weight.std().item<float>(), 0.0194, 0.0206);
+        Assert.InRange(linear.weight.mean().item<float>(), -0.001, 0.001);
+        Assert.Equal(0f, linear.bias.abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Training_data_is_scaled_to_minus_one_to_one_and_accuracy_is_the_top_1_fraction()
+    {
+        using var scope = NewDisposeScope();
+        var bytes = tensor(new byte[] { 0, 255 }).reshape(1, 1, 1, 2);
+        Assert.Equal(new float[] { -1, 1 }, TrainingData.ToModelInput(bytes).data<float>().ToArray());
+        var doubles = tensor(new double[] { -0.5, 0.25 });
+        var floats = TrainingData.ToModelInput(doubles);
+        Assert.Equal(ScalarType.Float32, floats.dtype);
+        Assert.Equal(new float[] { -0.5f, 0.25f }, floats.data<float>().ToArray());
+        Assert.Contains("Int64", Assert.Throws<ArgumentException>(() => TrainingData.ToModelInput(tensor(new long[] { 1 }))).Message);
+
+        var logits = tensor(new float[] { 2, 1, 0, 3, 1, 0 }).reshape(3, 2);
+        Assert.Equal(2.0 / 3, TrainingData.Accuracy(logits, tensor(new long[] { 0, 1, 1 })), 12);
+        // the sampling streams of one seed differ by purpose and by step
+        Assert.NotEqual(TrainingData.DeriveSeed(0, "tokenizer-sample", 1), TrainingData.DeriveSeed(0, "tokenizer-sample", 2));
+        Assert.NotEqual(TrainingData.DeriveSeed(0, "tokenizer-sample", 1), TrainingData.DeriveSeed(0, "perceptual", 1));
+        Assert.Equal(TrainingData.DeriveSeed(5, "perceptual", 3), TrainingData.DeriveSeed(5, "perceptual", 3));
+    }
 }
