@@ -191,6 +191,23 @@ public class DenoiserContractTests
     }
 
     [Fact]
+    public void A_class_conditional_loss_sees_the_labels_and_the_defaults_condition_on_t()
+    {
+        using var scope = NewDisposeScope();
+        using var model = Trained(new ObjectiveOptions(), new LinearGammaSquared(), classConditional: true);
+        var images = SyntheticShapes.Make(4, 1, Size, seed: 2);
+        double a = model.Loss(images, tensor(new long[] { 0, 0, 0, 0 }), new Generator(5, CPU)).Total.item<float>();
+        double b = model.Loss(images, tensor(new long[] { 2, 2, 2, 2 }), new Generator(5, CPU)).Total.item<float>();
+        Assert.NotEqual(a, b);
+        // DiT's conditioning on t is on unless a row turns it off; the noisy probe at t = 0 needs no generator
+        Assert.True(new DenoiserOptions { ImageSize = Size }.TimestepConditional);
+        Assert.Equal(new long[] { 4, 32 }, model.Features(images, new ProbeReadout(0, NoisyInput: true)).shape);
+        // an image cell holds p·p·C values
+        var rgb = Denoiser.BackboneFor(4, 3, 6, Tiny(ImageOutput));
+        Assert.Equal((48, 48), (rgb.InChannels, rgb.OutChannels));
+    }
+
+    [Fact]
     public void Fine_tuning_trains_the_embeddings_and_the_blocks_the_probe_reads()
     {
         using var conditional = new Denoiser(Pca(), new LinearGammaSquared(), Tiny() with { ClassConditional = true, NumClasses = 3 });
@@ -213,8 +230,8 @@ public class DenoiserContractTests
         var g = new Generator(0, CPU);
         foreach (var bad in new[] { zeros(2, 1, Size), zeros(2, 1, 12, Size), zeros(2, 1, Size, 12), zeros(2, 3, Size, Size) })
             Assert.Contains("N×1×16×16", Assert.Throws<ArgumentException>(() => model.Loss(bad, null, g)).Message);
-        Assert.Throws<ArgumentException>(() => model.Features(zeros(2, 1, 12, Size)));
-        Assert.Throws<ArgumentException>(() => model.Denoise(zeros(2, 1, Size, 12), 5, g));
+        Assert.Contains("N×1×16×16", Assert.Throws<ArgumentException>(() => model.Features(zeros(2, 1, 12, Size))).Message);
+        Assert.Contains("N×1×16×16", Assert.Throws<ArgumentException>(() => model.Denoise(zeros(2, 1, Size, 12), 5, g)).Message);
         Assert.Equal(new long[] { 7, D, Size / P, Size / P }, model.LatentShape(7));
     }
 
@@ -264,7 +281,11 @@ public class DenoiserContractTests
     {
         var pca = Pca();
         var basis = pca.Basis;
-        new Denoiser(pca, new LinearGammaSquared(), Tiny()).Dispose();
+        var denoiser = new Denoiser(pca, new LinearGammaSquared(), Tiny());
+        var weight = denoiser.Backbone.PatchEmbedding.weight!;
+        Assert.False(((IPretrainingMethod)denoiser).AugmentsItself);
+        denoiser.Dispose();
         Assert.True(basis.IsInvalid);
+        Assert.True(weight.IsInvalid);
     }
 }

@@ -67,6 +67,14 @@ public class SamplerContractTests
         Assert.True(SyntheticShapes.MaxAbsDiff(start, expected) < 1e-5);
         Assert.InRange(start.var().item<float>(), 2.8, 3.2);
         start.Dispose();
+
+        // a variance-preserving schedule starts from unit-variance noise: γ_T² + σ_T² = 1 with γ_T ≠ 0
+        var ddpm = NoiseSchedules.Create(NoiseSchedules.DdpmLinearBetaName);
+        seen.Clear();
+        new Sampler(ddpm, record, new SamplerOptions { Steps = 1 }).Sample([64, 4, 8, 8], null, new Generator(2, CPU));
+        var (vp, _) = Assert.Single(seen);
+        Assert.True(SyntheticShapes.MaxAbsDiff(vp, randn(64, 4, 8, 8, generator: new Generator(2, CPU))) < 1e-5);
+        vp.Dispose();
     }
 
     [Fact]
@@ -80,6 +88,13 @@ public class SamplerContractTests
         var z = sampler.Sample([2, 1, 2, 2], null, new Generator(1, CPU));
         Assert.Equal([1000L, 500, 1], steps);
         Assert.Equal(0, z.abs().max().item<float>());
+        // each update lands on the next step of the subsequence: with ẑ₀ = 0 and ε̂ = 1, DDIM gives z_s = σ_s
+        var inputs = new List<float>();
+        Estimator unitNoise = (zt, t, _) => { inputs.Add(zt[0, 0, 0, 0].item<float>()); return (zeros_like(zt), ones_like(zt)); };
+        new Sampler(schedule, unitNoise, new SamplerOptions { Steps = 3 }).Sample([2, 1, 2, 2], null, new Generator(1, CPU));
+        Assert.Equal(3, inputs.Count);
+        Assert.Equal(schedule.SigmaAt(500), inputs[1], 5);
+        Assert.Equal(schedule.SigmaAt(1), inputs[2], 5);
         Assert.Equal([1000, 1], Sampler.StridedSteps(schedule, 2));
         Assert.Equal([1000], Sampler.StridedSteps(schedule, 1));
         // a one-step schedule whose only step is pure noise still samples from it

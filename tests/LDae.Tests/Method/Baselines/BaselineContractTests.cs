@@ -49,7 +49,9 @@ public class BaselineContractTests
         Assert.Equal(0, Fraction((first[.., 0, 0, 0] + 1) / 2 < 0.5));
         var solarised = (second[.., 0, 0, 0] + 1) / 2 < 0.5;
         Assert.InRange(Fraction(solarised), 0.17, 0.23);
-        Assert.True(((second[.., 0, 0, 0] + 1) / 2).masked_select(solarised).max().item<float>() <= 0.46f + 1e-4f);
+        var solarisedValues = ((second[.., 0, 0, 0] + 1) / 2).masked_select(solarised);
+        Assert.True(solarisedValues.max().item<float>() <= 0.46f + 1e-4f);
+        Assert.True(solarisedValues.min().item<float>() >= 0f, "solarised x is 1 − x, in [0, 0.5]");
     }
 
     [Fact]
@@ -118,6 +120,19 @@ public class BaselineContractTests
         }
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             new MaskedAutoencoder(16, 1, 4, 24, 1, 2, 2, 8, 1, new MaeOptions { MaskRatio = 1 }, new Generator(0, CPU)));
+        // the MLP heads of MoCo v3 are seeded too
+        using var m1 = new MoCoV3(16, 1, 4, width: 24, encoderDepth: 1, heads: 2, mlpRatio: 2, new MoCoV3Options(), new Generator(7, CPU));
+        using var m2 = new MoCoV3(16, 1, 4, width: 24, encoderDepth: 1, heads: 2, mlpRatio: 2, new MoCoV3Options(), new Generator(7, CPU));
+        foreach (var ((name, p), (_, q)) in m1.named_parameters().Zip(m2.named_parameters()))
+            Assert.True(TensorAssert.Identical(p, q), name);
+        // MAE's recipe: normalised-pixel target; its mask token and decoder blocks are seeded
+        Assert.True(new MaeOptions().NormPixLoss);
+        using var mae1 = new MaskedAutoencoder(16, 1, 4, 24, 1, 2, 2, 16, 1, new MaeOptions(), new Generator(7, CPU));
+        using var mae2 = new MaskedAutoencoder(16, 1, 4, 24, 1, 2, 2, 16, 1, new MaeOptions(), new Generator(7, CPU));
+        var p2 = mae2.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in mae1.named_parameters().Where(p => p.name == "maskToken" || p.name.StartsWith("decoderBlocks.")))
+            Assert.True(TensorAssert.Identical(p, p2[name]), name);
+        Assert.InRange(mae1.named_parameters().Single(p => p.name == "maskToken").parameter.std().item<float>(), 0.01, 0.03);
     }
 
     [Fact]
@@ -144,6 +159,9 @@ public class BaselineContractTests
     public void The_projection_head_ends_in_a_batch_norm_without_affine_parameters()
     {
         using var head = new ProjectionMlp(3, 8, 16, 4);
+        // no bias before a batch norm (it would be cancelled) and no running statistics
+        Assert.All(head.modules().OfType<TorchSharp.Modules.Linear>(), l => Assert.Null(l.bias));
+        Assert.Empty(head.named_buffers());
         var norms = head.modules().OfType<TorchSharp.Modules.BatchNorm1d>().ToList();
         Assert.Equal(3, norms.Count);
         Assert.All(norms.Take(2), n => Assert.NotNull(n.weight));
@@ -188,6 +206,13 @@ public class BaselineContractTests
         Assert.Same(encoder.Norm, encoder.Layers(3).Norm);
         Assert.Equal(2, encoder.Layers(2).Blocks.Count);
         Assert.Contains("cannot read after 0", Assert.Throws<ArgumentOutOfRangeException>(() => encoder.Encode(tokens, 0)).Message);
+        Assert.True(SyntheticShapes.MaxAbsDiff(encoder.Encode(tokens, 1), encoder.Blocks[0].forward(tokens, null)) < 1e-6);
+        // tokens = patch embedding + the fixed 2-D sin-cos position embedding; blocks of hidden width·mlpRatio
+        var patches = encoder.Patchify(images);
+        var embedded = encoder.PatchEmbedding.forward(patches) + LDae.Models.PositionEmbedding.SinCos2D(24, 4).unsqueeze(0);
+        Assert.True(SyntheticShapes.MaxAbsDiff(tokens, embedded) < 1e-5);
+        Assert.Contains(encoder.named_parameters(), p => p.name.StartsWith("blocks.0.") && p.parameter.shape.SequenceEqual(new long[] { 48, 24 }));
+        using (var rgb = new VitEncoder(16, 3, 4, 24, 1, 2, 2, new Generator(1, CPU))) Assert.Equal(48, rgb.PatchDim);
         Assert.Throws<ArgumentOutOfRangeException>(() => encoder.Encode(tokens, 4));
         Assert.Contains("18", Assert.Throws<ArgumentException>(() => new VitEncoder(18, 1, 4, 24, 3, 2, 2, new Generator(1, CPU))).Message);
         Assert.Contains("got 0", Assert.Throws<ArgumentException>(() => new VitEncoder(16, 1, 4, 24, 0, 2, 2, new Generator(1, CPU))).Message);
