@@ -7,7 +7,7 @@ using LDae.Training;
 using static TorchSharp.torch;
 using Xunit;
 
-namespace LDae.Tests.Fid;
+namespace LDae.Tests.Method;
 
 public class SamplerTests
 {
