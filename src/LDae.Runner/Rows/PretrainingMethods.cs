@@ -1,9 +1,9 @@
-using LDae.Models;
 using LDae.Data;
 using LDae.Harness.Config;
 using LDae.Harness.Results;
 using LDae.Method;
 using LDae.Method.Baselines;
+using LDae.Models;
 using LDae.Training;
 using TorchSharp;
 
