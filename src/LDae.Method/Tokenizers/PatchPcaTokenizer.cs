@@ -83,7 +83,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
             using var chunkScope = NewDisposeScope();
             var x = Patches.Patchify(images.narrow(0, start, Math.Min(chunk, n - start)), patch)
                 .reshape(-1, dim).to_type(ScalarType.Float64);
-            sum.add_(x.sum(0));
+            sum.add_(x.sum(0L));                            // 0L: a literal 0 would bind to sum(ScalarType), 0 = Byte
             outer.add_(x.t().mm(x));
             count += x.shape[0];
         }

@@ -22,6 +22,22 @@ public class PatchPcaTokenizerTests
         return (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).square().sum().item<double>() / patches;
     }
 
+    [Fact]
+    public void The_patches_are_centred_with_their_training_mean_and_the_basis_is_that_of_their_covariance()
+    {
+        using var scope = NewDisposeScope();
+        var x = Images();
+        using var pca = PatchPcaTokenizer.Fit(x, P, 3, chunk: 40); // several chunks: the mean accumulates over them
+        var patches = Patches.Patchify(x, P).reshape(-1, D).to_type(ScalarType.Float64);
+        var mean = patches.mean([0]);
+        Assert.True(mean.abs().max().item<double>() > 0.1, "the test data must have a mean away from 0");
+        Assert.True((pca.Mean.to_type(ScalarType.Float64) - mean).abs().max().item<double>() < 1e-5);
+        var centred = patches - mean;
+        var cov = centred.t().mm(centred) / patches.shape[0];
+        var top = linalg.eigvalsh(cov).flip(0).narrow(0, 0, D);
+        Assert.True((pca.Eigenvalues.to_type(ScalarType.Float64) - top).abs().max().item<double>() < 1e-6 * top[0].item<double>());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
