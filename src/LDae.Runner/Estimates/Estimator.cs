@@ -93,9 +93,8 @@ public static class Estimator
             var id = SeedRuns.ResultId(source, seed);
             var config = registry.Resolve(source, profile, overrides);
             if (data.TryOf(config) is not { } digest) return null;
-            bool published = seed is { } k ? new SeedResults(store, profile, source).IsUpToDate(k, config.Hash(), digest) : store.IsUpToDate(profile, source, config.Hash(), digest);
-            bool runsInThisBuild = targets.Any(t => t.Name == id && t.Status == TargetStatus.ToRun);
-            if (!published || runsInThisBuild || !pretrainedAgain.Add(id)) return null;
+            // a source without an up-to-date result runs in full (and leaves its weights): not pretrained again
+            if (!SourceWeights.HasResult(store, profile, source, seed, config.Hash(), digest) || !pretrainedAgain.Add(id)) return null;
             if (SourceWeights.Locate(registry, store, source, profile, seed, overrides, digest) is not null) return null;
             var pretrain = WorkModel.Row(config, DatasetSize.Of(config, repoRoot)).Where(w => w.Workload.Kind == WorkKind.Pretrain).ToList();
             return ($"{id} (weights)", TargetStatus.ToRun, "result up to date, weights.bin not kept: pretrained again", pretrain);

@@ -29,9 +29,7 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
         if (request.Stage == RowStage.ProbeOnly)
             throw new InputException($"{request.ResultId}: needs the weights of {sourceId}, which has none; run `ldae pretrain --row {source}{SeedOption(request.Seed)} --profile {request.Profile}` first");
         var hash = registry.Resolve(source, request.Profile, request.Overrides).Hash();
-        bool finished = request.Seed is { } k
-            ? new SeedResults(store, request.Profile, source).IsUpToDate(k, hash, dataDigest)
-            : store.IsUpToDate(request.Profile, source, hash, dataDigest);
+        bool finished = HasResult(store, request.Profile, source, request.Seed, hash, dataDigest);
         log.WriteLine(finished
             ? $"{request.ResultId}: needs the weights of {sourceId}, whose result is up to date but whose weights.bin is not there or does not match its SHA-256 (weights are not committed): pretraining {sourceId} again"
             : $"{request.ResultId}: needs the weights of {sourceId}, which has no result yet: running {sourceId} first");
@@ -44,6 +42,10 @@ sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, Result
         });
         return Find(source, request, dataDigest) ?? throw new InvalidOperationException($"{sourceId} left no pretrained weights for {request.ResultId}");
     }
+
+    /// <summary>Whether the source's run (seed k, or its one-seed run) has an up-to-date result of <paramref name="hash"/> on this data.</summary>
+    public static bool HasResult(ResultStore store, string profile, string source, int? seed, string hash, string dataDigest) =>
+        seed is { } k ? new SeedResults(store, profile, source).IsUpToDate(k, hash, dataDigest) : store.IsUpToDate(profile, source, hash, dataDigest);
 
     static string SeedOption(int? seed) => seed is { } k ? $" --seed {k}" : "";
 

@@ -123,7 +123,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("resolve", "--row --profile --set --device --force")]
     [InlineData("plan", "--profile --device --force")]
     [InlineData("report", "--profile --device --force")]
-    [InlineData("estimate", "--target --profile --remeasure --matmul-gflops --json --seeds --device --force")]
+    [InlineData("estimate", "--target --profile --set --remeasure --matmul-gflops --json --seeds --device --force")]
     [InlineData("bench", "--row --profile --steps --warmup --threads --replicas --probe-images --matmul-size --breakdown-steps --tokenizer --sampler --sample-images --omp-wait --precision --json --device --force")]
     [InlineData("fid", "--row --profile --samples --steps --sampler --guidance --inception --fetch-inception --seeds --set --device --force")]
     public void Every_command_has_help_that_lists_each_of_its_options(string command, string options)
