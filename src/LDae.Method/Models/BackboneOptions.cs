@@ -42,7 +42,13 @@ public sealed record BackboneOptions(
     public int TokenCount => GridSize / Patch * (GridSize / Patch);
 
     /// <summary>Blocks in the encoder (the first half; the probe reads its output).</summary>
-    public int EncoderDepth => Depth / 2;
+    public int EncoderDepth => EncoderDepthOf(Depth);
+
+    /// <summary>
+    /// Where a backbone of <paramref name="depth"/> blocks is split: the first half is the encoder (the denoiser's
+    /// probe read-out, the MAE and MoCo v3 encoders of Table 4), the second the decoder.
+    /// </summary>
+    public static int EncoderDepthOf(int depth) => depth / 2;
 
     /// <summary>Hidden width of each block's MLP.</summary>
     public int MlpHidden => (int)(Width * MlpRatio);

@@ -1,3 +1,4 @@
+using LDae.Models;
 using LDae.Data;
 using LDae.Harness.Config;
 using LDae.Harness.Results;
@@ -35,7 +36,7 @@ public static class PretrainingMethods
     {
         string method = config.Text("pretrain.method");
         int patch = (int)config.Int("tokenizer.patch");             // a token is a p×p pixel patch, as an l-DAE token
-        int width = (int)config.Int("backbone.width"), encoderDepth = (int)config.Int("backbone.depth") / 2, heads = (int)config.Int("backbone.heads");
+        int width = (int)config.Int("backbone.width"), encoderDepth = BackboneOptions.EncoderDepthOf((int)config.Int("backbone.depth")), heads = (int)config.Int("backbone.heads");
         double mlpRatio = config.Double("backbone.mlp_ratio");
         return method switch
         {

@@ -116,4 +116,16 @@ public class ProbeConfigTests
         Assert.Equal(0.1, paper.Double("probe.lr"));
         Assert.Equal(90L, paper.Int("probe.epochs"));
     }
+
+    [Fact]
+    public void Every_row_s_probe_blocks_is_the_backbone_s_encoder_depth_plus_its_split()
+    {
+        foreach (var profile in Registry.Profiles.Keys)
+            foreach (var row in Registry.Rows)
+            {
+                var config = Registry.Resolve(row, profile);
+                int encoder = LDae.Models.BackboneOptions.EncoderDepthOf((int)config.Int("backbone.depth"));
+                Assert.True(encoder + config.Int("probe.split") == config.Int("probe.blocks"), $"{row.FullId} at {profile}");
+            }
+    }
 }
