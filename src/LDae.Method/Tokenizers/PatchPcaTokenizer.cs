@@ -170,8 +170,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
     {
         if (images.dim() != 4 || images.shape[1] != ImageChannels)
             throw new ArgumentException($"expected images N×{ImageChannels}×H×W, got shape [{string.Join(",", images.shape)}]");
-        if (images.shape[2] % Patch != 0 || images.shape[3] % Patch != 0)
-            throw new ArgumentException($"image size {images.shape[2]}×{images.shape[3]} is not divisible by the PCA patch size {Patch}");
+        // a side not divisible by the patch is refused by Patches.Patchify
     }
 
     /// <summary>Writes the fitted PCA (header + mean, basis, eigenvalues, scale); atomic, with its SHA-256 beside it (<see cref="VerifiedFile"/>).</summary>

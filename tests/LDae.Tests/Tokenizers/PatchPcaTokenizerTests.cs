@@ -178,4 +178,26 @@ public class PatchPcaTokenizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PatchPcaTokenizer.Fit(x, P, D + 1));
         Assert.Throws<ArgumentException>(() => a.Encode(zeros(1, 3, Size, Size)));
     }
+
+    [Fact]
+    public void A_colour_patch_has_p_squared_times_C_values_and_every_value_enters_the_fit()
+    {
+        using var scope = NewDisposeScope();
+        var rgb = SyntheticShapes.Make(32, 3, Size, seed: 2);
+        using var pca = PatchPcaTokenizer.Fit(rgb, P, 3 * D);           // d = D·3 is allowed: all of a colour patch
+        Assert.Equal(P * P * 3, pca.PatchDim);
+        Assert.Equal(new long[] { P * P * 3, P * P * 3 }, pca.Basis.shape);
+        Assert.True(SyntheticShapes.MaxAbsDiff(pca.Decode(pca.Encode(rgb)), rgb) < 1e-4);   // lossless at d = D
+    }
+
+    [Fact]
+    public void Images_of_the_wrong_rank_or_a_side_not_divisible_by_the_patch_are_refused()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Contains("N×C×H×W", Assert.Throws<ArgumentException>(() => PatchPcaTokenizer.Fit(zeros(4, Size, Size), P, 2)).Message);
+        using var pca = PatchPcaTokenizer.Fit(Images(16), P, 4);
+        foreach (var (h, w) in new[] { (Size, Size + 2), (Size + 2, Size) })   // either side alone is enough
+            Assert.Contains("not divisible", Assert.Throws<ArgumentException>(() => pca.ProjectToSubspace(zeros(1, C, h, w))).Message);
+    }
 }
+

@@ -139,6 +139,10 @@ public class BaselineContractTests
             else Assert.True(p.abs().max().item<float>() <= Math.Sqrt(6.0 / (p.shape[0] + p.shape[1])) + 1e-6, name);
         }
         Assert.InRange(mae1.named_parameters().Single(p => p.name == "maskToken").parameter.std().item<float>(), 0.01, 0.03);
+        // the decoder blocks' MLP is decoder width × mlp ratio wide: 16 · 2 = 32
+        var decoderShapes = mae1.named_parameters().Where(p => p.name.StartsWith("decoderBlocks.")).Select(p => string.Join("×", p.parameter.shape)).ToList();
+        Assert.Contains("32×16", decoderShapes);
+        Assert.Contains("16×32", decoderShapes);
     }
 
     [Fact]
