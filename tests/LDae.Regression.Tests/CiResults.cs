@@ -1,6 +1,7 @@
 using LDae.Rows;
 using LDae.Harness;
 using LDae.Harness.Experiments;
+using LDae.Harness.Regression;
 using LDae.Harness.Results;
 
 namespace LDae.Regression.Tests;
@@ -23,16 +24,8 @@ public static class CiResults
 
     public static readonly ExperimentRegistry Registry = ExperimentRegistry.Load(Repo.Experiments());
 
-    /// <summary>
-    /// Every row that can run at the ci profile, except a study of steps' (compute/): its rows are rows of the tables
-    /// trained 4–16× longer, so the tables' own rows already guard the method they run, at a sixteenth of the time;
-    /// and except rows trained in bf16 (precision/): they are rows of the tables with the products in bfloat16, which
-    /// needs a CPU with native bf16 that CI need not have, and AutocastTests hold the bf16 step to the fp32 one.
-    /// </summary>
-    public static IEnumerable<string> RunnableRows() =>
-        Registry.Tables.Where(t => t.Steps.Count == 0).SelectMany(t => t.Rows)
-            .Where(r => Registry.Resolve(r, Profile) is var config && Availability.Missing(config) is null && config.Text("train.precision") == "fp32")
-            .Select(r => r.FullId);
+    /// <summary>The rows this suite runs (<see cref="RegressionRows"/>).</summary>
+    public static IEnumerable<string> RunnableRows() => RegressionRows.Of(Registry, Profile);
 
     /// <summary>The results folder of this test run.</summary>
     public static string ResultsRoot => Root.Value;

@@ -168,5 +168,5 @@ public sealed class ConfigTree
 /// </summary>
 public static class MethodVersion
 {
-    public const int Current = 2;
+    public const int Current = 3;
 }

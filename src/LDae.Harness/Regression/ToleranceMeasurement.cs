@@ -16,7 +16,8 @@ public sealed record MeasuredTolerances(ToleranceFile Tolerances, StepSnapshotFi
 
 /// <summary>
 /// The regression bounds and step snapshots from a results tree in which every row ran several seeds
-/// (<c>./build.sh --target=measure-tolerances</c>): each row's bound from its own seed spread
+/// (<c>./build.sh --target=measure-tolerances</c>), for the rows the suite runs (<see cref="RegressionRows"/>; a
+/// measured row outside them is not written): each row's bound from its own seed spread
 /// (<see cref="ToleranceRule"/>), and every table step whose paired 95 % CI of the probe top-1 Δ excludes 0.
 /// A row without a result of its current configuration, or with fewer than <see cref="ToleranceRule.MinimumSeeds"/>
 /// seeds, is left out (its snapshot keeps the global bounds) and named in <see cref="MeasuredTolerances.Unmeasured"/>.
@@ -28,9 +29,8 @@ public static class ToleranceMeasurement
     {
         var measured = new Dictionary<string, RowMetrics>(StringComparer.Ordinal);
         var unmeasured = new List<string>();
-        foreach (var row in registry.Rows)
+        foreach (var row in RegressionRows.Of(registry, profile).Select(registry.Row))
         {
-            if (Availability.Missing(registry.Resolve(row, profile)) is not null) continue;
             var m = store.TryLoad(profile, row.FullId);
             string? why = m is null ? "no result"
                 : m.ConfigHash != registry.Resolve(row, profile).Hash() ? "a result of another configuration"

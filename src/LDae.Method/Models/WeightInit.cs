@@ -26,6 +26,12 @@ public static class WeightInit
         weight.normal_(0, std, generator);
     }
 
+    /// <summary>
+    /// The module and every module below it, in order. TorchSharp's modules() lists only the submodules, so an
+    /// initialiser given a bare Linear or Conv2d would find nothing to initialise.
+    /// </summary>
+    public static IEnumerable<nn.Module> SelfAndSubmodules(nn.Module module) => module.modules().Prepend(module);
+
     public static void Zero(Tensor? tensor)
     {
         if (tensor is null) return;

@@ -83,7 +83,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
             using var chunkScope = NewDisposeScope();
             var x = Patches.Patchify(images.narrow(0, start, Math.Min(chunk, n - start)), patch)
                 .reshape(-1, dim).to_type(ScalarType.Float64);
-            sum.add_(x.sum(0));
+            sum.add_(x.sum(0L));                            // 0L: a literal 0 would bind to sum(ScalarType), 0 = Byte
             outer.add_(x.t().mm(x));
             count += x.shape[0];
         }
@@ -170,8 +170,7 @@ public sealed class PatchPcaTokenizer : ITokenizer
     {
         if (images.dim() != 4 || images.shape[1] != ImageChannels)
             throw new ArgumentException($"expected images N×{ImageChannels}×H×W, got shape [{string.Join(",", images.shape)}]");
-        if (images.shape[2] % Patch != 0 || images.shape[3] % Patch != 0)
-            throw new ArgumentException($"image size {images.shape[2]}×{images.shape[3]} is not divisible by the PCA patch size {Patch}");
+        // a side not divisible by the patch is refused by Patches.Patchify
     }
 
     /// <summary>Writes the fitted PCA (header + mean, basis, eigenvalues, scale); atomic, with its SHA-256 beside it (<see cref="VerifiedFile"/>).</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using LDae.Harness.Experiments;
 using LDae.Harness.Results;
 
 namespace LDae.Reporting.Sections;
@@ -26,7 +27,9 @@ static class ProvenanceSection
         md.Append($"| Method version | {Distinct(p.Select(x => Format.Integer(x.MethodVersion)))} |\n");
         md.Append($"| Device | {Distinct(p.Select(x => x.Device))} |\n");
         md.Append($"| Threads | {Distinct(p.Select(x => Format.Integer(x.Threads)))} |\n");
-        md.Append($"| Seeds | {Distinct(p.Select(x => Format.Integer(x.Seed)))} |\n");
+        // A multi-seed row's metrics.json carries its seed 1's provenance; the seeds it ran are in its seed summary.
+        md.Append($"| Seeds per row | {Distinct(ran.Select(r => Format.Integer(r.Seeds?.N ?? 1)))} |\n");
+        md.Append($"| train.seed (seed 1; seed k adds (k − 1) × {SeedRuns.Stride}) | {Distinct(p.Select(x => Format.Integer(x.Seed)))} |\n");
         md.Append($"| Machines | {Distinct(p.Select(x => x.Machine))} |\n");
         md.Append($"| .NET | {Distinct(p.Select(x => x.Dotnet))} |\n");
         md.Append($"| TorchSharp | {Distinct(p.Select(x => x.TorchSharpVersion))} |\n");

@@ -100,6 +100,22 @@ public class ToleranceMeasurementTests
     }
 
     [Fact]
+    public void Rows_the_suite_does_not_run_get_no_bounds_and_no_steps()
+    {
+        using var dir = new TempTree("tolerances");
+        var store = new ResultStore(dir);
+        // a compute-study row and a bf16 row with five seeds each: measured, but the suite never runs them
+        foreach (var row in new[] { "compute/pca-ddm-4x", "compute/l-dae-4x", "precision/pca-ddm-bf16", "precision/l-dae-bf16", Previous })
+            WriteSeeds(store, row, [70.0, 71.0, 72.0, 71.0, 70.0], [0.2, 0.2, 0.2, 0.2, 0.2]);
+        WriteSeeds(store, "precision/l-dae-bf16", [60.0, 61.0, 62.0, 61.0, 60.5], [0.2, 0.2, 0.2, 0.2, 0.2]);
+        var m = ToleranceMeasurement.From(SeedTestFiles.Registry, store, BuildTestFiles.Profile, "c");
+        Assert.Equal([Previous], m.Tolerances.Rows.Keys);
+        Assert.Empty(m.Steps.Steps);                                      // bf16 l-DAE − bf16 PCA DDM resolves, but is not the suite's
+        Assert.DoesNotContain(m.Unmeasured, u => u.StartsWith("compute/", StringComparison.Ordinal) || u.StartsWith("precision/", StringComparison.Ordinal));
+        Assert.Equal(RegressionRows.Of(SeedTestFiles.Registry, BuildTestFiles.Profile).Count() - 1, m.Unmeasured.Count);
+    }
+
+    [Fact]
     public void The_measurement_runs_at_least_five_seeds_into_a_results_tree_of_its_own()
     {
         Assert.Equal(5, ToleranceTarget.Seeds(null));

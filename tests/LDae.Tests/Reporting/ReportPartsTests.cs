@@ -113,6 +113,7 @@ public class ReportPartsTests
             Assert.Contains("| 5 ± 0.707 (n=2) |", output.Markdown);  // our distance over seeds: mean ± sd
             Assert.Contains("- l-DAE, ViT-B − MAE, ViT-B: paper -1.4, ours -4.0", output.Markdown);
             Assert.Contains("pretraining 1000 vs 3000 images/s", output.Markdown);
+            Assert.Contains("| Seeds per row | 2 |", output.Markdown);  // the seeds each row ran, not seed 1's train.seed
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }

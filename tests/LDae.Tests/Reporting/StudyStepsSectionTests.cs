@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using LDae.Files;
 using LDae.Harness;
 using LDae.Harness.Results;
 using LDae.Reporting;
@@ -8,8 +8,9 @@ using Xunit;
 namespace LDae.Tests.Reporting;
 
 /// <summary>
-/// The compute study's part of the report, from the committed quick results of Table 3 (three seeds each) and a 4×
-/// row pair written beside them: each step's Δ at each length with its CI and verdict, and where it first agrees.
+/// The compute study's part of the report, from Table 3 rows and a 4× row pair with invented per-seed numbers (three
+/// seeds each, the fixture's metrics as template): each step's Δ at each length with its CI and verdict, and where it
+/// first agrees.
 /// </summary>
 public sealed class StudyStepsSectionTests : IDisposable
 {
@@ -21,31 +22,34 @@ public sealed class StudyStepsSectionTests : IDisposable
         else Directory.Delete(root, recursive: true);
     }
 
-    string Copy(string row, string? asRow = null, double shift = 0)
+    void Write(string row, params double[] probeTop1PerSeed)
     {
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root(), "results", "quick", row, "metrics.json")))!;
-        var target = asRow ?? row;
-        json["row"] = target;
-        json["config_hash"] = ReportFixture.Registry.Resolve(target, "quick").Hash();
-        foreach (var v in json["seeds"]!["values"]!.AsArray()) v!["probe_top1"] = (double)v["probe_top1"]! + shift;
-        json["probe_top1"] = (double)json["probe_top1"]! + shift;
-        json["seeds"]!["probe_top1"]!["mean"] = (double)json["seeds"]!["probe_top1"]!["mean"]! + shift;
-        var path = Path.Combine(root, "quick", target, "metrics.json");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, json.ToJsonString());
-        return path;
+        var template = RowMetrics.FromJson(File.ReadAllText(Path.Combine(ReportFixture.Source, "quick", "table3", "pca-ddm", "metrics.json")), "fixture");
+        var seeds = probeTop1PerSeed.Select((top1, i) => template with
+        {
+            Row = row,
+            ConfigHash = ReportFixture.Registry.Resolve(row, "quick").Hash(),
+            Seed = i + 1,
+            ProbeTop1 = top1,
+        }).ToList();
+        AtomicFile.WriteText(new ResultStore(root).Row("quick", row).Metrics, SeedAggregate.Of(seeds).ToJson());
     }
+
+    static readonly double[] PcaDdm = [78.0, 78.2, 78.3];
+    static readonly double[] LDae = [70.2, 70.3, 70.4];
 
     static string[] Cells(string line) => line.Trim().Trim('|').Split(" | ").Select(c => c.Trim()).ToArray();
 
     [Fact]
     public void Each_step_shows_its_delta_per_length_and_the_shortest_length_at_which_it_agrees()
     {
-        foreach (var row in new[] { "table3/pca-ddm", "table3/predict-original-image", "table3/image-input-inverse-pca", "table3/image-output-inverse-pca" })
-            Copy(row);
+        Write("table3/pca-ddm", PcaDdm);
+        Write("table3/predict-original-image", LDae);
+        Write("table3/image-input-inverse-pca", 75.0, 75.2, 75.1);
+        Write("table3/image-output-inverse-pca", 70.3, 70.5, 70.6);  // −4.6, beyond noise, where the paper gains 0.3
         // 4×: the PCA DDM 2 points up, the l-DAE as at 1×: the step grows but keeps the paper's sign
-        Copy("table3/pca-ddm", "compute/pca-ddm-4x", shift: 2);
-        Copy("table3/predict-original-image", "compute/l-dae-4x");
+        Write("compute/pca-ddm-4x", [.. PcaDdm.Select(v => v + 2)]);
+        Write("compute/l-dae-4x", LDae);
         var output = Report.Write(ReportFixture.Registry, new ResultStore(root), "quick", Path.Combine(root, "report"));
         var md = File.ReadAllText(output.MarkdownPath);
 
@@ -53,7 +57,7 @@ public sealed class StudyStepsSectionTests : IDisposable
         var overall = Cells(md.Split('\n').Single(l => l.StartsWith("| PCA DDM → l-DAE", StringComparison.Ordinal)));
         Assert.Equal("-0.6", overall[1]);
         Assert.EndsWith("✓ agrees", overall[2]);
-        Assert.StartsWith("-9.9 [", overall[3]);                     // 70.3 − (78.15 + 2), paired by seed
+        Assert.StartsWith("-9.9 [", overall[3]);                     // 70.3 − (78.17 + 2), paired by seed
         Assert.Equal("not run", overall[4]);
         Assert.Equal("1×", overall[5]);
         var output1 = Cells(md.Split('\n').Single(l => l.StartsWith("| image input → image output", StringComparison.Ordinal)));
@@ -69,10 +73,11 @@ public sealed class StudyStepsSectionTests : IDisposable
     [Fact]
     public void A_step_that_agrees_at_one_length_and_is_within_noise_at_a_longer_one_does_not_agree_from_it()
     {
-        foreach (var row in new[] { "table3/pca-ddm", "table3/predict-original-image" }) Copy(row);
-        // 4×: the PCA DDM 7.85 points down, to the l-DAE's mean: the step that agreed at 1× is within noise at 4×
-        Copy("table3/pca-ddm", "compute/pca-ddm-4x", shift: -7.85);
-        Copy("table3/predict-original-image", "compute/l-dae-4x");
+        Write("table3/pca-ddm", PcaDdm);
+        Write("table3/predict-original-image", LDae);
+        // 4×: the PCA DDM down to the l-DAE's level: the step that agreed at 1× is within noise at 4×
+        Write("compute/pca-ddm-4x", 70.15, 70.35, 70.45);
+        Write("compute/l-dae-4x", LDae);
         var output = Report.Write(ReportFixture.Registry, new ResultStore(root), "quick", Path.Combine(root, "report"));
         var overall = Cells(File.ReadAllText(output.MarkdownPath).Split('\n').Single(l => l.StartsWith("| PCA DDM → l-DAE", StringComparison.Ordinal)));
         Assert.EndsWith("✓ agrees", overall[2]);

@@ -22,6 +22,22 @@ public class PatchPcaTokenizerTests
         return (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).square().sum().item<double>() / patches;
     }
 
+    [Fact]
+    public void The_patches_are_centred_with_their_training_mean_and_the_basis_is_that_of_their_covariance()
+    {
+        using var scope = NewDisposeScope();
+        var x = Images();
+        using var pca = PatchPcaTokenizer.Fit(x, P, 3, chunk: 40); // several chunks: the mean accumulates over them
+        var patches = Patches.Patchify(x, P).reshape(-1, D).to_type(ScalarType.Float64);
+        var mean = patches.mean([0]);
+        Assert.True(mean.abs().max().item<double>() > 0.1, "the test data must have a mean away from 0");
+        Assert.True((pca.Mean.to_type(ScalarType.Float64) - mean).abs().max().item<double>() < 1e-5);
+        var centred = patches - mean;
+        var cov = centred.t().mm(centred) / patches.shape[0];
+        var top = linalg.eigvalsh(cov).flip(0).narrow(0, 0, D);
+        Assert.True((pca.Eigenvalues.to_type(ScalarType.Float64) - top).abs().max().item<double>() < 1e-6 * top[0].item<double>());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
@@ -162,4 +178,26 @@ public class PatchPcaTokenizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PatchPcaTokenizer.Fit(x, P, D + 1));
         Assert.Throws<ArgumentException>(() => a.Encode(zeros(1, 3, Size, Size)));
     }
+
+    [Fact]
+    public void A_colour_patch_has_p_squared_times_C_values_and_every_value_enters_the_fit()
+    {
+        using var scope = NewDisposeScope();
+        var rgb = SyntheticShapes.Make(32, 3, Size, seed: 2);
+        using var pca = PatchPcaTokenizer.Fit(rgb, P, 3 * D);           // d = D·3 is allowed: all of a colour patch
+        Assert.Equal(P * P * 3, pca.PatchDim);
+        Assert.Equal(new long[] { P * P * 3, P * P * 3 }, pca.Basis.shape);
+        Assert.True(SyntheticShapes.MaxAbsDiff(pca.Decode(pca.Encode(rgb)), rgb) < 1e-4);   // lossless at d = D
+    }
+
+    [Fact]
+    public void Images_of_the_wrong_rank_or_a_side_not_divisible_by_the_patch_are_refused()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Contains("N×C×H×W", Assert.Throws<ArgumentException>(() => PatchPcaTokenizer.Fit(zeros(4, Size, Size), P, 2)).Message);
+        using var pca = PatchPcaTokenizer.Fit(Images(16), P, 4);
+        foreach (var (h, w) in new[] { (Size, Size + 2), (Size + 2, Size) })   // either side alone is enough
+            Assert.Contains("not divisible", Assert.Throws<ArgumentException>(() => pca.ProjectToSubspace(zeros(1, C, h, w))).Message);
+    }
 }
+

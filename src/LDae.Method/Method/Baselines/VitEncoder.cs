@@ -89,7 +89,7 @@ public sealed class VitEncoder : nn.Module
     /// <summary>MAE's and MoCo v3's initialisation of a ViT: Xavier-uniform linears with zero bias (LayerNorms stay 1/0).</summary>
     public static void InitializeLinears(nn.Module module, Generator g)
     {
-        foreach (var m in module.modules())
+        foreach (var m in WeightInit.SelfAndSubmodules(module))
             if (m is Linear linear)
             {
                 WeightInit.XavierUniform(linear.weight!, g);

@@ -1,3 +1,4 @@
+using LDae.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ public static class SeededInit
     public static void Default(nn.Module module, Generator g)
     {
         using var _ = no_grad();
-        foreach (var norm in module.modules().OfType<GroupNorm>())
+        foreach (var norm in WeightInit.SelfAndSubmodules(module).OfType<GroupNorm>())
         {
             norm.weight?.fill_(1.0);
             norm.bias?.zero_();
@@ -54,7 +55,7 @@ public static class SeededInit
 
     static IEnumerable<(Tensor Weight, Tensor? Bias)> Layers(nn.Module module)
     {
-        foreach (var m in module.modules())
+        foreach (var m in WeightInit.SelfAndSubmodules(module))
             switch (m)
             {
                 case Conv2d conv: yield return (conv.weight!, conv.bias); break;

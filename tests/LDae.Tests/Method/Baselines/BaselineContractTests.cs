@@ -130,9 +130,19 @@ public class BaselineContractTests
         using var mae1 = new MaskedAutoencoder(16, 1, 4, 24, 1, 2, 2, 16, 1, new MaeOptions(), new Generator(7, CPU));
         using var mae2 = new MaskedAutoencoder(16, 1, 4, 24, 1, 2, 2, 16, 1, new MaeOptions(), new Generator(7, CPU));
         var p2 = mae2.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        foreach (var (name, p) in mae1.named_parameters().Where(p => p.name == "maskToken" || p.name.StartsWith("decoderBlocks.")))
+        foreach (var (name, p) in mae1.named_parameters())
             Assert.True(TensorAssert.Identical(p, p2[name]), name);
+        // every linear, the decoder's embedding and prediction layers included, is Xavier-uniform with zero bias
+        foreach (var (name, p) in mae1.named_parameters().Where(p => p.name.StartsWith("decoderEmbed.") || p.name.StartsWith("decoderPred.")))
+        {
+            if (name.EndsWith(".bias")) Assert.Equal(0, p.abs().max().item<float>());
+            else Assert.True(p.abs().max().item<float>() <= Math.Sqrt(6.0 / (p.shape[0] + p.shape[1])) + 1e-6, name);
+        }
         Assert.InRange(mae1.named_parameters().Single(p => p.name == "maskToken").parameter.std().item<float>(), 0.01, 0.03);
+        // the decoder blocks' MLP is decoder width × mlp ratio wide: 16 · 2 = 32
+        var decoderShapes = mae1.named_parameters().Where(p => p.name.StartsWith("decoderBlocks.")).Select(p => string.Join("×", p.parameter.shape)).ToList();
+        Assert.Contains("32×16", decoderShapes);
+        Assert.Contains("16×32", decoderShapes);
     }
 
     [Fact]

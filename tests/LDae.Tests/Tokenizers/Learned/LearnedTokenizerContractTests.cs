@@ -137,22 +137,20 @@ public class LearnedTokenizerContractTests
     {
         using var scope = NewDisposeScope();
         // PyTorch's default: weights and biases uniform in ±1/√fan_in (fan_in = C_in·k² = 36)
-        // (the inits walk a module's submodules, so each layer is wrapped in a container)
-        var conv = nn.Conv2d(4, 64, 3);
-        using var net = nn.Sequential(conv);
-        SeededInit.Default(net, new Generator(1, CPU));
+        // each init is given a bare layer: it initialises the module it is given as well as those below it
+        using var conv = nn.Conv2d(4, 64, 3);
+        SeededInit.Default(conv, new Generator(1, CPU));
         double bound = 1.0 / 6;
         Assert.InRange(conv.weight!.abs().max().item<float>(), 0.99 * bound, bound);
         Assert.InRange(conv.bias!.abs().max().item<float>(), 0.5 * bound, bound);
         Assert.InRange(conv.weight.std().item<float>(), 0.97 * bound / Math.Sqrt(3), 1.03 * bound / Math.Sqrt(3));
 
         // He et al.: N(0, 2/fan_in) with zero biases; VQGAN's discriminator: N(0, 0.02²) with zero biases
-        var linear = nn.Linear(200, 100);
-        using var head = nn.Sequential(linear);
-        SeededInit.KaimingNormal(head, new Generator(2, CPU));
+        using var linear = nn.Linear(200, 100);
+        SeededInit.KaimingNormal(linear, new Generator(2, CPU));
         Assert.InRange(linear.weight!.std().item<float>(), 0.097, 0.103);
         Assert.Equal(0f, linear.bias!.abs().max().item<float>());
-        SeededInit.Normal(head, 0.02, new Generator(3, CPU));
+        SeededInit.Normal(linear, 0.02, new Generator(3, CPU));
         Assert.InRange(linear.weight.std().item<float>(), 0.0194, 0.0206);
         Assert.InRange(linear.weight.mean().item<float>(), -0.001, 0.001);
         Assert.Equal(0f, linear.bias.abs().max().item<float>());
