@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LDae.Files;
 using LDae.Harness;
 using LDae.Harness.Experiments;
 using LDae.Harness.Results;
@@ -49,6 +50,22 @@ public sealed class ReportFixture : IDisposable
             else File.Copy(file, target);
         }
     }
+
+    static readonly Lazy<RowMetrics> SeedTemplate = new(() =>
+        RowMetrics.FromJson(File.ReadAllText(Path.Combine(Source, "quick", "table3", "pca-ddm", "metrics.json")), "fixture"));
+
+    /// <summary>Seed <paramref name="seed"/> of <paramref name="row"/> at its current configuration: the fixture's PCA DDM metrics with that probe top-1.</summary>
+    public static RowMetrics Seed(string row, int seed, double probeTop1) => SeedTemplate.Value with
+    {
+        Row = row,
+        ConfigHash = Registry.Resolve(row, Profile).Hash(),
+        Seed = seed,
+        ProbeTop1 = probeTop1,
+    };
+
+    /// <summary>Writes <paramref name="row"/>'s metrics.json as the aggregate of <paramref name="seeds"/>, as a multi-seed build does.</summary>
+    public static void WriteSeeds(ResultStore store, string row, IReadOnlyList<RowMetrics> seeds) =>
+        AtomicFile.WriteText(store.Row(Profile, row).Metrics, SeedAggregate.Of(seeds).ToJson());
 
     /// <summary>
     /// Row figures as the training code saves them in a row's figures/ folder: a denoising example of one row, and

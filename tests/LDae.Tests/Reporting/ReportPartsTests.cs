@@ -1,4 +1,3 @@
-using LDae.Files;
 using LDae.Harness.Results;
 using LDae.Reporting;
 using Xunit;
@@ -81,15 +80,10 @@ public class ReportPartsTests
         try
         {
             var store = new ResultStore(root);
-            var template = RowMetrics.FromJson(File.ReadAllText(Path.Combine(ReportFixture.Source, "quick", "table3", "pca-ddm", "metrics.json")), "fixture");
             void Write(string row, double top1, double? distance = null, double imagesPerSecond = 1000)
             {
-                var seeds = new[] { -0.5, 0.5 }.Select((offset, i) => template with
+                var seeds = new[] { -0.5, 0.5 }.Select((offset, i) => ReportFixture.Seed(row, i + 1, top1 + offset) with
                 {
-                    Row = row,
-                    ConfigHash = ReportFixture.Registry.Resolve(row, ReportFixture.Profile).Hash(),
-                    Seed = i + 1,
-                    ProbeTop1 = top1 + offset,
                     PretrainSeconds = 60,
                     ImagesPerSecond = imagesPerSecond,
                     Generation = distance is { } d ? new GenerationMetrics
@@ -98,7 +92,7 @@ public class ReportPartsTests
                         Steps = 50, SampleSeconds = 30, Grid = "figures/samples.png",
                     } : null,
                 }).ToList();
-                AtomicFile.WriteText(store.Row(ReportFixture.Profile, row).Metrics, SeedAggregate.Of(seeds).ToJson());
+                ReportFixture.WriteSeeds(store, row, seeds);
             }
             Write("table1/dit-baseline", 70, 5);
             Write("table1/remove-class-conditioning", 72, 9);

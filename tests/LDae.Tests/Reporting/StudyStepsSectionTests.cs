@@ -1,4 +1,3 @@
-using LDae.Files;
 using LDae.Harness;
 using LDae.Harness.Results;
 using LDae.Reporting;
@@ -22,18 +21,8 @@ public sealed class StudyStepsSectionTests : IDisposable
         else Directory.Delete(root, recursive: true);
     }
 
-    void Write(string row, params double[] probeTop1PerSeed)
-    {
-        var template = RowMetrics.FromJson(File.ReadAllText(Path.Combine(ReportFixture.Source, "quick", "table3", "pca-ddm", "metrics.json")), "fixture");
-        var seeds = probeTop1PerSeed.Select((top1, i) => template with
-        {
-            Row = row,
-            ConfigHash = ReportFixture.Registry.Resolve(row, "quick").Hash(),
-            Seed = i + 1,
-            ProbeTop1 = top1,
-        }).ToList();
-        AtomicFile.WriteText(new ResultStore(root).Row("quick", row).Metrics, SeedAggregate.Of(seeds).ToJson());
-    }
+    void Write(string row, params double[] probeTop1PerSeed) =>
+        ReportFixture.WriteSeeds(new ResultStore(root), row, [.. probeTop1PerSeed.Select((top1, i) => ReportFixture.Seed(row, i + 1, top1))]);
 
     static readonly double[] PcaDdm = [78.0, 78.2, 78.3];
     static readonly double[] LDae = [70.2, 70.3, 70.4];
