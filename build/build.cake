@@ -92,7 +92,7 @@ Task(BuildTargets.AcceptSnapshots).Description("Rewrite the snapshots (ci metric
     driver.Run("git", ["diff", "--stat", "--", "tests"]);
 });
 
-Task(BuildTargets.MeasureTolerances).Description("Every row with ≥ 5 seeds (--seeds N) into .tolerance-results/, then rewrite the regression tolerances and step snapshots from their spread").IsDependentOn(BuildTargets.Build).Does(() =>
+Task(BuildTargets.MeasureTolerances).Description("The regression suite's rows (regression-rows) with ≥ 5 seeds (--seeds N) into .tolerance-results/, then rewrite the regression tolerances and step snapshots from their spread").IsDependentOn(BuildTargets.Build).Does(() =>
 {
     var seeds = ToleranceTarget.Seeds(driver.Options.Seeds);
     var seedResults = new Dictionary<string, string> { [Repo.ResultsVariable] = ToleranceTarget.ResultsRoot(root) };

@@ -11,7 +11,7 @@ public sealed record PlanTarget(string Name, PlanTargetKind Kind, IReadOnlyList<
 
 /// <summary>
 /// The build graph generated from experiments/*.yaml for one profile: one target per row, per table, per
-/// tokenizer artifact, and <c>tables</c> (all rows). A row depends on its tokenizer artifact and, when it only
+/// tokenizer artifact, <c>tables</c> (all rows) and <c>regression-rows</c> (the rows the regression suite runs). A row depends on its tokenizer artifact and, when it only
 /// re-probes another row's weights, on that row (<see cref="PretrainingSource"/>). With n &gt; 1 seeds each row has
 /// a target per seed (<c>table3/pca-ddm/seed-2</c>, <see cref="SeedRuns"/>) carrying those dependencies (seed k of a
 /// probe-only row on seed k of its source), and the row's own target, which aggregates them, depends on its seeds.
@@ -20,6 +20,9 @@ public sealed record PlanTarget(string Name, PlanTargetKind Kind, IReadOnlyList<
 public static class BuildPlan
 {
     public const string AllTables = "tables";
+
+    /// <summary>The rows the regression suite runs (<see cref="Regression.RegressionRows"/>): what measuring its tolerances needs.</summary>
+    public const string RegressionRowsGroup = "regression-rows";
 
     /// <summary>
     /// The graph of <paramref name="profile"/>; with <paramref name="overrides"/> (a build's <c>--set</c>) its rows
@@ -62,6 +65,8 @@ public static class BuildPlan
         }
         targets.InsertRange(0, tokenizers.Values);
         targets.Add(new PlanTarget(AllTables, PlanTargetKind.Group, registry.Tables.Select(t => t.Id).ToList(), "every row of every table"));
+        targets.Add(new PlanTarget(RegressionRowsGroup, PlanTargetKind.Group, Regression.RegressionRows.Of(registry, profile).ToList(),
+            "the rows the regression suite runs, which its tolerances and step snapshots are measured on"));
         return targets;
     }
 

@@ -4,7 +4,8 @@ using LDae.Harness.Results;
 namespace LDae.Harness.Regression;
 
 /// <summary>
-/// <c>./build.sh --target=measure-tolerances --profile=ci [--seeds N]</c>: every row of every table runs at least
+/// <c>./build.sh --target=measure-tolerances --profile=ci [--seeds N]</c>: every row the regression suite runs
+/// (<see cref="RegressionRows"/>, the build's <c>regression-rows</c> group) runs at least
 /// <see cref="ToleranceRule.MinimumSeeds"/> seeds into a results tree of its own (<see cref="ResultsRoot"/>, so the
 /// repository's results are not touched), then <see cref="Write"/> rewrites the regression suite's tolerance file
 /// and step snapshots from them.
@@ -22,7 +23,7 @@ public static class ToleranceTarget
 
     /// <summary>The build that runs the seeds (arguments of build.sh, run with LDAE_RESULTS = <see cref="ResultsRoot"/>).</summary>
     public static IReadOnlyList<string> SeedBuild(string repoRoot, string profile, int seeds) =>
-        [Path.Combine(repoRoot, "build.sh"), $"--target={BuildPlan.AllTables}", $"--profile={profile}", $"--seeds={seeds}"];
+        [Path.Combine(repoRoot, "build.sh"), $"--target={BuildPlan.RegressionRowsGroup}", $"--profile={profile}", $"--seeds={seeds}"];
 
     /// <summary>The command written into the files, to repeat the measurement.</summary>
     public static string Command(string profile, int seeds) =>

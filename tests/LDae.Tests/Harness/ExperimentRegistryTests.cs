@@ -316,6 +316,20 @@ public class ExperimentRegistryTests
     }
 
     [Fact]
+    public void The_regression_rows_group_builds_the_rows_the_suite_runs_and_no_study_of_steps_or_bf16_row()
+    {
+        var plan = BuildPlan.For(Registry, "ci").ToDictionary(t => t.Name);
+        var rows = plan[BuildPlan.RegressionRowsGroup].DependsOn;
+        Assert.Equal(PlanTargetKind.Group, plan[BuildPlan.RegressionRowsGroup].Kind);
+        Assert.Equal(LDae.Harness.Regression.RegressionRows.Of(Registry, "ci"), rows);
+        Assert.Contains("table3/pca-ddm", rows);
+        Assert.Contains("finetune/l-dae-base", rows);
+        Assert.DoesNotContain(rows, r => r.StartsWith("compute/", StringComparison.Ordinal) || r.StartsWith("precision/", StringComparison.Ordinal));
+        Assert.DoesNotContain("encoder-split/k-plus-2", rows);                   // not available at ci
+        Assert.All(rows, r => Assert.Equal(PlanTargetKind.Row, plan[r].Kind));
+    }
+
+    [Fact]
     public void A_tokenizer_is_needed_only_while_a_row_using_it_has_no_up_to_date_result()
     {
         var plan = BuildPlan.For(Registry, "ci");

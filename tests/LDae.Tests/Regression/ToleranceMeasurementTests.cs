@@ -121,7 +121,7 @@ public class ToleranceMeasurementTests
         Assert.Equal(5, ToleranceTarget.Seeds(null));
         Assert.Equal(5, ToleranceTarget.Seeds(3));
         Assert.Equal(8, ToleranceTarget.Seeds(8));
-        Assert.Equal(["/r/build.sh", "--target=tables", "--profile=ci", "--seeds=5"], ToleranceTarget.SeedBuild("/r", "ci", 5));
+        Assert.Equal(["/r/build.sh", "--target=regression-rows", "--profile=ci", "--seeds=5"], ToleranceTarget.SeedBuild("/r", "ci", 5));
         Assert.Equal(Path.Combine("/r", ".tolerance-results"), ToleranceTarget.ResultsRoot("/r"));
         Assert.Equal("./build.sh --target=measure-tolerances --profile=ci", ToleranceTarget.Command("ci", 5));
         Assert.Equal("./build.sh --target=measure-tolerances --profile=ci --seeds=8", ToleranceTarget.Command("ci", 8));
