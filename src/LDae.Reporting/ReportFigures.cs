@@ -113,7 +113,8 @@ public static class ReportFigures
             if (t.Previous[i] is not { } prev) continue;
             var r = t.Rows[i];
             var cmp = compare(r, prev);
-            var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title : $"{r.Row.Title} (vs {prev.Row.Title})";
+            var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title
+                : $"{r.Row.Title} (vs {prev.Row.Title}{(prev.Row.Table == r.Row.Table ? "" : $", {prev.Row.FullId}")})";
             // two rows of one configuration at this profile are one run: no step of ours to draw
             if (r.SameConfigurationAs(prev))
             {

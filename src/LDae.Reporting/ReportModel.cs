@@ -55,7 +55,7 @@ public sealed record RowResult(
     public bool SameConfigurationAs(RowResult other) => other.Config.Hash() == Config.Hash();
 }
 
-/// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against (<see cref="ExperimentTable.PreviousIndex"/>).</summary>
+/// <summary>A table with its rows in the paper's order and, per row, the row its Δ is measured against (<see cref="ExperimentTable.PreviousId"/>; it may be a row of another table).</summary>
 public sealed record TableResult(ExperimentTable Table, IReadOnlyList<RowResult> Rows, IReadOnlyList<RowResult?> Previous)
 {
     public bool HasPaperNumbers => Table.Rows.Any(r => r.Paper.Acc is not null);
@@ -84,13 +84,10 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
 
     public static ReportModel Load(ExperimentRegistry registry, ResultStore store, string profile)
     {
-        var tables = new List<TableResult>();
-        foreach (var table in registry.Tables)
-        {
-            var rows = table.Rows.Select(r => LoadRow(registry, store, profile, r)).ToList();
-            var previous = rows.Select((r, i) => table.PreviousIndex(i) is { } p ? rows[p] : null).ToList();
-            tables.Add(new TableResult(table, rows, previous));
-        }
+        var loaded = registry.Tables.ToDictionary(t => t.Id, t => t.Rows.Select(r => LoadRow(registry, store, profile, r)).ToList());
+        var byId = loaded.Values.SelectMany(rows => rows).ToDictionary(r => r.Row.FullId, StringComparer.Ordinal);
+        var tables = registry.Tables.Select(table => new TableResult(table, loaded[table.Id],
+            table.Rows.Select((_, i) => table.PreviousId(i) is { } id ? byId[id] : null).ToList())).ToList();
         return new ReportModel(profile, registry.Profile(profile), tables);
     }
 

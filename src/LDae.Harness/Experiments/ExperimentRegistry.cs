@@ -28,8 +28,8 @@ public sealed class ExperimentRegistry
         {
             if (row.From is { } from && !rowsById.ContainsKey(from))
                 throw new ConfigException(row.File, row.FullId, $"starts from unknown row '{from}'", "one of: " + string.Join(", ", rowsById.Keys));
-            if (row.Versus is { } vs && !tables.Single(t => t.Id == row.Table).Rows.Any(r => r.FullId == vs))
-                throw new ConfigException(row.File, row.FullId, $"is compared with '{vs}', which is not a row of its table", "a row of the same table");
+            if (row.Versus is { } vs && (!rowsById.ContainsKey(vs) || vs == row.FullId))
+                throw new ConfigException(row.File, row.FullId, $"is compared with '{vs}', which is not another row", "one of: " + string.Join(", ", rowsById.Keys.Where(k => k != row.FullId)));
             _ = Chain(row); // detects cycles
             ConfigTree.Defaults().With(row.Delta, $"{row.File} (row {row.FullId})", KeyScope.Semantic); // keys, scopes, types and ranges now, for every row
         }

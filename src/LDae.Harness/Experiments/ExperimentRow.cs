@@ -25,8 +25,9 @@ public sealed record ExperimentRow(
     public string? Architecture { get; init; }
 
     /// <summary>
-    /// The row of the same table a Δ is measured against when it is not the row's parent (<c>vs:</c> in the YAML): the
-    /// fine-tuned MAE against the fine-tuned l-DAE, whose parents are the Table 4 rows they fine-tune.
+    /// The row a Δ is measured against when it is not the row's parent in its table (<c>vs:</c> in the YAML): the
+    /// fine-tuned MAE against the fine-tuned l-DAE, whose parents are the Table 4 rows they fine-tune; a bf16 row
+    /// against the float32 row of another table it is made from.
     /// </summary>
     public string? Versus { get; init; }
 
@@ -47,21 +48,17 @@ public sealed record ExperimentTable(string Id, string Title, string Description
     public IReadOnlyList<StudyStep> Steps { get; init; } = [];
 
     /// <summary>
-    /// The index of the row a Δ is measured against: the row it names with <c>vs:</c>, else its parent in the chain (its
-    /// From) when that row is in the same table, otherwise the row printed above it. A table's first row without a parent
-    /// in the table has none, and neither has a row of a study with <see cref="Steps"/>.
+    /// The row a Δ is measured against (its full id): the row it names with <c>vs:</c> (of any table), else its parent
+    /// in the chain (its From) when that row is in the same table, otherwise the row printed above it. A table's first
+    /// row without a parent in the table has none, and neither has a row of a study with <see cref="Steps"/>.
     /// </summary>
-    public int? PreviousIndex(int index)
+    public string? PreviousId(int index)
     {
         // a study of steps compares its rows across lengths (StudyStepRows), never with the row printed above
         if (Steps.Count > 0) return null;
-        if (Rows[index].Versus is { } vs)
-            for (int i = 0; i < Rows.Count; i++)
-                if (Rows[i].FullId == vs) return i;
-        if (Rows[index].From is { } from)
-            for (int i = 0; i < Rows.Count; i++)
-                if (Rows[i].FullId == from) return i;
-        return index > 0 ? index - 1 : null;
+        if (Rows[index].Versus is { } vs) return vs;
+        if (Rows[index].From is { } from && Rows.Any(r => r.FullId == from)) return from;
+        return index > 0 ? Rows[index - 1].FullId : null;
     }
 }
 

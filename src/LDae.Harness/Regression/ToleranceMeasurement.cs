@@ -46,9 +46,9 @@ public static class ToleranceMeasurement
         var steps = new List<StepSnapshot>();
         foreach (var table in registry.Tables)
             for (int i = 0; i < table.Rows.Count; i++)
-                if (table.PreviousIndex(i) is { } p
-                    && measured.TryGetValue(table.Rows[i].FullId, out var to) && measured.TryGetValue(table.Rows[p].FullId, out var from)
-                    && Step(table.Rows[p].FullId, from.Seeds!, table.Rows[i].FullId, to.Seeds!) is { } step)
+                if (table.PreviousId(i) is { } p
+                    && measured.TryGetValue(table.Rows[i].FullId, out var to) && measured.TryGetValue(p, out var from)
+                    && Step(p, from.Seeds!, table.Rows[i].FullId, to.Seeds!) is { } step)
                     steps.Add(step);
 
         int seeds = measured.Count == 0 ? 0 : measured.Values.Min(m => m.Seeds!.N);

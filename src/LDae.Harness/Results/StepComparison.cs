@@ -10,7 +10,7 @@ public enum Direction
 }
 
 /// <summary>
-/// The Δ of a row against its previous row (<see cref="Experiments.ExperimentTable.PreviousIndex"/>), in the paper
+/// The Δ of a row against its previous row (<see cref="Experiments.ExperimentTable.PreviousId"/>), in the paper
 /// and in ours (percentage points). The report's tables and the end-of-build summary both judge a step with it.
 /// </summary>
 public sealed record StepComparison(double? PaperDelta, double? OursDelta)

@@ -61,7 +61,7 @@ public sealed record BuildSummary(string Profile, string Target, string Executor
                 var row = table.Rows[i];
                 if (!outcomes.TryGetValue(row.FullId, out var outcome)) continue;
                 var ours = Ours(row);
-                var previous = table.PreviousIndex(i) is { } p ? table.Rows[p] : null;
+                var previous = table.PreviousId(i) is { } p ? registry.Row(p) : null;
                 var step = StepComparison.Between(row.Paper.Acc, previous?.Paper.Acc, ours, previous is null ? null : Ours(previous)) with
                 {
                     SameConfigurationAs = previous is not null && Hash(row) == Hash(previous) ? previous.FullId : null,

@@ -39,9 +39,9 @@ public class FineTuneConfigTests
         Assert.Equal("random-init", Registry.Resolve(scratch, "ci").Text("probe.encoder"));
         var table = Registry.Tables.Single(t => t.Id == "finetune");
         int Index(string id) => table.Rows.ToList().FindIndex(r => r.FullId == id);
-        Assert.Equal(Index("finetune/l-dae-base"), table.PreviousIndex(Index("finetune/scratch-base")));
-        Assert.Equal(Index("finetune/l-dae-base"), table.PreviousIndex(Index("finetune/mocov3-base")));
-        Assert.Equal(Index("finetune/l-dae-large"), table.PreviousIndex(Index("finetune/mae-large")));
+        Assert.Equal("finetune/l-dae-base", table.PreviousId(Index("finetune/scratch-base")));
+        Assert.Equal("finetune/l-dae-base", table.PreviousId(Index("finetune/mocov3-base")));
+        Assert.Equal("finetune/l-dae-large", table.PreviousId(Index("finetune/mae-large")));
     }
 
     [Fact]

@@ -29,6 +29,21 @@ public class StepComparisonTests
     }
 
     [Fact]
+    public void A_bf16_row_is_compared_with_the_float32_row_it_is_made_from_not_with_the_row_above()
+    {
+        var registry = ExperimentRegistry.Load(Repo.Experiments());
+        var precision = registry.Tables.Single(t => t.Id == "precision");
+        Assert.NotEmpty(precision.Rows);
+        for (int i = 0; i < precision.Rows.Count; i++)
+        {
+            var row = precision.Rows[i];
+            Assert.Equal(row.From, precision.PreviousId(i));
+            Assert.NotEqual("precision", registry.Row(row.From!).Table);
+            Assert.Equal("fp32", registry.Resolve(registry.Row(row.From!), "quick").Text("train.precision"));
+        }
+    }
+
+    [Fact]
     public void The_previous_row_is_the_row_named_by_vs_else_the_parent_in_the_table_else_the_row_above()
     {
         var registry = ExperimentRegistry.Load(Repo.Experiments());
@@ -37,16 +52,16 @@ public class StepComparisonTests
             if (table.Steps.Count > 0)
             {
                 // a study of steps compares its rows across lengths, never with the row printed above
-                Assert.All(Enumerable.Range(0, table.Rows.Count), i => Assert.Null(table.PreviousIndex(i)));
+                Assert.All(Enumerable.Range(0, table.Rows.Count), i => Assert.Null(table.PreviousId(i)));
                 continue;
             }
-            Assert.Null(table.Rows[0].From is { } f && table.Rows.Any(r => r.FullId == f) ? (int?)0 : table.PreviousIndex(0));
+            Assert.Equal(table.Rows[0].Versus, table.PreviousId(0));
             for (int i = 1; i < table.Rows.Count; i++)
             {
-                var previous = table.PreviousIndex(i);
+                var previous = table.PreviousId(i);
                 Assert.NotNull(previous);
                 var parentInTable = table.Rows.FirstOrDefault(r => r.FullId == table.Rows[i].From);
-                Assert.Equal(table.Rows[i].Versus ?? parentInTable?.FullId ?? table.Rows[i - 1].FullId, table.Rows[previous.Value].FullId);
+                Assert.Equal(table.Rows[i].Versus ?? parentInTable?.FullId ?? table.Rows[i - 1].FullId, previous);
             }
         }
     }
