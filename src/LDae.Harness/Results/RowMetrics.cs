@@ -58,7 +58,7 @@ public sealed record ProbeSetup
     public int? Blocks { get; init; }
     /// <summary>"cached" (one pass over the stored images), "augmented" (MAE's crops and flips, features recomputed every epoch) or "fine-tuned" (no frozen features: the encoder fine-tuned end to end).</summary>
     public required string Features { get; init; }
-    /// <summary>"sgd" or "lars".</summary>
+    /// <summary>The linear probe's "sgd" or "lars"; a fine-tuned row's "adamw" (the fine-tuning recipe's).</summary>
     public required string Optimizer { get; init; }
 }
 

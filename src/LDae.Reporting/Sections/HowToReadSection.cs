@@ -43,12 +43,14 @@ static class HowToReadSection
         {
             "augmented" => "augmented features (MAE's protocol: a random resized crop + flip of every training image each epoch through the frozen encoder, one center crop for testing and kNN)",
             "cached" => "cached features (one pass of the frozen encoder over the stored images, no augmentation)",
-            ProbeSetup.FineTuned => "for the Appendix B rows, no probe: the encoder fine-tuned end to end (the table's recipe)",
+            ProbeSetup.FineTuned => "for the Appendix B rows, no probe: the encoder fine-tuned end to end (the table's recipe, AdamW)",
             _ => "features not recorded",
         };
         var features = setups.Select(p => Features(p?.Features)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var optimizers = setups.Select(p => p?.Optimizer switch { "lars" => "LARS", "sgd" => "momentum SGD", _ => "optimizer not recorded" })
+        // a fine-tuned row has no linear probe: its optimizer (AdamW) is the fine-tuning recipe's, named with its features
+        var optimizers = setups.Where(p => p?.Features != ProbeSetup.FineTuned)
+            .Select(p => p?.Optimizer switch { "lars" => "LARS", "sgd" => "momentum SGD", _ => "optimizer not recorded" })
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        return $"{string.Join("; ", features)}; {string.Join(", ", optimizers)}";
+        return string.Join("; ", features) + (optimizers.Any() ? $"; {string.Join(", ", optimizers)}" : "");
     }
 }

@@ -74,6 +74,25 @@ public class ReportPartsTests
 
     /// <summary>Table 1 with our probe and Fréchet distance over seeds, Table 4 with MAE beside l-DAE: the plot and the lines those give.</summary>
     [Fact]
+    public void A_fine_tuned_row_adds_its_recipe_to_how_the_rows_were_probed_not_an_unrecorded_probe_optimizer()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "ldae-ft-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new ResultStore(root);
+            ProbeSetup Setup(string features, string optimizer) => new() { T = 10, Blocks = 2, Features = features, Optimizer = optimizer };
+            ReportFixture.WriteSeeds(store, "table4/l-dae-base", [ReportFixture.Seed("table4/l-dae-base", 1, 60) with { Probe = Setup("cached", "sgd") }]);
+            ReportFixture.WriteSeeds(store, "finetune/l-dae-base", [ReportFixture.Seed("finetune/l-dae-base", 1, 58) with { Probe = Setup(ProbeSetup.FineTuned, "adamw") }]);
+
+            var md = Report.Write(ReportFixture.Registry, store, ReportFixture.Profile).Markdown;
+            Assert.Contains("- The linear probe of this run: cached features (one pass of the frozen encoder over the stored images, no augmentation); "
+                + "for the Appendix B rows, no probe: the encoder fine-tuned end to end (the table's recipe, AdamW); momentum SGD.\n", md);
+            Assert.DoesNotContain("optimizer not recorded", md);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
     public void Table_1s_distances_give_the_accuracy_vs_distance_plot_and_table_4_its_method_gaps()
     {
         var root = Path.Combine(Path.GetTempPath(), "ldae-fd-" + Guid.NewGuid().ToString("N")[..8]);
