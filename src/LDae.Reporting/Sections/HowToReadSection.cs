@@ -50,7 +50,7 @@ static class HowToReadSection
         // a fine-tuned row has no linear probe: its optimizer (AdamW) is the fine-tuning recipe's, named with its features
         var optimizers = setups.Where(p => p?.Features != ProbeSetup.FineTuned)
             .Select(p => p?.Optimizer switch { "lars" => "LARS", "sgd" => "momentum SGD", _ => "optimizer not recorded" })
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        return string.Join("; ", features) + (optimizers.Any() ? $"; {string.Join(", ", optimizers)}" : "");
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return string.Join("; ", features) + (optimizers.Count > 0 ? $"; {string.Join(", ", optimizers)}" : "");
     }
 }

@@ -110,7 +110,7 @@ public class ToleranceMeasurementTests
         WriteSeeds(store, "precision/l-dae-bf16", [60.0, 61.0, 62.0, 61.0, 60.5], [0.2, 0.2, 0.2, 0.2, 0.2]);
         var m = ToleranceMeasurement.From(SeedTestFiles.Registry, store, BuildTestFiles.Profile, "c");
         Assert.Equal([Previous], m.Tolerances.Rows.Keys);
-        Assert.Empty(m.Steps.Steps);                                      // bf16 l-DAE − bf16 PCA DDM resolves, but is not the suite's
+        Assert.Empty(m.Steps.Steps);                                      // bf16 PCA DDM − its fp32 row (Previous) resolves, but is not the suite's
         Assert.DoesNotContain(m.Unmeasured, u => u.StartsWith("compute/", StringComparison.Ordinal) || u.StartsWith("precision/", StringComparison.Ordinal));
         Assert.Equal(RegressionRows.Of(SeedTestFiles.Registry, BuildTestFiles.Profile).Count() - 1, m.Unmeasured.Count);
     }

@@ -72,7 +72,6 @@ public class ReportPartsTests
         finally { Directory.Delete(root, recursive: true); }
     }
 
-    /// <summary>Table 1 with our probe and Fréchet distance over seeds, Table 4 with MAE beside l-DAE: the plot and the lines those give.</summary>
     [Fact]
     public void A_fine_tuned_row_adds_its_recipe_to_how_the_rows_were_probed_not_an_unrecorded_probe_optimizer()
     {
@@ -92,6 +91,7 @@ public class ReportPartsTests
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }
 
+    /// <summary>Table 1 with our probe and Fréchet distance over seeds, Table 4 with MAE beside l-DAE: the plot and the lines those give.</summary>
     [Fact]
     public void Table_1s_distances_give_the_accuracy_vs_distance_plot_and_table_4_its_method_gaps()
     {
