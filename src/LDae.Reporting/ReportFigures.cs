@@ -114,7 +114,7 @@ public static class ReportFigures
             var r = t.Rows[i];
             var cmp = compare(r, prev);
             var label = i > 0 && prev == t.Rows[i - 1] ? r.Row.Title
-                : $"{r.Row.Title} (vs {prev.Row.Title}{(prev.Row.Table == r.Row.Table ? "" : $", {prev.Row.FullId}")})";
+                : $"{r.Row.Title} (vs {r.Versus(prev, id => id)})";
             // two rows of one configuration at this profile are one run: no step of ours to draw
             if (r.SameConfigurationAs(prev))
             {

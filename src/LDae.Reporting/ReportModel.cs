@@ -51,6 +51,13 @@ public sealed record RowResult(
             SameConfigurationAs = previous is not null && SameConfigurationAs(previous) ? previous.Row.FullId : null,
         };
 
+    /// <summary>
+    /// How this row names the row its Δ is measured against when that is not the row above: its title and, when it is a
+    /// row of another table, its target, written by <paramref name="target"/> (code in Markdown, plain on a plot).
+    /// </summary>
+    public string Versus(RowResult against, Func<string, string> target) =>
+        against.Row.Title + (against.Row.Table == Row.Table ? "" : ", " + target(against.Row.FullId));
+
     /// <summary>Both rows resolve to one configuration at this profile: one run, no step to measure between them.</summary>
     public bool SameConfigurationAs(RowResult other) => other.Config.Hash() == Config.Hash();
 }

@@ -44,7 +44,7 @@ static class TableGrid
             var prev = t.Previous[i];
             var cmp = r.StepFrom(prev);
             var title = Format.Cell(r.Row.Title);
-            if (prev is not null && (i == 0 || prev != t.Rows[i - 1])) title += $" (vs {Versus(r, prev)})";
+            if (prev is not null && (i == 0 || prev != t.Rows[i - 1])) title += $" (vs {Format.Cell(r.Versus(prev, id => $"`{id}`"))})";
             var m = r.Metrics;
             var cells = new List<string> { Format.Integer(i + 1), title };
             if (dim) cells.Add(r.Config.Text("tokenizer.kind") == "pixels" ? "—" : r.Config.Text("tokenizer.latent_dim"));
@@ -66,10 +66,6 @@ static class TableGrid
         }
         md.Append('\n');
     }
-
-    /// <summary>The row a Δ is measured against when it is not the row above: its title, and its target when it is a row of another table.</summary>
-    public static string Versus(RowResult row, RowResult against) =>
-        Format.Cell(against.Row.Title) + (against.Row.Table == row.Row.Table ? "" : $", `{against.Row.FullId}`");
 
     /// <summary>Whether every row of the table is evaluated by fine-tuning the encoder end to end (Appendix B).</summary>
     public static bool IsFineTuning(TableResult t) => t.Rows.Count > 0 && t.Rows.All(r => r.Config.Bool("finetune.enabled"));

@@ -233,6 +233,8 @@ public sealed class RowRunner(ExperimentRegistry registry, ResultStore store, st
                 if (!trained.Completed || request.Stage == RowStage.PretrainOnly)
                 {
                     log.WriteLine(trained.Completed ? $"{request.Row}: pretrained" : $"{request.Row}: stopped at step {trained.Steps}/{trained.TotalSteps}; rerun to resume");
+                    if (trained.Completed && store.TryLoad(request.Profile, request.ResultId) is { FinalLoss: { } published } result && result.ConfigHash == hash)
+                        log.WriteLine(PretrainedAgain.Compare(request.ResultId, trained.FinalLoss, published));
                     return null;
                 }
                 Trainer.LoadEvaluationWeights(model, staged.Dir); // EMA weights when EMA is on

@@ -11,9 +11,10 @@ namespace LDae.Rows;
 /// The pretrained weights a probe-only row probes (<see cref="PretrainingSource"/>), or a row samples from (`ldae fid`,
 /// where the source is the row itself): the source row's weights.bin,
 /// or that of the row the source took its result from (same_as). Weights are not committed with the results, so
-/// on a fresh clone a finished source has none: then the source is pretrained again (same configuration and seed,
-/// so the same weights its result was measured on) into its staging folder, where <c>ldae pretrain</c> leaves its
-/// weights, and its published result stays as it is; a source that has not run yet is run first. Seed k of a
+/// on a fresh clone a finished source has none: then the source is pretrained again (same configuration and seed:
+/// the weights its result was measured on where the kernels are the same, which <see cref="PretrainedAgain"/> checks
+/// by the final loss) into its staging folder, where <c>ldae pretrain</c> leaves its weights, and its published result
+/// stays as it is; a source that has not run yet is run first. Seed k of a
 /// probe-only row probes seed k of its source (the source's one-seed run, in its own folder, is its seed 1).
 /// </summary>
 sealed class SourceWeights(RowRunner runner, ExperimentRegistry registry, ResultStore store, TextWriter log)
