@@ -61,17 +61,6 @@ public static class ProcessMemory
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
 
-    /// <summary>The CPU model name (/proc/cpuinfo), or null.</summary>
-    public static string? CpuModel()
-    {
-        try
-        {
-            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
-                ?.Split(':', 2)[1].Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-    }
-
     /// <summary>Parses a "Key:   1234 kB" line of /proc/self/status.</summary>
     public static long? ParseKilobytes(string line)
     {

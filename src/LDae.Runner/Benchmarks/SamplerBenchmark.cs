@@ -78,7 +78,7 @@ public static class SamplerBenchmark
             clock.Stop();
             return new SamplerBenchmarkReport
             {
-                Row = row, Profile = profile, Sampler = options.Describe(), Cpu = ProcessMemory.CpuModel(), Threads = get_num_threads(),
+                Row = row, Profile = profile, Sampler = options.Describe(), Cpu = CpuName.OfThisMachine(), Threads = get_num_threads(),
                 Images = images, BatchSize = options.BatchSize, Steps = options.Steps, Seconds = clock.Elapsed.TotalSeconds,
             };
         }

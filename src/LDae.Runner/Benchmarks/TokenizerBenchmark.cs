@@ -104,7 +104,7 @@ public static class TokenizerBenchmark
             Tokenizer = options.Row,
             Profile = options.Profile,
             Data = dataLabel,
-            Cpu = ProcessMemory.CpuModel(),
+            Cpu = CpuName.OfThisMachine(),
             Blas = Runtime.MklCodePath.Describe(),
             Threads = get_num_threads(),
             BatchSize = spec.BatchSize,

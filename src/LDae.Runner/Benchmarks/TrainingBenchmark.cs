@@ -131,7 +131,7 @@ public static class TrainingBenchmark
             Profile = options.Profile,
             ConfigHash = config.Hash(),
             Data = dataLabel,
-            Cpu = ProcessMemory.CpuModel(),
+            Cpu = CpuName.OfThisMachine(),
             Blas = Runtime.MklCodePath.Describe(),
             Threads = torch.get_num_threads(),
             InteropThreads = torch.get_num_interop_threads(),

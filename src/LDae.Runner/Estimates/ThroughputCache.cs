@@ -2,8 +2,8 @@ using LDae.Files;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using LDae.Benchmarks;
 using LDae.Harness.Results;
+using LDae.Runtime;
 
 namespace LDae.Estimates;
 
@@ -35,7 +35,7 @@ public sealed class ThroughputCache
     /// <summary>CPU model and logical cores, and a short hash that also covers /etc/machine-id.</summary>
     public static (string Description, string Id) ThisMachine()
     {
-        string cpu = ProcessMemory.CpuModel() ?? "unknown CPU";
+        string cpu = CpuName.OfThisMachine() ?? "unknown CPU";
         string id = File.Exists("/etc/machine-id") ? File.ReadAllText("/etc/machine-id").Trim() : Environment.MachineName;
         string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{cpu}|{Environment.ProcessorCount}|{id}")))[..12];
         return ($"{cpu}, {Environment.ProcessorCount} logical cores", hash);

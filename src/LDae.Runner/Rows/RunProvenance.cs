@@ -20,7 +20,7 @@ public static class RunProvenance
         Device = device,
         Threads = threads,
         Seed = seed,
-        Machine = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+        Machine = $"{CpuName.OfThisMachine() ?? "unknown CPU"}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
         Dotnet = Environment.Version.ToString(),
         Blas = device == "cpu" ? MklCodePath.Describe() : null,
         StartedUtc = started,
