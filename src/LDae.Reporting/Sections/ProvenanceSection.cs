@@ -30,7 +30,11 @@ static class ProvenanceSection
         // A multi-seed row's metrics.json carries its seed 1's provenance; the seeds it ran are in its seed summary.
         md.Append($"| Seeds per row | {Distinct(ran.Select(r => Format.Integer(r.Seeds?.N ?? 1)))} |\n");
         md.Append($"| train.seed (seed 1; seed k adds (k − 1) × {SeedRuns.Stride}) | {Distinct(p.Select(x => Format.Integer(x.Seed)))} |\n");
-        md.Append($"| Machines | {Distinct(p.Select(x => x.Machine))} |\n");
+        // Wall times and images/s compare only between rows of one machine and one set of kernels.
+        var machines = p.GroupBy(x => (x.Machine, Blas: x.Blas ?? "BLAS not recorded"))
+            .OrderBy(g => g.Key.Machine, StringComparer.Ordinal).ThenBy(g => g.Key.Blas, StringComparer.Ordinal)
+            .Select(g => $"{Format.Cell(g.Key.Machine)}; {Format.Cell(g.Key.Blas)} ({g.Count()} row{ReportCells.S(g.Count())})");
+        md.Append($"| Machines and BLAS kernels (wall time and images/s compare within one) | {string.Join(", ", machines)} |\n");
         md.Append($"| .NET | {Distinct(p.Select(x => x.Dotnet))} |\n");
         md.Append($"| TorchSharp | {Distinct(p.Select(x => x.TorchSharpVersion))} |\n");
         md.Append($"| LibTorch | {Distinct(p.Select(x => x.LibTorchVersion))} |\n");
