@@ -16,7 +16,7 @@ static class SummarySection
         var done = rows.Count(r => r.HasRun);
         var notRun = rows.Where(r => !r.HasRun && r.Unavailable is null).ToList();
         var unavailable = rows.Where(r => !r.HasRun && r.Unavailable is not null).ToList();
-        md.Append($"- Results: {done} of {rows.Count} rows completed; {notRun.Count} not run; {unavailable.Count} not available yet.\n");
+        md.Append($"- Results: {done} of {rows.Count} rows completed; {notRun.Count} not run; {unavailable.Count} that cannot run here (why, below).\n");
 
         foreach (var t in model.Tables.Where(t => t.HasPaperNumbers)) StepAgreementLine.Write(md, t);
 
