@@ -17,7 +17,7 @@ static class TokenizerTrainingLoop
         bool adversarial, long adversarialStart, long totalSteps, Stopwatch watch, TextWriter log)
     {
         long n = trainImagesUint8.shape[0];
-        int pixelsPerImage = (int)(trainImagesUint8.shape[1] * trainImagesUint8.shape[2] * trainImagesUint8.shape[2]);
+        int pixelsPerImage = (int)(trainImagesUint8.shape[1] * trainImagesUint8.shape[2] * trainImagesUint8.shape[3]);
         string tag = $"[{spec.Kind}]";
         long step = 0;
         double lastLoss = double.NaN;

@@ -174,5 +174,9 @@ public class LearnedTokenizerContractTests
         Assert.NotEqual(TrainingData.DeriveSeed(0, "tokenizer-sample", 1), TrainingData.DeriveSeed(0, "tokenizer-sample", 2));
         Assert.NotEqual(TrainingData.DeriveSeed(0, "tokenizer-sample", 1), TrainingData.DeriveSeed(0, "perceptual", 1));
         Assert.Equal(TrainingData.DeriveSeed(5, "perceptual", 3), TrainingData.DeriveSeed(5, "perceptual", 3));
+        // SplitMix64(SplitMix64(seed ^ FNV-1a(purpose)) + stream) with the published constants of both, computed independently
+        Assert.Equal(6007200806638954464UL, TrainingData.DeriveSeed(0, "tokenizer-sample", 1));
+        Assert.Equal(8825591594877516288UL, TrainingData.DeriveSeed(5, "perceptual", 3));
+        Assert.Equal(15016550697104267187UL, TrainingData.DeriveSeed(-1, "tokenizer-order", 0));
     }
 }

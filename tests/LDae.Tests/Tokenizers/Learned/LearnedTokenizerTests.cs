@@ -256,4 +256,17 @@ public class LearnedTokenizerTests
         Assert.ThrowsAny<Exception>(() => LearnedTokenizer.Load(path));
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public void Each_kind_rebuilds_from_its_own_architecture_numbers_only()
+    {
+        using var conv = ConvVae.FromConfig(4, 3, 1, [4, 2, 2]);
+        Assert.Equal(new ConvVaeArchitecture(4, 2, 2), conv.Architecture);
+        Assert.Contains("got 2", Assert.Throws<InvalidDataException>(() => ConvVae.FromConfig(4, 3, 1, [4, 2])).Message);
+        Assert.Throws<InvalidDataException>(() => ConvVae.FromConfig(4, 3, 1, [4, 2, 2, 1]));
+        using var vae = PatchVae.FromConfig(4, 3, 1, []);
+        using var ae = PatchAe.FromConfig(4, 3, 1, []);
+        Assert.Contains("got 1", Assert.Throws<InvalidDataException>(() => PatchVae.FromConfig(4, 3, 1, [8])).Message);
+        Assert.Contains("got 1", Assert.Throws<InvalidDataException>(() => PatchAe.FromConfig(4, 3, 1, [8])).Message);
+    }
 }

@@ -123,6 +123,56 @@ public class LearnedTokenizerTrainerTests
     }
 
     [Fact]
+    public void The_perceptual_network_is_trained_once_per_data_and_options_beside_the_artifact_and_reused()
+    {
+        using var scope = NewDisposeScope();
+        var dir = LearnedTokenizerTestData.TempDir("perceptual-cache");
+        var train = LearnedTokenizerTestData.ShapesUint8(32, seed: 9);
+        var test = LearnedTokenizerTestData.ShapesUint8(16, seed: 10);
+        var (trainLabels, testLabels) = (LearnedTokenizerTestData.Labels(32), LearnedTokenizerTestData.Labels(16));
+        var spec = new LearnedTokenizerSpec
+        {
+            Kind = "conv-vae", Patch = 4, LatentDim = 2, Epochs = 1, BatchSize = 16, Perceptual = true, MinPerceptualAccuracy = 0,
+            PerceptualNetwork = new PerceptualTrainOptions { Epochs = 1, BatchSize = 16, Widths = [4] },
+        };
+        string Train(string name)
+        {
+            var log = new StringWriter();
+            using var tokenizer = LearnedTokenizerTrainer.Train(spec, train, trainLabels, test, testLabels, Path.Combine(dir, name), log);
+            return log.ToString();
+        }
+
+        var first = Train("a");
+        var cache = Path.Combine(dir, "perceptual-" + LearnedTokenizerTrainer.PerceptualCacheKey(spec.PerceptualNetwork, train, trainLabels, test, testLabels));
+        Assert.DoesNotContain("[perceptual] reusing", first);
+        var artifact = LearnedTokenizerArtifact.Read(Path.Combine(dir, "a"));
+        Assert.Equal(cache, artifact.PerceptualPath);
+        Assert.True(artifact.Perceptual);
+        using (var info = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cache, LearnedTokenizerTrainer.PerceptualInfoFile))))
+        {
+            var root = info.RootElement;
+            Assert.Equal(artifact.PerceptualTestAccuracy, root.GetProperty("test_accuracy").GetDouble());
+            Assert.Equal(spec.PerceptualNetwork.Describe(), root.GetProperty("options").GetString());
+            Assert.Equal((32, 16), (root.GetProperty("train_images").GetInt32(), root.GetProperty("test_images").GetInt32()));
+            Assert.True(root.GetProperty("train_seconds").GetDouble() > 0);
+        }
+
+        // the next tokenizer on the same data and options loads it; a damaged copy is trained again, not used
+        Assert.Contains($"[perceptual] reusing {cache}", Train("b"));
+        File.AppendAllText(Path.Combine(cache, LearnedTokenizerTrainer.PerceptualWeightsFile), "x");
+        var third = Train("c");
+        Assert.Contains("training it again", third);
+        Assert.DoesNotContain("[perceptual] reusing", third);
+        Assert.Contains("[perceptual] reusing", Train("d"));
+
+        // a run into a finished artifact's folder withdraws its "complete" marker first: failing, it leaves none
+        spec = spec with { MinPerceptualAccuracy = 1.5 };
+        Assert.Throws<InvalidOperationException>(() => Train("a"));
+        Assert.False(File.Exists(Path.Combine(dir, "a", LearnedTokenizerArtifact.FileName)));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void Rejects_float_images_and_sizes_not_divisible_by_the_patch()
     {
         var spec = new LearnedTokenizerSpec { Kind = "patch-ae", Patch = 4, LatentDim = 2 };
@@ -133,6 +183,19 @@ public class LearnedTokenizerTrainerTests
         Assert.Throws<ArgumentException>(() => LearnedTokenizerTrainer.Train(spec, floats, labels, floats, labels, dir, TextWriter.Null));
         Assert.Throws<ArgumentException>(() => LearnedTokenizerTrainer.Train(spec, odd, labels, odd, labels, dir, TextWriter.Null));
         Assert.Throws<ArgumentException>(() => LearnedTokenizerTrainer.Train(spec with { Kind = "vq-gan" }, odd, labels, odd, labels, dir, TextWriter.Null));
+        // the test split must match the training images' channels and size, and neither may be empty or lack a dimension
+        using var bytes = zeros(4, 1, 16, 16, dtype: ScalarType.Byte);
+        using var rgb = zeros(4, 3, 16, 16, dtype: ScalarType.Byte);
+        using var larger = zeros(4, 1, 32, 32, dtype: ScalarType.Byte);
+        using var empty = zeros(0, 1, 16, 16, dtype: ScalarType.Byte);
+        using var flat = zeros(4, 16, 16, dtype: ScalarType.Byte);
+        foreach (var (train, test, message) in new[]
+                 {
+                     (bytes, rgb, "same channels and size"), (bytes, larger, "same channels and size"),
+                     (empty, bytes, "train images: empty"), (bytes, empty, "test images: empty"), (flat, bytes, "expected N×C×H×W"),
+                 })
+            Assert.Contains(message, Assert.Throws<ArgumentException>(() => LearnedTokenizerTrainer.Train(spec, train, labels, test, labels, dir, TextWriter.Null)).Message);
+        Assert.False(File.Exists(Path.Combine(dir, LearnedTokenizerArtifact.FileName)));
         Directory.Delete(dir, recursive: true);
     }
 }
