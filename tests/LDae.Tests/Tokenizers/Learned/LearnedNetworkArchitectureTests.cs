@@ -119,6 +119,15 @@ public class LearnedNetworkArchitectureTests
         using var d = new PatchDiscriminator(1, width: 8, layers: 2);
         Assert.Equal(Conv(1, 8, 4) + Conv(8, 16, 4) + Conv(16, 1, 4), d.parameters().Sum(p => p.numel()));
         Assert.Equal(ConvFlops(1, 8, 4, 16) + ConvFlops(8, 16, 4, 8) + ConvFlops(16, 1, 4, 7), d.ForwardFlops(32));
+
+        // conv → LeakyReLU(0.2) per block, then the logit conv
+        using var scope = NewDisposeScope();
+        var m = d.named_modules().ToDictionary(t => t.name, t => t.module);
+        Tensor Run(string name, Tensor x) => ((nn.Module<Tensor, Tensor>)m[name]).forward(x);
+        var images = SyntheticShapes.Make(2, 1, 32, seed: 6);
+        var h = nn.functional.leaky_relu(Run("body.conv0", images), 0.2);
+        h = nn.functional.leaky_relu(Run("body.conv1", h), 0.2);
+        Assert.True(SyntheticShapes.MaxAbsDiff(Run("body.logits", h), d.forward(images)) < 1e-6);
     }
 
     [Fact]
@@ -130,6 +139,10 @@ public class LearnedNetworkArchitectureTests
         Assert.Equal(Conv(1, 4, 3) + Conv(4, 4, 3) + Conv(4, 8, 3) + Conv(8, 8, 3) + (8 * 4 * 4 * 10 + 10), net.parameters().Sum(p => p.numel()));
         double features = ConvFlops(1, 4, 3, 16) + ConvFlops(4, 4, 3, 16) + ConvFlops(4, 8, 3, 8) + ConvFlops(8, 8, 3, 8);
         Assert.Equal(features, net.FeatureFlops(16));
+        Assert.Throws<ArgumentException>(() => new PerceptualNetwork(1, 10, []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PerceptualNetwork(1, 1, [4]));
+        Assert.Contains("N×1×H×W", Assert.Throws<ArgumentException>(() => net.Features(zeros(2, 3, 16, 16))).Message);
+        Assert.Throws<ArgumentException>(() => net.Features(zeros(1, 16, 16)));
         var stages = net.Features(zeros(2, 1, 16, 16));
         Assert.Equal([new long[] { 2, 4, 16, 16 }, new long[] { 2, 8, 8, 8 }], stages.Select(f => f.shape));
 
@@ -154,7 +167,13 @@ public class LearnedNetworkArchitectureTests
         Assert.Equal(accuracy, net.TestAccuracy);
         Assert.Equal(2, log.ToString().Split('\n').Count(l => l.StartsWith("[perceptual] epoch ")));
         Assert.Contains("[perceptual] epoch 2/2 loss ", log.ToString());
-        Assert.Contains("on 24 images", log.ToString());
+        Assert.Contains("[perceptual] test accuracy ", log.ToString());
+        Assert.Contains(" on 24 images (", log.ToString());
+        // each epoch's line is the mean cross-entropy of its batches: positive and finite
+        Assert.All(System.Text.RegularExpressions.Regex.Matches(log.ToString(), @"epoch \d/2 loss (\S+) "),
+            match => Assert.InRange(double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.01, 10));
+        Assert.Throws<ArgumentException>(() => PerceptualNetwork.Train(images, labels[..8], images, labels, options));
+        Assert.Throws<ArgumentException>(() => PerceptualNetwork.Train(images[0], labels, images, labels, options));
 
         using (no_grad())
         {

@@ -118,6 +118,7 @@ public class LearnedTokenizerContractTests
         Assert.Contains("got 0", Assert.Throws<ArgumentOutOfRangeException>(() => new PatchAe(0, 3, 1)).Message);
         Assert.Contains("got 0", Assert.Throws<ArgumentOutOfRangeException>(() => new PatchAe(4, 0, 1)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PatchAe(4, 3, 0));
+        using (new PatchAe(1, 1, 1)) { }                                                       // the smallest sizes are allowed
 
         using var ae = PatchAe.Create(4, 3, 1, new Generator(1, CPU));
         Assert.Equal(2 * (16 * 3) + 3 + 16, ae.ParameterCount);                            // two matrices and their biases

@@ -118,7 +118,7 @@ public class LearnedTokenizerTrainerTests
         Assert.True(TensorAssert.Identical(trained.Encode(x), loaded.Encode(x)));
 
         File.Delete(Path.Combine(dir, LearnedTokenizerArtifact.FileName));     // as if the run died before finishing
-        Assert.Throws<FileNotFoundException>(() => LearnedTokenizerTrainer.Load(dir));
+        Assert.Contains("is not a complete tokenizer artifact (no artifact.json)", Assert.Throws<FileNotFoundException>(() => LearnedTokenizerTrainer.Load(dir)).Message);
         Directory.Delete(dir, recursive: true);
     }
 
@@ -163,7 +163,14 @@ public class LearnedTokenizerTrainerTests
         var third = Train("c");
         Assert.Contains("training it again", third);
         Assert.DoesNotContain("[perceptual] reusing", third);
-        Assert.Contains("[perceptual] reusing", Train("d"));
+        var fourth = Train("d");
+        Assert.Contains("[perceptual] reusing", fourth);
+        Assert.Contains($", perceptual (w=1)\n", fourth);
+        Assert.Matches(@" lpips (?!0\.0000 )\d+\.\d{4} ", fourth);                  // a positive perceptual distance in the progress line
+
+        // the network is accepted at exactly the required accuracy
+        spec = spec with { MinPerceptualAccuracy = artifact.PerceptualTestAccuracy!.Value };
+        Train("e");
 
         // a run into a finished artifact's folder withdraws its "complete" marker first: failing, it leaves none
         spec = spec with { MinPerceptualAccuracy = 1.5 };
@@ -189,13 +196,20 @@ public class LearnedTokenizerTrainerTests
         using var larger = zeros(4, 1, 32, 32, dtype: ScalarType.Byte);
         using var empty = zeros(0, 1, 16, 16, dtype: ScalarType.Byte);
         using var flat = zeros(4, 16, 16, dtype: ScalarType.Byte);
+        using var wide = zeros(4, 1, 16, 18, dtype: ScalarType.Byte);
         foreach (var (train, test, message) in new[]
                  {
                      (bytes, rgb, "same channels and size"), (bytes, larger, "same channels and size"),
-                     (empty, bytes, "train images: empty"), (bytes, empty, "test images: empty"), (flat, bytes, "expected N×C×H×W"),
+                     (empty, bytes, "train images: empty"), (bytes, empty, "test images: empty"), (flat, bytes, "train images: expected N×C×H×W"),
+                     (bytes, wide, "test images: size 16×18 is not divisible by the patch 4"), (bytes, floats, "test images: expected uint8"),
                  })
             Assert.Contains(message, Assert.Throws<ArgumentException>(() => LearnedTokenizerTrainer.Train(spec, train, labels, test, labels, dir, TextWriter.Null)).Message);
         Assert.False(File.Exists(Path.Combine(dir, LearnedTokenizerArtifact.FileName)));
+
+        // one image is enough on either side
+        using var shapes = LearnedTokenizerTestData.ShapesUint8(4, seed: 11);
+        using (LearnedTokenizerTrainer.Train(spec with { Epochs = 1 }, shapes, labels, shapes[..1], labels[..1], dir, TextWriter.Null)) { }
+        Assert.True(File.Exists(Path.Combine(dir, LearnedTokenizerArtifact.FileName)));
         Directory.Delete(dir, recursive: true);
     }
 }

@@ -66,6 +66,7 @@ public class PerceptualNetworkTests : IClassFixture<PerceptualNetworkFixture>
         using var scope = NewDisposeScope();
         using var loaded = PerceptualNetwork.Load(Path.Combine(f.CacheDir, LearnedTokenizerTrainer.PerceptualWeightsFile));
         Assert.Equal(f.TestAccuracy, loaded.TestAccuracy);
+        Assert.All(loaded.parameters(), p => Assert.False(p.requires_grad));      // loaded frozen
         var x = TrainingData.ToModelInput(f.TestImages[..8]);
         Assert.True(TensorAssert.Identical(f.Net.forward(x), loaded.forward(x)));
     }
