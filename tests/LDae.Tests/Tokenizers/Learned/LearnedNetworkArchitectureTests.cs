@@ -21,9 +21,9 @@ public class LearnedNetworkArchitectureTests
     static long Conv(int cin, int cout, int k) => (long)cin * cout * k * k + cout;
     static long Norm(int c) => 2L * c;
     static long Res(int cin, int cout) => Norm(cin) + Conv(cin, cout, 3) + Norm(cout) + Conv(cout, cout, 3) + (cin == cout ? 0 : Conv(cin, cout, 1));
-    static double ConvFlops(int cin, int cout, int k, int side) => 2.0 * cin * cout * k * k * side * side;
+    static double ExpectedConvFlops(int cin, int cout, int k, int side) => 2.0 * cin * cout * k * k * side * side;
     static double ResFlops(int cin, int cout, int side) =>
-        ConvFlops(cin, cout, 3, side) + ConvFlops(cout, cout, 3, side) + (cin == cout ? 0 : ConvFlops(cin, cout, 1, side));
+        ExpectedConvFlops(cin, cout, 3, side) + ExpectedConvFlops(cout, cout, 3, side) + (cin == cout ? 0 : ExpectedConvFlops(cin, cout, 1, side));
 
     [Fact]
     public void Conv_vae_with_patch_4_has_three_levels_of_8_16_32_channels_in_the_encoder_and_mirrored_in_the_decoder()
@@ -42,13 +42,13 @@ public class LearnedNetworkArchitectureTests
         Assert.Equal(encoder + decoder, vae.ParameterCount);
 
         // a 16×16 image: the encoder runs at 16, 8, 4; the decoder at 4, 8, 16
-        double encoderFlops = ConvFlops(1, 8, 3, 16) + ResFlops(8, 8, 16) + ConvFlops(8, 8, 3, 8)
-                              + ResFlops(8, 16, 8) + ConvFlops(16, 16, 3, 4)
-                              + ResFlops(16, 32, 4) + ResFlops(32, 32, 4) + ConvFlops(32, 6, 3, 4);
-        double decoderFlops = ConvFlops(3, 32, 3, 4) + ResFlops(32, 32, 4) + ResFlops(32, 32, 4) + ConvFlops(32, 16, 3, 8)
-                              + ResFlops(16, 16, 8) + ConvFlops(16, 8, 3, 16) + ResFlops(8, 8, 16) + ConvFlops(8, 1, 3, 16);
+        double encoderFlops = ExpectedConvFlops(1, 8, 3, 16) + ResFlops(8, 8, 16) + ExpectedConvFlops(8, 8, 3, 8)
+                              + ResFlops(8, 16, 8) + ExpectedConvFlops(16, 16, 3, 4)
+                              + ResFlops(16, 32, 4) + ResFlops(32, 32, 4) + ExpectedConvFlops(32, 6, 3, 4);
+        double decoderFlops = ExpectedConvFlops(3, 32, 3, 4) + ResFlops(32, 32, 4) + ResFlops(32, 32, 4) + ExpectedConvFlops(32, 16, 3, 8)
+                              + ResFlops(16, 16, 8) + ExpectedConvFlops(16, 8, 3, 16) + ResFlops(8, 8, 16) + ExpectedConvFlops(8, 1, 3, 16);
         Assert.Equal(encoderFlops + decoderFlops, vae.ForwardFlops(16));
-        Assert.Equal(vae.ForwardFlops(16), LDae.Tokenizers.Learned.ConvFlops.TokenizerPerImage(vae, 16));
+        Assert.Equal(vae.ForwardFlops(16), ConvFlops.TokenizerPerImage(vae, 16));
 
         // two residual blocks per level add one block of each level's width on both sides
         using var deeper = new ConvVae(4, 3, 1, new ConvVaeArchitecture(BaseChannels: 8, MaxMultiplier: 4, ResBlocksPerLevel: 2));
@@ -118,7 +118,7 @@ public class LearnedNetworkArchitectureTests
         // width 8, two blocks: conv 4×4 1 → 8 (stride 2), 8 → 16 (stride 2), then the logit conv 16 → 1 (stride 1)
         using var d = new PatchDiscriminator(1, width: 8, layers: 2);
         Assert.Equal(Conv(1, 8, 4) + Conv(8, 16, 4) + Conv(16, 1, 4), d.parameters().Sum(p => p.numel()));
-        Assert.Equal(ConvFlops(1, 8, 4, 16) + ConvFlops(8, 16, 4, 8) + ConvFlops(16, 1, 4, 7), d.ForwardFlops(32));
+        Assert.Equal(ExpectedConvFlops(1, 8, 4, 16) + ExpectedConvFlops(8, 16, 4, 8) + ExpectedConvFlops(16, 1, 4, 7), d.ForwardFlops(32));
 
         // conv → LeakyReLU(0.2) per block, then the logit conv
         using var scope = NewDisposeScope();
@@ -137,7 +137,7 @@ public class LearnedNetworkArchitectureTests
         using var net = new PerceptualNetwork(1, 10, [4, 8]);
         // stage 0 at 16×16: conv 1 → 4, 4 → 4; stage 1 after a 2×2 max-pool at 8×8: conv 4 → 8, 8 → 8; a linear head on 8·4·4
         Assert.Equal(Conv(1, 4, 3) + Conv(4, 4, 3) + Conv(4, 8, 3) + Conv(8, 8, 3) + (8 * 4 * 4 * 10 + 10), net.parameters().Sum(p => p.numel()));
-        double features = ConvFlops(1, 4, 3, 16) + ConvFlops(4, 4, 3, 16) + ConvFlops(4, 8, 3, 8) + ConvFlops(8, 8, 3, 8);
+        double features = ExpectedConvFlops(1, 4, 3, 16) + ExpectedConvFlops(4, 4, 3, 16) + ExpectedConvFlops(4, 8, 3, 8) + ExpectedConvFlops(8, 8, 3, 8);
         Assert.Equal(features, net.FeatureFlops(16));
         Assert.Throws<ArgumentException>(() => new PerceptualNetwork(1, 10, []));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PerceptualNetwork(1, 1, [4]));
@@ -149,7 +149,7 @@ public class LearnedNetworkArchitectureTests
         // the tokenizer's step: 3 × (its own forward) + 3 × (one pass of the frozen perceptual network)
         using var ae = new PatchAe(4, 3, 1);
         var step = TokenizerStepFlops.For(ae, net, null, 16);
-        Assert.Equal(3 * LDae.Tokenizers.Learned.ConvFlops.TokenizerPerImage(ae, 16) + 3 * features, step.ReconstructionStep);
+        Assert.Equal(3 * ConvFlops.TokenizerPerImage(ae, 16) + 3 * features, step.ReconstructionStep);
         Assert.Equal(step.ReconstructionStep, step.AdversarialStep);
     }
 
