@@ -26,6 +26,12 @@ public sealed record RowResult(
     /// <summary>The patch dimension D = p²·C at the paper's scale (768), the d = D end of its sweep axis.</summary>
     public int? PaperPatchDim { get; init; }
 
+    /// <summary>
+    /// The provenance of each run behind the row's numbers: every seed's own (its seed-k/metrics.json) for a row of
+    /// several seeds, the row's for a row of one. Seeds run on other commits and machines than seed 1.
+    /// </summary>
+    public IReadOnlyList<Provenance> Runs { get; init; } = [];
+
     /// <summary>A fine-tuning row's validation top-1 per epoch (<see cref="Harness.Results.FineTuneCurve"/>); empty for every other row.</summary>
     public IReadOnlyList<FineTuneCurvePoint> FineTuneCurve { get; init; } = [];
 
@@ -127,7 +133,18 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
         {
             PaperLatentDim = paperConfig is null ? null : LatentDim(paperConfig),
             PaperPatchDim = paperConfig is null ? null : (int)paperConfig.Int("tokenizer.patch_dim"),
+            Runs = metrics is null ? [] : RunsOf(store, profile, row.FullId, metrics),
             FineTuneCurve = metrics is null ? [] : Harness.Results.FineTuneCurve.Read(Path.Combine(paths.Dir, Harness.Results.FineTuneCurve.FileName)),
         };
     }
+
+    /// <summary>
+    /// Each seed's provenance from its own metrics.json; a seed whose folder is missing is an error, since the
+    /// aggregate's provenance is seed 1's and would stand in for a run it does not describe.
+    /// </summary>
+    static IReadOnlyList<Provenance> RunsOf(ResultStore store, string profile, string rowId, RowMetrics metrics) =>
+        metrics.Seeds is not { } seeds
+            ? [metrics.Provenance]
+            : seeds.Values.Select(v => store.TryLoad(profile, SeedRuns.Id(rowId, v.Seed))?.Provenance
+                ?? throw new InvalidDataException($"{rowId}: its metrics.json aggregates seed {v.Seed}, whose {SeedRuns.Id(rowId, v.Seed)}/metrics.json is missing")).ToList();
 }

@@ -63,9 +63,13 @@ public sealed class ReportFixture : IDisposable
         ProbeTop1 = probeTop1,
     };
 
-    /// <summary>Writes <paramref name="row"/>'s metrics.json as the aggregate of <paramref name="seeds"/>, as a multi-seed build does.</summary>
-    public static void WriteSeeds(ResultStore store, string row, IReadOnlyList<RowMetrics> seeds) =>
+    /// <summary>Writes each seed's metrics.json and <paramref name="row"/>'s as their aggregate, as a multi-seed build does.</summary>
+    public static void WriteSeeds(ResultStore store, string row, IReadOnlyList<RowMetrics> seeds)
+    {
+        foreach (var seed in seeds)
+            AtomicFile.WriteText(store.Row(Profile, SeedRuns.Id(row, seed.Seed ?? 1)).Metrics, seed.ToJson());
         AtomicFile.WriteText(store.Row(Profile, row).Metrics, SeedAggregate.Of(seeds).ToJson());
+    }
 
     /// <summary>
     /// Row figures as the training code saves them in a row's figures/ folder: a denoising example of one row, and

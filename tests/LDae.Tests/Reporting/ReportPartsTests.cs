@@ -130,4 +130,38 @@ public class ReportPartsTests
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }
+
+    /// <summary>Each seed is a run of its own: the provenance table counts every seed's commit and machine, not seed 1's for all three.</summary>
+    [Fact]
+    public void Provenance_counts_each_seeds_own_commit_and_machine()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "ldae-prov-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var store = new ResultStore(root);
+            const string row = "table3/pca-ddm";
+            var seeds = new[] { 1, 2, 3 }.Select(k =>
+            {
+                var seed = ReportFixture.Seed(row, k, 60 + k);
+                return seed with
+                {
+                    WallSeconds = 100,
+                    Provenance = seed.Provenance with { GitCommit = k == 1 ? "aaaa" : "bbbb", Machine = k == 3 ? "host-b" : "host-a", Blas = null },
+                };
+            }).ToList();
+            ReportFixture.WriteSeeds(store, row, seeds);
+
+            var markdown = Report.Write(ReportFixture.Registry, store, ReportFixture.Profile).Markdown;
+            Assert.Contains("From the metrics.json of the 1 completed row and of each seed of a row of several: 3 runs", markdown);
+            Assert.Contains("| Commits | `aaaa` (clean, 1 run), `bbbb` (clean, 2 runs) |", markdown);
+            Assert.Contains("| Machines and BLAS kernels (wall time and images/s compare within one) | host-a; BLAS not recorded (2 runs), host-b; BLAS not recorded (1 run) |", markdown);
+            Assert.Contains("| Seeds per row | 3 |", markdown);
+            Assert.Contains("| Total wall time of the runs | 0:05:00 |", markdown);
+
+            File.Delete(store.Row(ReportFixture.Profile, $"{row}/seed-2").Metrics);
+            var missing = Assert.Throws<InvalidDataException>(() => Report.Write(ReportFixture.Registry, store, ReportFixture.Profile));
+            Assert.Equal($"{row}: its metrics.json aggregates seed 2, whose {row}/seed-2/metrics.json is missing", missing.Message);
+        }
+        finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+    }
 }

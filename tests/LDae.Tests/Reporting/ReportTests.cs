@@ -80,8 +80,8 @@ public class ReportTests(ReportFixture fx) : IClassFixture<ReportFixture>
     [Fact]
     public void Provenance_lists_distinct_values_from_the_metrics()
     {
-        Assert.Contains("| Commits | `3f2a9c1e` (clean, 9 rows), `b7e04d2a` (dirty, 6 rows) |", Md);
-        Assert.Contains("| First row started | 2025-06-01 08:00:00 UTC |", Md);
+        Assert.Contains("| Commits | `3f2a9c1e` (clean, 9 runs), `b7e04d2a` (dirty, 6 runs) |", Md);
+        Assert.Contains("| First run started | 2025-06-01 08:00:00 UTC |", Md);
         Assert.DoesNotContain("generated", Md, StringComparison.OrdinalIgnoreCase);
     }
 
