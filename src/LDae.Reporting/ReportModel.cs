@@ -27,10 +27,11 @@ public sealed record RowResult(
     public int? PaperPatchDim { get; init; }
 
     /// <summary>
-    /// The provenance of each run behind the row's numbers: every seed's own (its seed-k/metrics.json) for a row of
-    /// several seeds, the row's for a row of one. Seeds run on other commits and machines than seed 1.
+    /// The metrics.json of each run behind the row's numbers: every seed's own (seed-k/metrics.json) for a row of
+    /// several seeds, the row's for a row of one. Seeds run on other commits and machines than seed 1, each for its
+    /// own wall time.
     /// </summary>
-    public IReadOnlyList<Provenance> Runs { get; init; } = [];
+    public IReadOnlyList<RowMetrics> Runs { get; init; } = [];
 
     /// <summary>A fine-tuning row's validation top-1 per epoch (<see cref="Harness.Results.FineTuneCurve"/>); empty for every other row.</summary>
     public IReadOnlyList<FineTuneCurvePoint> FineTuneCurve { get; init; } = [];
@@ -139,12 +140,12 @@ public sealed record ReportModel(string Profile, Profile ProfileInfo, IReadOnlyL
     }
 
     /// <summary>
-    /// Each seed's provenance from its own metrics.json; a seed whose folder is missing is an error, since the
-    /// aggregate's provenance is seed 1's and would stand in for a run it does not describe.
+    /// Each seed's own metrics.json; a seed whose folder is missing is an error, since the aggregate's provenance is
+    /// seed 1's and its wall time the seeds' mean: neither describes the missing run.
     /// </summary>
-    static IReadOnlyList<Provenance> RunsOf(ResultStore store, string profile, string rowId, RowMetrics metrics) =>
+    static IReadOnlyList<RowMetrics> RunsOf(ResultStore store, string profile, string rowId, RowMetrics metrics) =>
         metrics.Seeds is not { } seeds
-            ? [metrics.Provenance]
-            : seeds.Values.Select(v => store.TryLoad(profile, SeedRuns.Id(rowId, v.Seed))?.Provenance
-                ?? throw new InvalidDataException($"{rowId}: its metrics.json aggregates seed {v.Seed}, whose {SeedRuns.Id(rowId, v.Seed)}/metrics.json is missing")).ToList();
+            ? [metrics]
+            : seeds.Values.Select(v => SeedRuns.Id(rowId, v.Seed)).Select(seed => store.TryLoad(profile, seed)
+                ?? throw new InvalidDataException($"{rowId}: its metrics.json aggregates {seed}, whose metrics.json is missing")).ToList();
 }

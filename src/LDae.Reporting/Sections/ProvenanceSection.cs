@@ -17,7 +17,8 @@ static class ProvenanceSection
             return;
         }
         // Every seed is a run of its own, on the commit and machine it ran on (RowResult.Runs).
-        var p = ran.SelectMany(r => r.Runs).ToList();
+        var runs = ran.SelectMany(r => r.Runs).ToList();
+        var p = runs.Select(m => m.Provenance).ToList();
         md.Append($"From the metrics.json of the {ran.Count} completed row{ReportCells.S(ran.Count)} and of each seed of a row of several: {p.Count} run{ReportCells.S(p.Count)} (distinct values, sorted; *dirty* = uncommitted changes in the checkout when the run started).\n\n");
         md.Append("| Field | Value(s) |\n|---|---|\n");
         md.Append($"| Profile | `{model.Profile}` |\n");
@@ -43,8 +44,7 @@ static class ProvenanceSection
         md.Append($"| Probe optimizer | {Distinct(ran.Select(r => r.Metrics!.Probe?.Optimizer ?? "not recorded"))} |\n");
         md.Append($"| First run started | {Format.Utc(p.Min(x => x.StartedUtc))} |\n");
         md.Append($"| Last run finished | {Format.Utc(p.Max(x => x.FinishedUtc))} |\n");
-        // A row's wall_seconds is its seeds' mean, so the row's runs took n times that.
-        md.Append($"| Total wall time of the runs | {Format.Duration(ran.Sum(r => r.Metrics!.WallSeconds * (r.Seeds?.N ?? 1)))} |\n");
+        md.Append($"| Total wall time of the runs | {Format.Duration(runs.Sum(m => m.WallSeconds))} |\n");
     }
 
     static string Distinct(IEnumerable<string> values) =>

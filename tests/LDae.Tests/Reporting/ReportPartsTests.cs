@@ -160,7 +160,7 @@ public class ReportPartsTests
 
             File.Delete(store.Row(ReportFixture.Profile, $"{row}/seed-2").Metrics);
             var missing = Assert.Throws<InvalidDataException>(() => Report.Write(ReportFixture.Registry, store, ReportFixture.Profile));
-            Assert.Equal($"{row}: its metrics.json aggregates seed 2, whose {row}/seed-2/metrics.json is missing", missing.Message);
+            Assert.Equal($"{row}: its metrics.json aggregates {row}/seed-2, whose metrics.json is missing", missing.Message);
         }
         finally { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
     }
