@@ -25,7 +25,9 @@ public class ProbeOnlyRowTests
             var log = new StringWriter();
             var m = new RowRunner(CiResults.Registry, store, Repo.Root(), log).Run(new RowRequest("probe-t/t20-noisy", CiResults.Profile))!;
             Assert.DoesNotContain("training for", log.ToString());
-            Assert.Equal(Source, m.WeightsFrom);
+            // the row whose weights.bin was probed: the l-DAE's, or the twin's it took its result from when the twin
+            // ran first in this test run (SourceWeights.Locate)
+            Assert.Equal(CiResults.Get(Source).SameAs ?? Source, m.WeightsFrom);
             Assert.Equal(0, m.PretrainSteps);
             Assert.Null(m.FinalLoss);
             Assert.Equal(new ProbeSetup { T = 20, NoisyInput = true, Blocks = 2, Features = "cached", Optimizer = "sgd" }, m.Probe);
